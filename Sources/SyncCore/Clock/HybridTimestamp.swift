@@ -1,0 +1,36 @@
+/// A hybrid logical clock reading: wall-clock milliseconds plus a logical counter.
+///
+/// Timestamps never go backwards on one replica, and a replica that receives a remote
+/// timestamp moves its clock past it, so a later write (in causal order) always has a larger
+/// timestamp even when wall clocks disagree. QuartierSync uses them only to pick the
+/// *provisional* winner among concurrent values, never to decide causality (dots do that).
+public struct HybridTimestamp: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// Milliseconds since 1970-01-01T00:00:00Z, as far as the clock knew.
+    public var milliseconds: Int64
+    /// Breaks ties between readings in the same millisecond.
+    public var logical: UInt32
+
+    /// Creates a reading.
+    public init(milliseconds: Int64, logical: UInt32 = 0) {
+        self.milliseconds = milliseconds
+        self.logical = logical
+    }
+
+    /// The zero timestamp, earlier than every real reading.
+    public static let zero = HybridTimestamp(milliseconds: 0)
+
+    public static func < (lhs: HybridTimestamp, rhs: HybridTimestamp) -> Bool {
+        (lhs.milliseconds, lhs.logical) < (rhs.milliseconds, rhs.logical)
+    }
+
+    /// The next local reading given the wall clock `now` (milliseconds).
+    public func tick(now: Int64) -> HybridTimestamp {
+        now > milliseconds
+            ? HybridTimestamp(milliseconds: now) : HybridTimestamp(milliseconds: milliseconds, logical: logical + 1)
+    }
+
+    /// The clock after receiving `remote`: never behind it, never behind itself.
+    public func receiving(_ remote: HybridTimestamp) -> HybridTimestamp { Swift.max(self, remote) }
+
+    public var description: String { "\(milliseconds).\(logical)" }
+}

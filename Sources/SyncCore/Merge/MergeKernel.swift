@@ -1,0 +1,104 @@
+/// The pure merge of two states of one record. No I/O: the replica and the server share it.
+///
+/// The rule, per field and for existence (a multi-value register with a causal context):
+/// a version survives unless the other side has *seen* its write (its context covers the dot)
+/// and no longer holds it, which means the other side wrote over it. Hence:
+/// - an incoming state the local one already covers changes nothing (`alreadyKnown`), so
+///   applying a change twice or late is safe;
+/// - an incoming state that covers the local one replaces it (`fastForward`);
+/// - concurrent states keep, field by field, every version the other has not overwritten:
+///   fields written on one side only merge silently; a field written on both sides keeps both
+///   values (a conflict), and the table shows the latest by hybrid time, the same everywhere.
+///
+/// The merge is commutative, associative and idempotent, so stores converge whatever order and
+/// however often they exchange states.
+public enum MergeKernel {
+    /// What a merge did, from the point of view of the store that held `local`.
+    public enum Outcome: Sendable, Equatable {
+        /// The incoming state was already known: nothing changed.
+        case alreadyKnown
+        /// The incoming state had seen everything local had (or the record was new here).
+        case fastForward
+        /// Concurrent writes merged without a conflict.
+        case merged
+        /// Concurrent writes left at least one contested field or a delete against an edit.
+        case conflicted
+    }
+
+    /// The merged state and what the merge did.
+    public struct Result: Sendable, Equatable {
+        /// The state to store.
+        public var state: RecordState
+        /// How it came about.
+        public var outcome: Outcome
+    }
+
+    /// Merges `incoming` into `local` (nil when the record is unknown here).
+    public static func merge(local: RecordState?, incoming: RecordState) -> Result {
+        guard let local else {
+            var state = incoming
+            normalise(&state)
+            return Result(state: state, outcome: .fastForward)
+        }
+        let merged = join(local, incoming)
+        if merged == local { return Result(state: merged, outcome: .alreadyKnown) }
+        if local.context.isDominated(by: incoming.context) {
+            return Result(state: merged, outcome: .fastForward)
+        }
+        let contested = merged.hasDeleteConflict || !merged.conflictingFields.isEmpty
+        return Result(state: merged, outcome: contested ? .conflicted : .merged)
+    }
+
+    /// The least state that includes both: the lattice join.
+    public static func join(_ a: RecordState, _ b: RecordState) -> RecordState {
+        precondition(a.table == b.table && a.id == b.id, "join of two different records")
+        var state = RecordState(table: a.table, id: a.id)
+        state.context = a.context.merging(b.context)
+        state.alive = mergeSiblings(a.alive, a.context, b.alive, b.context) { x, _ in x }
+        for field in Set(a.fields.keys).union(b.fields.keys) {
+            let siblings = mergeSiblings(
+                a.fields[field] ?? [], a.context, b.fields[field] ?? [], b.context
+            ) { $0.joined(with: $1) }
+            if !siblings.isEmpty { state.fields[field] = siblings }
+        }
+        state.updatedAt = max(a.updatedAt ?? "", b.updatedAt ?? "").nilIfEmpty
+        normalise(&state)
+        return state
+    }
+
+    /// Keeps every version the other side has not overwritten; versions of the same write
+    /// are joined with `joinValue`.
+    static func mergeSiblings<V>(
+        _ left: [Sibling<V>], _ leftContext: VersionVector,
+        _ right: [Sibling<V>], _ rightContext: VersionVector,
+        joinValue: (V, V) -> V
+    ) -> [Sibling<V>] {
+        var kept: [Sibling<V>] = []
+        kept.reserveCapacity(max(left.count, right.count))
+        for sibling in left {
+            if let twin = right.first(where: { $0.dot == sibling.dot }) {
+                kept.append(Sibling(value: joinValue(sibling.value, twin.value), dot: sibling.dot, time: sibling.time))
+            } else if !rightContext.covers(sibling.dot) {
+                kept.append(sibling)
+            }
+        }
+        for sibling in right where !leftContext.covers(sibling.dot) {
+            if !left.contains(where: { $0.dot == sibling.dot }) { kept.append(sibling) }
+        }
+        if kept.count > 1 { kept.sort { $0.precedes($1) } }
+        return kept
+    }
+
+    /// A record nobody says exists holds no values.
+    static func normalise(_ state: inout RecordState) {
+        if !state.isVisible { state.eraseValues() }
+        for (field, siblings) in state.fields where siblings.count > 1 {
+            state.fields[field] = siblings.sorted { $0.precedes($1) }
+        }
+        if state.alive.count > 1 { state.alive.sort { $0.precedes($1) } }
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}

@@ -1,0 +1,82 @@
+/// Everything a store knows about one record: its causal context, whether it exists, and the
+/// concurrent versions of each field.
+///
+/// This is what stores exchange: a change is the whole state of one record (never a diff), so
+/// applying it twice, late, or out of order is harmless, and the per-record version vector
+/// stays contiguous. The values shown in the table are derived from it
+/// (see ``visibleValues``).
+public struct RecordState: Hashable, Sendable {
+    /// The table the record lives in.
+    public var table: SyncTable
+    /// The record's id (text UUID).
+    public var id: String
+    /// Every write to this record that this state has seen.
+    public var context: VersionVector
+    /// Existence as its own register: `true` siblings come from inserts and edits, `false`
+    /// ones from deletes. The record is visible while any sibling says it exists.
+    public var alive: [Sibling<Bool>]
+    /// Concurrent versions of each field, by column name.
+    public var fields: [String: [Sibling<FieldValue>]]
+    /// The latest `updated_at` seen (ISO 8601 text); merges to the maximum.
+    public var updatedAt: String?
+
+    /// Creates a state.
+    public init(
+        table: SyncTable, id: String, context: VersionVector = VersionVector(),
+        alive: [Sibling<Bool>] = [], fields: [String: [Sibling<FieldValue>]] = [:],
+        updatedAt: String? = nil
+    ) {
+        self.table = table
+        self.id = id
+        self.context = context
+        self.alive = alive
+        self.fields = fields
+        self.updatedAt = updatedAt
+    }
+
+    /// Whether the record shows in its table: some version says it exists.
+    public var isVisible: Bool { alive.contains { $0.value } }
+
+    /// Whether existence itself is contested: a delete concurrent with an edit.
+    public var hasDeleteConflict: Bool { isVisible && alive.contains { !$0.value } }
+
+    /// The provisional value of each field (NULL where unknown), as written to the table.
+    public var visibleValues: [String: String?] {
+        var values: [String: String?] = [:]
+        for (field, siblings) in fields {
+            values[field] = siblings.provisionalWinner()?.value.text
+        }
+        return values
+    }
+
+    /// Fields whose siblings hold more than one distinct value: the open conflicts.
+    public var conflictingFields: [String] {
+        fields.filter { Set($0.value.map(\.value)).count > 1 }.map(\.key).sorted()
+    }
+
+    /// Records a local write: `changed` fields take `values` at `dot`, and existence becomes
+    /// `exists`. A delete drops every field value but keeps the dots.
+    public mutating func write(
+        dot: Dot, time: HybridTimestamp, exists: Bool, changed: [String], values: [String: String?]
+    ) {
+        context.add(dot)
+        alive = [Sibling(value: exists, dot: dot, time: time)]
+        for field in changed {
+            fields[field] = [Sibling(value: FieldValue(values[field] ?? nil), dot: dot, time: time)]
+        }
+        if !exists { eraseValues() }
+    }
+
+    /// Drops every field value, keeping the dots: what a tombstone holds.
+    mutating func eraseValues() {
+        for field in fields.keys {
+            fields[field] = fields[field]!.map { Sibling(value: .erased, dot: $0.dot, time: $0.time) }
+        }
+    }
+
+    /// The largest hybrid time of any write in this state.
+    var latestTime: HybridTimestamp {
+        let fieldTimes = fields.values.lazy.flatMap { $0 }.map(\.time)
+        return (alive.map(\.time) + fieldTimes).max() ?? .zero
+    }
+}

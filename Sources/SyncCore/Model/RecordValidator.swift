@@ -1,0 +1,71 @@
+import Foundation
+
+/// Checks and normalises the values of a record before SyncCore writes it.
+///
+/// Other SQLite clients are held to the schema's constraints only; SyncCore and `syncctl`
+/// also check dates, Handlungsfelder and references, and say what to do when a value is wrong.
+struct RecordValidator {
+    let table: SyncTable
+
+    /// The normalised values, or an error naming the first wrong field. `isInsert` demands the
+    /// required fields; an edit only checks what it changes.
+    func validate(_ values: [String: String?], isInsert: Bool) throws -> [String: String?] {
+        var result: [String: String?] = [:]
+        for (column, value) in values {
+            guard table.fields.contains(column) || column == "id" else {
+                throw SyncError(
+                    .invalidInput,
+                    "unknown \(table.rawValue) field '\(column)': use one of \(table.fields.joined(separator: ", "))")
+            }
+            let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = trimmed?.isEmpty == true ? nil : trimmed
+            result[column] = try normalise(column, text)
+        }
+        let required = table.requiredFields.subtracting(["created_at", "status"])
+        for field in required.sorted() {
+            let missing = isInsert ? (result[field] ?? nil) == nil : result.keys.contains(field) && result[field]! == nil
+            if missing {
+                throw SyncError(
+                    .invalidInput,
+                    "a \(table.singular) needs a \(field): pass --\(field.replacingOccurrences(of: "_", with: "-")) VALUE")
+            }
+        }
+        return result
+    }
+
+    private func normalise(_ column: String, _ value: String?) throws -> String? {
+        guard let value else {
+            if column == "status" { throw SyncError(.invalidInput, "status cannot be empty: use planned, held or cancelled") }
+            return nil
+        }
+        switch column {
+        case "starts_at", "ends_at":
+            guard let normalised = CalendarText.dateTime(value) else {
+                throw SyncError(.invalidInput, "\(column) '\(value)' is not a date and time: write it as 2025-06-16T14:00")
+            }
+            return normalised
+        case "consent_at":
+            guard let normalised = CalendarText.date(value) else {
+                throw SyncError(.invalidInput, "consent_at '\(value)' is not a date: write it as 2025-03-26")
+            }
+            return normalised
+        case "handlungsfeld":
+            guard Handlungsfeld(rawValue: value) != nil else {
+                throw SyncError(.invalidInput, "unknown handlungsfeld '\(value)': use one of \(Handlungsfeld.allValues)")
+            }
+            return value
+        case "status":
+            guard ActivityStatus(rawValue: value) != nil else {
+                throw SyncError(.invalidInput, "unknown status '\(value)': use planned, held or cancelled")
+            }
+            return value
+        case "quartier":
+            guard value.count <= 80, !value.contains(where: \.isNewline) else {
+                throw SyncError(.invalidInput, "quartier '\(value)' is not a Quartier name: use a short name such as kuckuck, or * for the state-wide network")
+            }
+            return value
+        default:
+            return value
+        }
+    }
+}

@@ -1,0 +1,49 @@
+/// A page of record states exchanged between stores, with the office names of the replicas
+/// whose dots appear in it.
+///
+/// Memory is bounded by the page size: a store never loads more than one page of states.
+public struct ChangeBatch: Sendable, Equatable {
+    /// The record states, each the whole state of one record.
+    public var records: [RecordState]
+    /// Office names by replica, so conflicts can say which office wrote what.
+    public var offices: [ReplicaID: String]
+    /// Where the next page starts: the sender's sequence number (changes feed) or log position
+    /// (outgoing) of the last entry in this page.
+    public var cursor: Int64
+    /// Whether more pages follow.
+    public var hasMore: Bool
+
+    /// Creates a batch.
+    public init(records: [RecordState], offices: [ReplicaID: String], cursor: Int64, hasMore: Bool) {
+        self.records = records
+        self.offices = offices
+        self.cursor = cursor
+        self.hasMore = hasMore
+    }
+}
+
+/// What applying a batch did.
+public struct ApplySummary: Sendable, Equatable {
+    /// States received.
+    public var received = 0
+    /// States that changed nothing here (already known: duplicates, replays, echoes).
+    public var alreadyKnown = 0
+    /// States that replaced the local one or were new here.
+    public var fastForwarded = 0
+    /// Concurrent states merged without a conflict.
+    public var merged = 0
+    /// Concurrent states that left a conflict.
+    public var conflicted = 0
+
+    /// Creates an empty summary.
+    public init() {}
+
+    /// Adds another summary's counts.
+    public mutating func add(_ other: ApplySummary) {
+        received += other.received
+        alreadyKnown += other.alreadyKnown
+        fastForwarded += other.fastForwarded
+        merged += other.merged
+        conflicted += other.conflicted
+    }
+}

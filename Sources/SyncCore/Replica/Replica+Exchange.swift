@@ -1,0 +1,174 @@
+import GRDB
+
+/// Exchanging record states with other stores: the changes feed, the outbox, and apply.
+extension Replica {
+    /// Where a batch came from, which decides how the replica remembers it.
+    public enum Source: Sendable, Equatable {
+        /// Pulled from an upstream store (the server, or a relay in tests). The pull cursor for
+        /// `peer` advances to the batch's cursor in the same transaction that applies it; a
+        /// record this replica knows more about than the batch says is queued to be pushed back.
+        case upstream(peer: String)
+        /// Pushed to this store by a downstream replica.
+        case downstream
+    }
+
+    /// States changed after `cursor` in this store's own sequence, oldest first, at most `limit`.
+    ///
+    /// A record appears once, at its latest change, so a reader that starts from 0 gets the
+    /// whole store and one that keeps its cursor gets only what changed.
+    public func changes(since cursor: Int64, limit: Int = 500) throws -> ChangeBatch {
+        try write { db in
+            try fold(db)
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT seq, state FROM _sync_records WHERE seq > ? ORDER BY seq LIMIT ?",
+                arguments: [cursor, limit + 1])
+            let page = rows.prefix(limit)
+            let records = try page.map { try StateTable.decode($0["state"]) }
+            return ChangeBatch(
+                records: records, offices: try offices(db, for: records),
+                cursor: page.last?["seq"] ?? cursor, hasMore: rows.count > limit)
+        }
+    }
+
+    /// The next page of local changes not yet acknowledged by upstream, at most `limit` log
+    /// entries. Its cursor is the last log position included; pass it to ``acknowledge(upTo:)``
+    /// once upstream has stored the page.
+    public func outgoing(limit: Int = 500) throws -> ChangeBatch {
+        try write { db in
+            try fold(db)
+            let acked = try Int64.fetchOne(db, sql: "SELECT acked_seq FROM _sync_state WHERE id = 1") ?? 0
+            let entries = try Row.fetchAll(
+                db, sql: "SELECT seq, tbl, row_id FROM _sync_log WHERE seq > ? ORDER BY seq LIMIT ?",
+                arguments: [acked, limit + 1])
+            let page = entries.prefix(limit)
+            var keys: [RecordKey] = []
+            var seen = Set<RecordKey>()
+            for entry in page {
+                let key = RecordKey(SyncTable(rawValue: entry["tbl"])!, entry["row_id"])
+                if seen.insert(key).inserted { keys.append(key) }
+            }
+            let states = try StateTable(db).load(keys)
+            let records = keys.compactMap { states[$0] }
+            return ChangeBatch(
+                records: records, offices: try offices(db, for: records),
+                cursor: page.last?["seq"] ?? acked, hasMore: entries.count > limit)
+        }
+    }
+
+    /// Marks local changes up to log position `position` as stored upstream. Later edits,
+    /// including edits of the same records made after the page was read, stay pending.
+    public func acknowledge(upTo position: Int64) throws {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE _sync_state SET acked_seq = max(acked_seq, ?) WHERE id = 1", arguments: [position])
+        }
+    }
+
+    /// Merges a batch of states into this replica, in one transaction: states, visible rows,
+    /// conflicts and (for upstream batches) the pull cursor change together or not at all.
+    @discardableResult
+    public func apply(_ batch: ChangeBatch, from source: Source) throws -> ApplySummary {
+        try write { db in
+            try fold(db)
+            try db.execute(sql: "UPDATE _sync_state SET applying = 1 WHERE id = 1")
+            // Values were validated where they were written; a revived record may lack one.
+            try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
+            defer { try? db.execute(sql: "PRAGMA ignore_check_constraints = OFF") }
+            var table = try StateTable(db)
+            var states = try table.load(batch.records.map(\.key))
+            var summary = ApplySummary()
+            var latest = HybridTimestamp.zero
+            var relayed: [RecordKey] = []
+            for incoming in batch.records {
+                summary.received += 1
+                latest = max(latest, incoming.latestTime)
+                let result = MergeKernel.merge(local: states[incoming.key], incoming: incoming)
+                switch result.outcome {
+                case .alreadyKnown: summary.alreadyKnown += 1
+                case .fastForward: summary.fastForwarded += 1
+                case .merged: summary.merged += 1
+                case .conflicted: summary.conflicted += 1
+                }
+                if case .upstream = source, result.state != incoming { relayed.append(incoming.key) }
+                guard result.outcome != .alreadyKnown else { continue }
+                states[incoming.key] = result.state
+                try table.save(result.state)
+                try materialise(db, result.state)
+            }
+            try table.finish()
+            for (replica, office) in batch.offices {
+                try db.execute(
+                    sql: "INSERT INTO _sync_replicas (replica_id, office) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    arguments: [replica.rawValue, office])
+            }
+            for key in Set(relayed) {
+                try db.execute(
+                    sql: "INSERT INTO _sync_log (tbl, row_id, op) VALUES (?, ?, 'relay')",
+                    arguments: [key.table.rawValue, key.id])
+            }
+            if case .upstream(let peer) = source {
+                try db.execute(
+                    sql: "INSERT INTO _sync_cursors (peer, cursor) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET cursor = max(cursor, excluded.cursor)",
+                    arguments: [peer, batch.cursor])
+            }
+            try db.execute(
+                sql: """
+                    UPDATE _sync_state SET applying = 0,
+                        hlc_logical = CASE WHEN ?1 > hlc_ms OR (?1 = hlc_ms AND ?2 > hlc_logical) THEN ?2 ELSE hlc_logical END,
+                        hlc_ms = max(hlc_ms, ?1)
+                    WHERE id = 1
+                    """, arguments: [latest.milliseconds, latest.logical])
+            return summary
+        }
+    }
+
+    /// The pull cursor for `peer`: 0 before the first pull.
+    public func cursor(for peer: String) throws -> Int64 {
+        try read { db in
+            try Int64.fetchOne(db, sql: "SELECT cursor FROM _sync_cursors WHERE peer = ?", arguments: [peer]) ?? 0
+        }
+    }
+
+    /// Writes the provisional view of `state` into its table (triggers are off while applying).
+    func materialise(_ db: Database, _ state: RecordState) throws {
+        let table = state.table
+        guard state.isVisible else {
+            try db.cachedStatement(sql: "DELETE FROM \(table.rawValue) WHERE id = ?").execute(arguments: [state.id])
+            return
+        }
+        let columns = table.columns
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", ")))
+                VALUES (\(databaseQuestionMarks(count: columns.count)))
+                ON CONFLICT (id) DO UPDATE SET \(columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
+                """)
+        let values = state.visibleValues
+        var arguments: [(any DatabaseValueConvertible)?] = [state.id]
+        for field in table.fields {
+            let value = values[field] ?? nil
+            // A value no store holds any more (erased by a delete, then revived by a
+            // concurrent edit) shows as empty text where the column requires one.
+            arguments.append(value ?? (table.requiredFields.contains(field) ? "" : nil))
+        }
+        arguments.append(state.updatedAt ?? "")
+        try statement.execute(arguments: StatementArguments(arguments))
+    }
+
+    func offices(_ db: Database, for records: [RecordState]) throws -> [ReplicaID: String] {
+        var replicas = Set<ReplicaID>()
+        for record in records {
+            for sibling in record.alive { replicas.insert(sibling.dot.replica) }
+            for siblings in record.fields.values { for sibling in siblings { replicas.insert(sibling.dot.replica) } }
+        }
+        var offices: [ReplicaID: String] = [:]
+        for replica in replicas {
+            if let office = try String.fetchOne(
+                db, sql: "SELECT office FROM _sync_replicas WHERE replica_id = ?", arguments: [replica.rawValue])
+            {
+                offices[replica] = office
+            }
+        }
+        return offices
+    }
+}

@@ -1,0 +1,120 @@
+import GRDB
+
+/// Reading and editing contacts and activities through SyncCore.
+///
+/// Edits go through plain SQL, so the capture triggers record them exactly as they record
+/// edits from any other client. Values are validated first (see ``RecordValidator``).
+extension Replica {
+    /// A record as column → value, with every column of its table present.
+    public typealias Values = [String: String?]
+
+    /// Inserts a record and returns it as stored, with its generated `id` and timestamps.
+    @discardableResult
+    public func insert(_ table: SyncTable, values: Values) throws -> Values {
+        let values = try RecordValidator(table: table).validate(values, isInsert: true)
+        return try write { db in
+            try checkReferences(db, table, values)
+            if let id = values["id"] ?? nil, try exists(db, table, id) {
+                throw SyncError(.invalidInput, "a \(table.singular) with id \(id) exists already: leave the id out to get a new one")
+            }
+            let columns = values.keys.sorted()
+            let id = try String.fetchOne(
+                db,
+                sql: """
+                    INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", ")))
+                    VALUES (\(databaseQuestionMarks(count: columns.count))) RETURNING id
+                    """,
+                arguments: StatementArguments(columns.map { values[$0]! }))!
+            return try row(db, table, id)!
+        }
+    }
+
+    /// Inserts many records in one transaction: all or none.
+    func insertAll(_ table: SyncTable, _ records: [Values]) throws -> Int {
+        try write { db in
+            for values in records {
+                try checkReferences(db, table, values)
+                let columns = values.keys.sorted()
+                try db.cachedStatement(
+                    sql: "INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", "))) VALUES (\(databaseQuestionMarks(count: columns.count)))"
+                ).execute(arguments: StatementArguments(columns.map { values[$0]! }))
+            }
+            return records.count
+        }
+    }
+
+    /// Changes the given fields of one record and returns it as stored.
+    @discardableResult
+    public func update(_ table: SyncTable, id: String, changes: Values) throws -> Values {
+        guard !changes.isEmpty else {
+            throw SyncError(.invalidInput, "nothing to change: pass at least one field, e.g. --notes TEXT")
+        }
+        guard changes["id"] == nil else { throw SyncError(.invalidInput, "the id of a record cannot change") }
+        let changes = try RecordValidator(table: table).validate(changes, isInsert: false)
+        return try write { db in
+            guard try exists(db, table, id) else { throw notFound(table, id) }
+            try checkReferences(db, table, changes)
+            let columns = changes.keys.sorted()
+            try db.execute(
+                sql: "UPDATE \(table.rawValue) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?",
+                arguments: StatementArguments(columns.map { changes[$0]! } + [id]))
+            return try row(db, table, id)!
+        }
+    }
+
+    /// Deletes one record. Its fields' values leave this replica; a tombstone keeps the dots.
+    public func delete(_ table: SyncTable, id: String) throws {
+        try write { db in
+            guard try exists(db, table, id) else { throw notFound(table, id) }
+            try db.execute(sql: "DELETE FROM \(table.rawValue) WHERE id = ?", arguments: [id])
+        }
+    }
+
+    /// One record, or a `not-found` error.
+    public func record(_ table: SyncTable, id: String) throws -> Values {
+        guard let values = try read({ db in try row(db, table, id) }) else { throw notFound(table, id) }
+        return values
+    }
+
+    /// All visible records of `table`, optionally of one Quartier, ordered for reading:
+    /// contacts by name, activities by start.
+    public func records(_ table: SyncTable, quartier: String? = nil) throws -> [Values] {
+        try read { db in
+            let order = table == .contacts ? "name, id" : "starts_at, id"
+            let filter = quartier == nil ? "" : "WHERE quartier = ?"
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.rawValue) \(filter) ORDER BY \(order)",
+                arguments: StatementArguments(quartier.map { [$0] } ?? []))
+            return rows.map { Self.values(table, $0) }
+        }
+    }
+
+    func row(_ db: Database, _ table: SyncTable, _ id: String) throws -> Values? {
+        try Row.fetchOne(
+            db, sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.rawValue) WHERE id = ?",
+            arguments: [id]
+        ).map { Self.values(table, $0) }
+    }
+
+    static func values(_ table: SyncTable, _ row: Row) -> Values {
+        var values: Values = [:]
+        for (index, column) in table.columns.enumerated() { values[column] = row[index] as String? }
+        return values
+    }
+
+    private func exists(_ db: Database, _ table: SyncTable, _ id: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table.rawValue) WHERE id = ?)", arguments: [id]) ?? false
+    }
+
+    private func checkReferences(_ db: Database, _ table: SyncTable, _ values: Values) throws {
+        guard table == .activities, let organiser = values["organiser_id"] ?? nil else { return }
+        guard try exists(db, .contacts, organiser) else {
+            throw SyncError(
+                .notFound, "no contact with id \(organiser) for organiser_id: list contacts with 'syncctl contact list'")
+        }
+    }
+
+    private func notFound(_ table: SyncTable, _ id: String) -> SyncError {
+        SyncError(.notFound, "no \(table.singular) with id \(id): list them with 'syncctl \(table.singular) list'")
+    }
+}

@@ -1,0 +1,52 @@
+import GRDB
+
+/// Status and conflicts of a replica.
+extension Replica {
+    /// Counts of what waits: pending local edits and open conflicts.
+    public func status() throws -> ReplicaStatus {
+        try read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT
+                        (SELECT count(*) FROM _sync_log WHERE seq > s.acked_seq AND op != 'relay') AS pending,
+                        s.last_sync_at AS last_sync_at,
+                        (SELECT coalesce(sum(conflicts), 0) FROM _sync_records) AS conflicts,
+                        (SELECT count(*) FROM contacts) AS contacts,
+                        (SELECT count(*) FROM activities) AS activities
+                    FROM _sync_state s WHERE s.id = 1
+                    """)!
+            return ReplicaStatus(
+                replicaId: id.rawValue, office: office, pendingChanges: row["pending"],
+                lastSyncAt: row["last_sync_at"], openConflicts: row["conflicts"],
+                contacts: row["contacts"], activities: row["activities"])
+        }
+    }
+
+    /// The open conflicts, oldest record change first.
+    public func conflicts() throws -> [Conflict] {
+        try write { db in
+            try fold(db)
+            let offices = Dictionary(
+                uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT replica_id, office FROM _sync_replicas")
+                    .map { (ReplicaID(rawValue: $0["replica_id"]), $0["office"] as String) })
+            return try Row.fetchAll(db, sql: "SELECT state FROM _sync_records WHERE conflicts > 0 ORDER BY seq")
+                .flatMap { Conflict.conflicts(in: try StateTable.decode($0["state"]), offices: offices) }
+        }
+    }
+
+    /// The stored state of one record, after folding local edits; nil if never seen.
+    public func state(of key: RecordKey) throws -> RecordState? {
+        try write { db in
+            try fold(db)
+            return try StateTable(db).load([key])[key]
+        }
+    }
+
+    /// Notes the end of a successful sync.
+    public func recordSync(at timestamp: String) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE _sync_state SET last_sync_at = ? WHERE id = 1", arguments: [timestamp])
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+import Logging
+
+/// One office's local SQLite replica of contacts and activities, usable with no network.
+///
+/// Every committed edit to `contacts` or `activities`, from SyncCore or from any other SQLite
+/// client, is captured by triggers into the change log (see docs/replica-schema.md). The
+/// replica exchanges record states with other stores through ``changes(since:limit:)``,
+/// ``outgoing(limit:)`` and ``apply(_:from:)``, merging with ``MergeKernel``.
+///
+/// ```swift
+/// let replica = try Replica.create(at: "/var/lib/quartiersync/kuckuck.sqlite", office: "Kuckuck")
+/// let contact = try replica.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"])
+/// ```
+///
+/// A `Replica` owns one GRDB database pool (WAL mode, `synchronous=NORMAL`); it is safe to use
+/// from several tasks, and several processes may open the same file.
+public final class Replica: Sendable {
+    /// This replica's identity; the replica part of every dot it writes.
+    public let id: ReplicaID
+    /// The office this replica belongs to.
+    public let office: String
+    /// The database file, or nil for an in-memory replica (tests).
+    public let path: String?
+    let database: any DatabaseWriter
+    let logger: Logger
+
+    private init(database: any DatabaseWriter, path: String?, logger: Logger) throws {
+        self.database = database
+        self.path = path
+        self.logger = logger
+        let identity = try database.read { db -> (String, String)? in
+            guard try db.tableExists("_sync_state") else { return nil }
+            return try Row.fetchOne(db, sql: "SELECT replica_id, office FROM _sync_state WHERE id = 1")
+                .map { ($0["replica_id"], $0["office"]) }
+        }
+        guard let identity else {
+            throw SyncError(
+                .replicaUnavailable,
+                "\(path ?? "the database") is not a QuartierSync replica: create one with 'syncctl init --office NAME'")
+        }
+        id = ReplicaID(rawValue: identity.0)
+        office = identity.1
+    }
+
+    /// Creates a new replica file for `office`; fails if the file exists.
+    public static func create(
+        at path: String, office: String, logger: Logger = Logger(label: "quartiersync.replica")
+    ) throws -> Replica {
+        let office = office.trimmingCharacters(in: .whitespaces)
+        guard !office.isEmpty else { throw SyncError(.invalidInput, "the office name is empty: pass --office NAME") }
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw SyncError(
+                .replicaExists,
+                "a replica already exists at \(path): use it, or choose another path with --replica")
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let pool = try openPool(path)
+        try initialise(pool, office: office)
+        logger.info("created replica", metadata: ["path": "\(path)"])
+        return try Replica(database: pool, path: path, logger: logger)
+    }
+
+    /// Opens an existing replica file.
+    public static func open(at path: String, logger: Logger = Logger(label: "quartiersync.replica")) throws
+        -> Replica
+    {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw SyncError(
+                .replicaUnavailable,
+                "no replica at \(path): create one with 'syncctl init --office NAME', or pass --replica PATH")
+        }
+        let pool = try openPool(path)
+        let replica = try Replica(database: pool, path: path, logger: logger)
+        try ReplicaSchema.migrator.migrate(pool)
+        return replica
+    }
+
+    /// A replica in memory, for tests and benchmarks: the same schema, triggers and merge.
+    public static func inMemory(office: String, logger: Logger = Logger(label: "quartiersync.replica")) throws
+        -> Replica
+    {
+        let queue = try DatabaseQueue(configuration: configuration)
+        try initialise(queue, office: office)
+        return try Replica(database: queue, path: nil, logger: logger)
+    }
+
+    static var configuration: Configuration {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        return configuration
+    }
+
+    private static func openPool(_ path: String) throws -> DatabasePool {
+        do {
+            return try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw SyncError(.replicaUnavailable, "cannot open the replica at \(path): check the path and its permissions", cause: error)
+        }
+    }
+
+    private static func initialise(_ database: any DatabaseWriter, office: String) throws {
+        try ReplicaSchema.migrator.migrate(database)
+        try database.write { db in
+            let identity = ReplicaID.random()
+            try db.execute(
+                sql: "INSERT INTO _sync_state (id, replica_id, office) VALUES (1, ?, ?)",
+                arguments: [identity.rawValue, office])
+            try db.execute(
+                sql: "INSERT INTO _sync_replicas (replica_id, office) VALUES (?, ?)",
+                arguments: [identity.rawValue, office])
+        }
+    }
+
+    /// Runs `body` in one write transaction, mapping database failures to ``SyncError``.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try database.write(body)
+        } catch let error as SyncError {
+            throw error
+        } catch let error as DatabaseError {
+            throw SyncError(.database, "the replica database refused the change (\(error.resultCode)): nothing was written", cause: error)
+        }
+    }
+
+    /// Runs `body` in a read transaction, mapping database failures to ``SyncError``.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try database.read(body)
+        } catch let error as SyncError {
+            throw error
+        } catch let error as DatabaseError {
+            throw SyncError(.database, "the replica database could not be read (\(error.resultCode))", cause: error)
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import GRDB
+
+/// The replica's SQLite schema: the data tables other tools may use, and the `_sync_*` tables
+/// and triggers that capture every committed edit. Documented in docs/replica-schema.md.
+enum ReplicaSchema {
+    /// Milliseconds since 1970 with built-in SQL only (the system SQLite is 3.40: no 'subsec').
+    static let nowMilliseconds = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+    /// ISO 8601 UTC with milliseconds, e.g. `2025-06-16T12:00:00.000Z`.
+    static let nowISO = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+    /// A random version-4 UUID in lowercase text, built-in SQL only.
+    static let uuidDefault = """
+        (lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || \
+        substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || \
+        substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))
+        """
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-replica") { db in
+            try db.execute(sql: dataTables)
+            try db.execute(sql: syncTables)
+            for table in SyncTable.allCases { try db.execute(sql: triggers(for: table)) }
+        }
+        return migrator
+    }
+
+    static let dataTables = """
+        CREATE TABLE contacts (
+            id TEXT PRIMARY KEY NOT NULL DEFAULT \(uuidDefault),
+            quartier TEXT NOT NULL,
+            name TEXT NOT NULL,
+            organisation TEXT,
+            role TEXT,
+            email TEXT,
+            phone TEXT,
+            notes TEXT,
+            consent_at TEXT,
+            created_at TEXT NOT NULL DEFAULT (\(nowISO)),
+            updated_at TEXT NOT NULL DEFAULT (\(nowISO))
+        );
+        CREATE INDEX contacts_quartier ON contacts(quartier);
+        CREATE TABLE activities (
+            id TEXT PRIMARY KEY NOT NULL DEFAULT \(uuidDefault),
+            quartier TEXT NOT NULL,
+            title TEXT NOT NULL,
+            description TEXT,
+            starts_at TEXT NOT NULL,
+            ends_at TEXT,
+            location TEXT,
+            handlungsfeld TEXT NOT NULL CHECK (handlungsfeld IN (\(Handlungsfeld.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")))),
+            organiser_id TEXT,
+            status TEXT NOT NULL DEFAULT 'planned' CHECK (status IN ('planned', 'held', 'cancelled')),
+            created_at TEXT NOT NULL DEFAULT (\(nowISO)),
+            updated_at TEXT NOT NULL DEFAULT (\(nowISO))
+        );
+        CREATE INDEX activities_quartier ON activities(quartier);
+        CREATE INDEX activities_starts_at ON activities(starts_at);
+        CREATE INDEX activities_organiser ON activities(organiser_id);
+        """
+
+    static let syncTables = """
+        CREATE TABLE _sync_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            replica_id TEXT NOT NULL,
+            office TEXT NOT NULL,
+            counter INTEGER NOT NULL DEFAULT 0,
+            hlc_ms INTEGER NOT NULL DEFAULT 0,
+            hlc_logical INTEGER NOT NULL DEFAULT 0,
+            applying INTEGER NOT NULL DEFAULT 0,
+            folded_seq INTEGER NOT NULL DEFAULT 0,
+            acked_seq INTEGER NOT NULL DEFAULT 0,
+            store_seq INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL DEFAULT (\(nowISO)),
+            last_sync_at TEXT
+        );
+        CREATE TABLE _sync_log (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            tbl TEXT NOT NULL,
+            row_id TEXT NOT NULL,
+            op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete', 'relay')),
+            counter INTEGER,
+            hlc_ms INTEGER,
+            hlc_logical INTEGER,
+            mask INTEGER NOT NULL DEFAULT 0,
+            recorded_at TEXT NOT NULL DEFAULT (\(nowISO))
+        );
+        CREATE INDEX _sync_log_row ON _sync_log(tbl, row_id);
+        CREATE TABLE _sync_records (
+            tbl TEXT NOT NULL,
+            id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            quartier TEXT,
+            visible INTEGER NOT NULL,
+            conflicts INTEGER NOT NULL DEFAULT 0,
+            state BLOB NOT NULL,
+            PRIMARY KEY (tbl, id)
+        ) WITHOUT ROWID;
+        CREATE UNIQUE INDEX _sync_records_seq ON _sync_records(seq);
+        CREATE INDEX _sync_records_conflicts ON _sync_records(conflicts) WHERE conflicts > 0;
+        CREATE TABLE _sync_replicas (
+            replica_id TEXT PRIMARY KEY NOT NULL,
+            office TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE _sync_cursors (
+            peer TEXT PRIMARY KEY NOT NULL,
+            cursor INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """
+
+    /// Capture triggers for one table. Built-in SQL only, so that writes from the `sqlite3`
+    /// shell or any other client are captured exactly like SyncCore's own.
+    static func triggers(for table: SyncTable) -> String {
+        let name = table.rawValue
+        let applyingOff = "(SELECT applying FROM _sync_state WHERE id = 1) = 0"
+        let mask = table.fields.enumerated()
+            .map { "((OLD.\($0.element) IS NOT NEW.\($0.element)) << \($0.offset))" }
+            .joined(separator: " | ")
+        func capture(op: String, row: String, mask: String) -> String {
+            """
+            UPDATE _sync_state SET counter = counter + 1,
+                hlc_logical = CASE WHEN \(nowMilliseconds) > hlc_ms THEN 0 ELSE hlc_logical + 1 END,
+                hlc_ms = max(hlc_ms, \(nowMilliseconds))
+                WHERE id = 1;
+            INSERT INTO _sync_log (tbl, row_id, op, counter, hlc_ms, hlc_logical, mask)
+                SELECT '\(name)', \(row), '\(op)', counter, hlc_ms, hlc_logical, \(mask)
+                FROM _sync_state WHERE id = 1;
+            """
+        }
+        return """
+            CREATE TRIGGER _sync_\(name)_insert AFTER INSERT ON \(name)
+            WHEN \(applyingOff)
+            BEGIN
+            \(capture(op: "insert", row: "NEW.id", mask: String(table.allFieldsMask)))
+            END;
+            CREATE TRIGGER _sync_\(name)_update AFTER UPDATE ON \(name)
+            WHEN \(applyingOff) AND (\(mask)) != 0
+            BEGIN
+            \(capture(op: "update", row: "NEW.id", mask: "(\(mask))"))
+            UPDATE \(name) SET updated_at = \(nowISO)
+                WHERE id = NEW.id AND NEW.updated_at IS OLD.updated_at;
+            END;
+            CREATE TRIGGER _sync_\(name)_delete AFTER DELETE ON \(name)
+            WHEN \(applyingOff)
+            BEGIN
+            \(capture(op: "delete", row: "OLD.id", mask: "0"))
+            END;
+            CREATE TRIGGER _sync_\(name)_id_immutable BEFORE UPDATE OF id ON \(name)
+            WHEN OLD.id IS NOT NEW.id
+            BEGIN
+                SELECT RAISE(ABORT, 'the id of a record cannot change: insert a new record instead');
+            END;
+            """
+    }
+}

@@ -1,0 +1,17 @@
+/// What `syncctl status` shows: who this replica is and what waits to be synced or decided.
+public struct ReplicaStatus: Sendable, Equatable, Codable {
+    /// The replica's identity.
+    public var replicaId: String
+    /// The office it belongs to.
+    public var office: String
+    /// Local edits not yet acknowledged by a server.
+    public var pendingChanges: Int
+    /// When the last sync finished (ISO 8601 UTC), or nil if it never synced.
+    public var lastSyncAt: String?
+    /// Conflicts waiting for a person.
+    public var openConflicts: Int
+    /// Visible contacts.
+    public var contacts: Int
+    /// Visible activities.
+    public var activities: Int
+}
