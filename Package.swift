@@ -29,7 +29,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
+        .testTarget(
+            name: "SyncCoreTests",
+            dependencies: ["SyncCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "syncctlTests", dependencies: ["SyncCore"]),
     ],
     swiftLanguageModes: [.v6]

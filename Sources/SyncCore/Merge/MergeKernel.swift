@@ -38,9 +38,11 @@ public enum MergeKernel {
         guard let local else {
             var state = incoming
             normalise(&state)
+            eraseIfDeleted(&state)
             return Result(state: state, outcome: .fastForward)
         }
-        let merged = join(local, incoming)
+        var merged = join(local, incoming)
+        eraseIfDeleted(&merged)
         if merged == local { return Result(state: merged, outcome: .alreadyKnown) }
         if local.context.isDominated(by: incoming.context) {
             return Result(state: merged, outcome: .fastForward)
@@ -49,7 +51,9 @@ public enum MergeKernel {
         return Result(state: merged, outcome: contested ? .conflicted : .merged)
     }
 
-    /// The least state that includes both: the lattice join.
+    /// The least state that includes both: the lattice join (commutative, associative,
+    /// idempotent). Stores do not keep its result as it is: ``merge(local:incoming:)`` then
+    /// drops the values of a record nobody says exists (see ``eraseIfDeleted(_:)``).
     public static func join(_ a: RecordState, _ b: RecordState) -> RecordState {
         precondition(a.table == b.table && a.id == b.id, "join of two different records")
         var state = RecordState(table: a.table, id: a.id)
@@ -89,9 +93,16 @@ public enum MergeKernel {
         return kept
     }
 
-    /// A record nobody says exists holds no values.
-    static func normalise(_ state: inout RecordState) {
+    /// A record nobody says exists keeps no values: a tombstone holds dots only. This step is
+    /// not part of the join (it forgets), so a store that still holds a value another store
+    /// dropped sends it back (see ``Replica/Source/upstream(peer:)``), and a record revived by
+    /// a concurrent edit regains every value some store still holds.
+    public static func eraseIfDeleted(_ state: inout RecordState) {
         if !state.isVisible { state.eraseValues() }
+    }
+
+    /// Puts siblings in their canonical order, so equal states compare equal.
+    static func normalise(_ state: inout RecordState) {
         for (field, siblings) in state.fields where siblings.count > 1 {
             state.fields[field] = siblings.sorted { $0.precedes($1) }
         }

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+
+@testable import SyncCore
+
+/// Edits made by another SQLite client (the `sqlite3` shell, which knows nothing of SyncCore)
+/// must be captured exactly like SyncCore's own.
+@Suite("Change capture")
+struct ChangeCaptureTests {
+    static let shell = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// Runs SQL through the sqlite3 shell; returns its standard output and exit status.
+    @discardableResult
+    static func sqlite3(_ path: String, _ sql: String) throws -> (output: String, status: Int32) {
+        let shell = try #require(shell, "the sqlite3 shell is needed: apt-get install -y sqlite3")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: shell)
+        process.arguments = ["-bail", path]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(sql.utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (String(decoding: data, as: UTF8.self), process.terminationStatus)
+    }
+
+    @Test("inserts, updates and deletes from the sqlite3 shell become pending changes")
+    func shellEditsArePending() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("office.sqlite")
+        let replica = try Replica.create(at: path, office: "Kuckuck")
+        let result = try Self.sqlite3(
+            path,
+            """
+            INSERT INTO contacts (name, quartier) VALUES ('Erika Beispiel', 'kuckuck');
+            INSERT INTO contacts (name, quartier) VALUES ('Max Muster', 'kuckuck');
+            UPDATE contacts SET phone = '05151 000000' WHERE name = 'Erika Beispiel';
+            DELETE FROM contacts WHERE name = 'Max Muster';
+            """)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(try replica.status().pendingChanges == 4)
+        let rows = try replica.records(.contacts)
+        #expect(rows.count == 1)
+        let row = try #require(rows.first)
+        #expect((row["id"] ?? nil)?.count == 36, "the id default gives a UUID")
+        #expect(row["created_at"] != nil && row["updated_at"] != nil)
+        let state = try #require(try replica.state(of: RecordKey(.contacts, row["id"]!!)))
+        #expect(state.context[replica.id] == 3, "inserted at dot 1, updated at dot 3 (the other record took 2 and 4)")
+        #expect(state.fields["phone"]?.first?.dot.counter == 3)
+        #expect(state.fields["name"]?.first?.dot.counter == 1, "fields the update left alone keep their dot")
+    }
+
+    @Test("a rolled-back transaction leaves no trace")
+    func rollbackLeavesNoTrace() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("office.sqlite")
+        let replica = try Replica.create(at: path, office: "Kuckuck")
+        let result = try Self.sqlite3(
+            path,
+            "BEGIN; INSERT INTO contacts (name, quartier) VALUES ('Erika Beispiel', 'kuckuck'); ROLLBACK;")
+        #expect(result.status == 0, "\(result.output)")
+        #expect(try replica.status().pendingChanges == 0)
+        #expect(try replica.outgoing().records.isEmpty)
+    }
+
+    @Test("an update that changes nothing is not a change")
+    func noOpUpdateIsNotCaptured() throws {
+        let replica = try Replica.inMemory(office: "Kuckuck")
+        let contact = try replica.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"])
+        try replica.database.write { db in
+            try db.execute(sql: "UPDATE contacts SET name = name WHERE id = ?", arguments: [contact["id"]!!])
+        }
+        #expect(try replica.status().pendingChanges == 1)
+    }
+
+    @Test("changes applied from another replica are not captured as local edits")
+    func appliedChangesAreNotCaptured() throws {
+        let kuckuck = try Replica.inMemory(office: "Kuckuck")
+        let altstadt = try Replica.inMemory(office: "Altstadt")
+        try kuckuck.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "*"])
+        let summary = try altstadt.apply(try kuckuck.changes(since: 0), from: .upstream(peer: "kuckuck"))
+        #expect(summary.fastForwarded == 1)
+        #expect(try altstadt.records(.contacts).count == 1)
+        #expect(try altstadt.status().pendingChanges == 0)
+    }
+
+    @Test("the id of a record cannot be changed by any client")
+    func idIsImmutable() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("office.sqlite")
+        let replica = try Replica.create(at: path, office: "Kuckuck")
+        try replica.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"])
+        let result = try Self.sqlite3(path, "UPDATE contacts SET id = 'other';")
+        #expect(result.status != 0)
+        #expect(result.output.contains("cannot change"))
+        #expect(try replica.status().pendingChanges == 1)
+    }
+
+    @Test("the schema refuses an unknown Handlungsfeld from any client")
+    func schemaChecksHandlungsfeld() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("office.sqlite")
+        let replica = try Replica.create(at: path, office: "Kuckuck")
+        let result = try Self.sqlite3(
+            path,
+            "INSERT INTO activities (title, quartier, starts_at, handlungsfeld) VALUES ('Fest', 'kuckuck', '2025-06-16T14:00', 'fussball');")
+        #expect(result.status != 0)
+        #expect(try replica.status().pendingChanges == 0)
+    }
+}

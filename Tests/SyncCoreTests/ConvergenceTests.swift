@@ -1,0 +1,183 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import SyncCore
+
+/// Seeded randomised convergence: three office replicas and a relay store, random inserts,
+/// updates and deletes, and random sync steps with duplicated, reordered and replayed batches.
+/// After a final full round every store must show the same rows and conflicts, with no
+/// acknowledged edit lost.
+///
+/// Seeds: `QS_CONVERGENCE_SEEDS` (default 1000) seeds from 0; `QS_SEED=N` replays one.
+@Suite("Convergence")
+struct ConvergenceTests {
+    static var seeds: [UInt64] {
+        let environment = ProcessInfo.processInfo.environment
+        if let seed = environment["QS_SEED"].flatMap(UInt64.init) { return [seed] }
+        let count = environment["QS_CONVERGENCE_SEEDS"].flatMap(UInt64.init) ?? 1000
+        return Array(0..<count)
+    }
+
+    @Test("random edits and syncs converge with nothing lost", arguments: seeds)
+    func converges(seed: UInt64) throws {
+        var world = try World(seed: seed)
+        for _ in 0..<world.steps { try world.step() }
+        try world.finalRound()
+        try world.checkConverged()
+    }
+}
+
+/// One randomised run.
+private struct World {
+    /// A write the harness made, with the context of the record when it was written.
+    struct Write {
+        var key: RecordKey
+        var field: String
+        var dot: Dot
+    }
+
+    let seed: UInt64
+    var rng: SeededGenerator
+    let offices: [Replica]
+    let relay: Replica
+    let steps: Int
+    var writes: [Write] = []
+    /// The record context at each write, by dot: what the writer had seen.
+    var contextAt: [Dot: VersionVector] = [:]
+    /// Batches kept to be replayed later, to the relay or to a replica.
+    var pushed: [ChangeBatch] = []
+    /// Pages each replica pulled: a stale page is replayed only to the replica that asked for it.
+    var pulled: [ReplicaID: [ChangeBatch]] = [:]
+    let names = ["Erika", "Jonas", "Aylin"]
+    let phones = ["05151 1", "05151 2", nil]
+
+    init(seed: UInt64) throws {
+        self.seed = seed
+        rng = SeededGenerator(seed: seed)
+        offices = try ["Kuckuck", "Altstadt", "Nordstadt"].map { try Replica.inMemory(office: $0) }
+        relay = try Replica.inMemory(office: "relay")
+        steps = 20 + Int(seed % 30)
+    }
+
+    var context: Comment { "seed \(seed): replay with QS_SEED=\(seed) swift test --filter Convergence" }
+
+    mutating func step() throws {
+        let replica = offices.randomElement(using: &rng)!
+        switch Int.random(in: 0..<100, using: &rng) {
+        case 0..<55: try edit(replica)
+        case 55..<72: try push(replica)
+        case 72..<90: try pull(replica)
+        default: try replay(replica)
+        }
+    }
+
+    mutating func edit(_ replica: Replica) throws {
+        let visible = try replica.database.read { try String.fetchAll($0, sql: "SELECT id FROM contacts ORDER BY id") }
+        let roll = Int.random(in: 0..<10, using: &rng)
+        if visible.isEmpty || roll < 3 {
+            let row = try replica.insert(
+                .contacts,
+                values: ["name": names.randomElement(using: &rng)!, "quartier": "kuckuck", "phone": phones.randomElement(using: &rng)!])
+            try noteWrite(replica, RecordKey(.contacts, row["id"]!!), fields: SyncTable.contacts.fields)
+            return
+        }
+        let id = visible.randomElement(using: &rng)!
+        let key = RecordKey(.contacts, id)
+        if roll < 5 {
+            // Deleted through plain SQL, as another client would.
+            try replica.database.write { try $0.execute(sql: "DELETE FROM contacts WHERE id = ?", arguments: [id]) }
+            try noteWrite(replica, key, fields: [Conflict.existenceField])
+        } else {
+            var changes: [String: String?] = [:]
+            if Bool.random(using: &rng) { changes["name"] = names.randomElement(using: &rng)! }
+            if Bool.random(using: &rng) || changes.isEmpty { changes["phone"] = phones.randomElement(using: &rng)! }
+            let before = try replica.record(.contacts, id: id)
+            // One statement through plain SQL: one dot for all the fields it changes.
+            let fields = changes.keys.sorted()
+            try replica.database.write { db in
+                try db.execute(
+                    sql: "UPDATE contacts SET \(fields.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?",
+                    arguments: StatementArguments(fields.map { changes[$0]! } + [id]))
+            }
+            let changed = changes.keys.filter { before[$0]! != changes[$0]! }
+            if !changed.isEmpty { try noteWrite(replica, key, fields: changed) }
+        }
+    }
+
+    /// Notes the dots of the replica's last captured statement(s) for `key`.
+    mutating func noteWrite(_ replica: Replica, _ key: RecordKey, fields: [String]) throws {
+        let state = try #require(try replica.state(of: key))
+        let dot = Dot(replica: replica.id, counter: state.context[replica.id])
+        contextAt[dot] = state.context
+        for field in fields { writes.append(Write(key: key, field: field, dot: dot)) }
+    }
+
+    mutating func push(_ replica: Replica) throws {
+        let batch = try replica.outgoing(limit: Int.random(in: 1...3, using: &rng))
+        try relay.apply(batch, from: .downstream)
+        if Bool.random(using: &rng) { try relay.apply(batch, from: .downstream) }  // duplicated
+        pushed.append(batch)
+        // Sometimes the acknowledgement is lost: the same changes go again next time.
+        if Int.random(in: 0..<5, using: &rng) > 0 { try replica.acknowledge(upTo: batch.cursor) }
+    }
+
+    mutating func pull(_ replica: Replica) throws {
+        let peer = relay.id.rawValue
+        let batch = try relay.changes(since: try replica.cursor(for: peer), limit: Int.random(in: 1...3, using: &rng))
+        pulled[replica.id, default: []].append(batch)
+        try replica.apply(batch, from: .upstream(peer: peer))
+    }
+
+    mutating func replay(_ replica: Replica) throws {
+        if Bool.random(using: &rng), let old = pushed.randomElement(using: &rng) {
+            try relay.apply(old, from: .downstream)  // a late, reordered push
+        } else if let old = pulled[replica.id]?.randomElement(using: &rng) {
+            // A stale page: it must not move the cursor back or undo newer states.
+            try replica.apply(old, from: .upstream(peer: relay.id.rawValue))
+        }
+    }
+
+    func finalRound() throws {
+        let sync = LocalSync(batchSize: 4)
+        for _ in 0..<3 {
+            for office in offices { _ = try sync.push(office, to: relay) }
+            for office in offices { _ = try sync.pull(office, from: relay) }
+        }
+    }
+
+    /// The rows only one side has, for the failure message (all data here is made up).
+    func difference(_ office: Replica, _ rows: [Replica.Values], _ expected: [Replica.Values]) -> String {
+        let extra = rows.filter { !expected.contains($0) }
+        let missing = expected.filter { !rows.contains($0) }
+        let states = (extra + missing).map { row -> String in
+            let key = RecordKey(.contacts, row["id"]!!)
+            return "\(key): office state \(String(describing: try? office.state(of: key))) relay state \(String(describing: try? relay.state(of: key)))"
+        }
+        return "office has \(extra), relay has \(missing) DEBUG \(states)"
+    }
+
+    func checkConverged() throws {
+        let expectedRows = try relay.records(.contacts)
+        let expectedConflicts = try relay.conflicts().map(\.id).sorted()
+        for office in offices {
+            let rows = try office.records(.contacts)
+            #expect(rows == expectedRows, "rows of \(office.office) differ: \(difference(office, rows, expectedRows)); \(context)")
+            #expect(try office.conflicts().map(\.id).sorted() == expectedConflicts, "conflicts of \(office.office) differ; \(context)")
+            #expect(try office.status().pendingChanges == 0, "\(office.office) still has pending changes; \(context)")
+        }
+        // No acknowledged edit lost: each write is either still a version of its field, or
+        // was overwritten by a write that had seen it.
+        let all = try relay.changes(since: 0, limit: 100_000).records
+        let states = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
+        for write in writes {
+            let state = try #require(states[write.key], "record \(write.key) missing on the relay; \(context)")
+            #expect(state.context.covers(write.dot), "write \(write.dot) never reached the relay; \(context)")
+            let dots: [Dot] =
+                write.field == Conflict.existenceField
+                ? state.alive.map(\.dot) : (state.fields[write.field] ?? []).map(\.dot)
+            let kept = dots.contains(write.dot) || dots.contains { contextAt[$0]?.covers(write.dot) == true }
+            #expect(kept, "write \(write.dot) to \(write.field) of \(write.key) was lost; \(context)")
+        }
+    }
+}
