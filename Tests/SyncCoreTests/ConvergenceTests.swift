@@ -86,7 +86,7 @@ private struct World {
         let key = RecordKey(.contacts, id)
         if roll < 5 {
             // Deleted through plain SQL, as another client would.
-            try replica.database.write { try $0.execute(sql: "DELETE FROM contacts WHERE id = ?", arguments: [id]) }
+            try replica.database.write { try $0.cachedStatement(sql: "DELETE FROM contacts WHERE id = ?").execute(arguments: [id]) }
             try noteWrite(replica, key, fields: [Conflict.existenceField])
         } else {
             var changes: [String: String?] = [:]
@@ -96,9 +96,8 @@ private struct World {
             // One statement through plain SQL: one dot for all the fields it changes.
             let fields = changes.keys.sorted()
             try replica.database.write { db in
-                try db.execute(
-                    sql: "UPDATE contacts SET \(fields.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?",
-                    arguments: StatementArguments(fields.map { changes[$0]! } + [id]))
+                try db.cachedStatement(sql: "UPDATE contacts SET \(fields.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?")
+                    .execute(arguments: StatementArguments(fields.map { changes[$0]! } + [id]))
             }
             let changed = changes.keys.filter { before[$0]! != changes[$0]! }
             if !changed.isEmpty { try noteWrite(replica, key, fields: changed) }

@@ -19,8 +19,7 @@ extension Replica {
     public func changes(since cursor: Int64, limit: Int = 500) throws -> ChangeBatch {
         try write { db in
             try fold(db)
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT seq, state FROM _sync_records WHERE seq > ? ORDER BY seq LIMIT ?",
+            let rows = try db.rows(sql: "SELECT seq, state FROM _sync_records WHERE seq > ? ORDER BY seq LIMIT ?",
                 arguments: [cursor, limit + 1])
             let page = rows.prefix(limit)
             let records = try page.map { try StateTable.decode($0["state"]) }
@@ -36,9 +35,8 @@ extension Replica {
     public func outgoing(limit: Int = 500) throws -> ChangeBatch {
         try write { db in
             try fold(db)
-            let acked = try Int64.fetchOne(db, sql: "SELECT acked_seq FROM _sync_state WHERE id = 1") ?? 0
-            let entries = try Row.fetchAll(
-                db, sql: "SELECT seq, tbl, row_id FROM _sync_log WHERE seq > ? ORDER BY seq LIMIT ?",
+            let acked = try db.value(Int64.self, sql: "SELECT acked_seq FROM _sync_state WHERE id = 1") ?? 0
+            let entries = try db.rows(sql: "SELECT seq, tbl, row_id FROM _sync_log WHERE seq > ? ORDER BY seq LIMIT ?",
                 arguments: [acked, limit + 1])
             let page = entries.prefix(limit)
             var keys: [RecordKey] = []
@@ -59,8 +57,7 @@ extension Replica {
     /// including edits of the same records made after the page was read, stay pending.
     public func acknowledge(upTo position: Int64) throws {
         try write { db in
-            try db.execute(
-                sql: "UPDATE _sync_state SET acked_seq = max(acked_seq, ?) WHERE id = 1", arguments: [position])
+            try db.run(sql: "UPDATE _sync_state SET acked_seq = max(acked_seq, ?) WHERE id = 1", arguments: [position])
         }
     }
 
@@ -70,10 +67,7 @@ extension Replica {
     public func apply(_ batch: ChangeBatch, from source: Source) throws -> ApplySummary {
         try write { db in
             try fold(db)
-            try db.execute(sql: "UPDATE _sync_state SET applying = 1 WHERE id = 1")
-            // Values were validated where they were written; a revived record may lack one.
-            try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
-            defer { try? db.execute(sql: "PRAGMA ignore_check_constraints = OFF") }
+            try db.run(sql: "UPDATE _sync_state SET applying = 1 WHERE id = 1")
             var table = try StateTable(db)
             var states = try table.load(batch.records.map(\.key))
             var summary = ApplySummary()
@@ -97,22 +91,18 @@ extension Replica {
             }
             try table.finish()
             for (replica, office) in batch.offices {
-                try db.execute(
-                    sql: "INSERT INTO _sync_replicas (replica_id, office) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                try db.run(sql: "INSERT INTO _sync_replicas (replica_id, office) VALUES (?, ?) ON CONFLICT DO NOTHING",
                     arguments: [replica.rawValue, office])
             }
             for key in Set(relayed) {
-                try db.execute(
-                    sql: "INSERT INTO _sync_log (tbl, row_id, op) VALUES (?, ?, 'relay')",
+                try db.run(sql: "INSERT INTO _sync_log (tbl, row_id, op) VALUES (?, ?, 'relay')",
                     arguments: [key.table.rawValue, key.id])
             }
             if case .upstream(let peer) = source {
-                try db.execute(
-                    sql: "INSERT INTO _sync_cursors (peer, cursor) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET cursor = max(cursor, excluded.cursor)",
+                try db.run(sql: "INSERT INTO _sync_cursors (peer, cursor) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET cursor = max(cursor, excluded.cursor)",
                     arguments: [peer, batch.cursor])
             }
-            try db.execute(
-                sql: """
+            try db.run(sql: """
                     UPDATE _sync_state SET applying = 0,
                         hlc_logical = CASE WHEN ?1 > hlc_ms OR (?1 = hlc_ms AND ?2 > hlc_logical) THEN ?2 ELSE hlc_logical END,
                         hlc_ms = max(hlc_ms, ?1)
@@ -125,7 +115,7 @@ extension Replica {
     /// The pull cursor for `peer`: 0 before the first pull.
     public func cursor(for peer: String) throws -> Int64 {
         try read { db in
-            try Int64.fetchOne(db, sql: "SELECT cursor FROM _sync_cursors WHERE peer = ?", arguments: [peer]) ?? 0
+            try db.value(Int64.self, sql: "SELECT cursor FROM _sync_cursors WHERE peer = ?", arguments: [peer]) ?? 0
         }
     }
 
@@ -133,7 +123,7 @@ extension Replica {
     func materialise(_ db: Database, _ state: RecordState) throws {
         let table = state.table
         guard state.isVisible else {
-            try db.cachedStatement(sql: "DELETE FROM \(table.rawValue) WHERE id = ?").execute(arguments: [state.id])
+            try db.run(sql: "DELETE FROM \(table.rawValue) WHERE id = ?", arguments: [state.id])
             return
         }
         let columns = table.columns
@@ -163,8 +153,7 @@ extension Replica {
         }
         var offices: [ReplicaID: String] = [:]
         for replica in replicas {
-            if let office = try String.fetchOne(
-                db, sql: "SELECT office FROM _sync_replicas WHERE replica_id = ?", arguments: [replica.rawValue])
+            if let office = try db.value(String.self, sql: "SELECT office FROM _sync_replicas WHERE replica_id = ?", arguments: [replica.rawValue])
             {
                 offices[replica] = office
             }

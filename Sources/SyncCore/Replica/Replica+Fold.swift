@@ -10,10 +10,8 @@ import GRDB
 extension Replica {
     /// Folds every captured edit not yet folded. Must run inside a write transaction.
     func fold(_ db: Database) throws {
-        let folded = try Int64.fetchOne(db, sql: "SELECT folded_seq FROM _sync_state WHERE id = 1") ?? 0
-        let entries = try Row.fetchAll(
-            db,
-            sql: """
+        let folded = try db.value(Int64.self, sql: "SELECT folded_seq FROM _sync_state WHERE id = 1") ?? 0
+        let entries = try db.rows(sql: """
                 SELECT seq, tbl, row_id, op, counter, hlc_ms, hlc_logical, mask FROM _sync_log
                 WHERE seq > ? AND op != 'relay' ORDER BY seq
                 """, arguments: [folded])
@@ -42,7 +40,7 @@ extension Replica {
         }
         for key in keys { try table.save(states[key]!) }
         try table.finish()
-        try db.execute(sql: "UPDATE _sync_state SET folded_seq = ? WHERE id = 1", arguments: [last["seq"] as Int64])
+        try db.run(sql: "UPDATE _sync_state SET folded_seq = ? WHERE id = 1", arguments: [last["seq"] as Int64])
     }
 
     /// The current table rows of `keys` (absent when deleted), as column → value.
@@ -50,17 +48,18 @@ extension Replica {
         var rows: [RecordKey: [String: String?]] = [:]
         for table in SyncTable.allCases {
             let ids = keys.filter { $0.table == table }.map(\.id)
+            guard !ids.isEmpty else { continue }
             let columns = table.columns
-            for chunk in ids.chunked(500) {
-                let cursor = try Row.fetchCursor(
-                    db,
-                    sql: "SELECT \(columns.joined(separator: ", ")) FROM \(table.rawValue) WHERE id IN (\(databaseQuestionMarks(count: chunk.count)))",
-                    arguments: StatementArguments(Array(chunk)))
-                while let row = try cursor.next() {
-                    var values: [String: String?] = [:]
-                    for (index, column) in columns.enumerated() { values[column] = row[index] as String? }
-                    rows[RecordKey(table, row[0])] = values
-                }
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT \(columns.map { "t.\($0)" }.joined(separator: ", "))
+                    FROM json_each(?) j JOIN \(table.rawValue) t ON t.id = j.value
+                    """)
+            let cursor = try Row.fetchCursor(statement, arguments: [StateTable.jsonArray(ids)])
+            while let row = try cursor.next() {
+                var values: [String: String?] = [:]
+                for (index, column) in columns.enumerated() { values[column] = row[index] as String? }
+                rows[RecordKey(table, row[0])] = values
             }
         }
         return rows

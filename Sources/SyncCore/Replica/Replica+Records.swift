@@ -18,9 +18,7 @@ extension Replica {
                 throw SyncError(.invalidInput, "a \(table.singular) with id \(id) exists already: leave the id out to get a new one")
             }
             let columns = values.keys.sorted()
-            let id = try String.fetchOne(
-                db,
-                sql: """
+            let id = try db.value(String.self, sql: """
                     INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", ")))
                     VALUES (\(databaseQuestionMarks(count: columns.count))) RETURNING id
                     """,
@@ -35,9 +33,9 @@ extension Replica {
             for values in records {
                 try checkReferences(db, table, values)
                 let columns = values.keys.sorted()
-                try db.cachedStatement(
-                    sql: "INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", "))) VALUES (\(databaseQuestionMarks(count: columns.count)))"
-                ).execute(arguments: StatementArguments(columns.map { values[$0]! }))
+                try db.run(
+                    sql: "INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", "))) VALUES (\(databaseQuestionMarks(count: columns.count)))",
+                    arguments: StatementArguments(columns.map { values[$0]! }))
             }
             return records.count
         }
@@ -55,8 +53,7 @@ extension Replica {
             guard try exists(db, table, id) else { throw notFound(table, id) }
             try checkReferences(db, table, changes)
             let columns = changes.keys.sorted()
-            try db.execute(
-                sql: "UPDATE \(table.rawValue) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?",
+            try db.run(sql: "UPDATE \(table.rawValue) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?",
                 arguments: StatementArguments(columns.map { changes[$0]! } + [id]))
             return try row(db, table, id)!
         }
@@ -66,7 +63,7 @@ extension Replica {
     public func delete(_ table: SyncTable, id: String) throws {
         try write { db in
             guard try exists(db, table, id) else { throw notFound(table, id) }
-            try db.execute(sql: "DELETE FROM \(table.rawValue) WHERE id = ?", arguments: [id])
+            try db.run(sql: "DELETE FROM \(table.rawValue) WHERE id = ?", arguments: [id])
         }
     }
 
@@ -82,16 +79,14 @@ extension Replica {
         try read { db in
             let order = table == .contacts ? "name, id" : "starts_at, id"
             let filter = quartier == nil ? "" : "WHERE quartier = ?"
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.rawValue) \(filter) ORDER BY \(order)",
+            let rows = try db.rows(sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.rawValue) \(filter) ORDER BY \(order)",
                 arguments: StatementArguments(quartier.map { [$0] } ?? []))
             return rows.map { Self.values(table, $0) }
         }
     }
 
     func row(_ db: Database, _ table: SyncTable, _ id: String) throws -> Values? {
-        try Row.fetchOne(
-            db, sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.rawValue) WHERE id = ?",
+        try db.row(sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.rawValue) WHERE id = ?",
             arguments: [id]
         ).map { Self.values(table, $0) }
     }
@@ -103,7 +98,7 @@ extension Replica {
     }
 
     private func exists(_ db: Database, _ table: SyncTable, _ id: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table.rawValue) WHERE id = ?)", arguments: [id]) ?? false
+        try db.value(Bool.self, sql: "SELECT EXISTS (SELECT 1 FROM \(table.rawValue) WHERE id = ?)", arguments: [id]) ?? false
     }
 
     private func checkReferences(_ db: Database, _ table: SyncTable, _ values: Values) throws {

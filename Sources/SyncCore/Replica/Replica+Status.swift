@@ -5,9 +5,7 @@ extension Replica {
     /// Counts of what waits: pending local edits and open conflicts.
     public func status() throws -> ReplicaStatus {
         try read { db in
-            let row = try Row.fetchOne(
-                db,
-                sql: """
+            let row = try db.row(sql: """
                     SELECT
                         (SELECT count(*) FROM _sync_log WHERE seq > s.acked_seq AND op != 'relay') AS pending,
                         s.last_sync_at AS last_sync_at,
@@ -28,9 +26,9 @@ extension Replica {
         try write { db in
             try fold(db)
             let offices = Dictionary(
-                uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT replica_id, office FROM _sync_replicas")
+                uniqueKeysWithValues: try db.rows(sql: "SELECT replica_id, office FROM _sync_replicas")
                     .map { (ReplicaID(rawValue: $0["replica_id"]), $0["office"] as String) })
-            return try Row.fetchAll(db, sql: "SELECT state FROM _sync_records WHERE conflicts > 0 ORDER BY seq")
+            return try db.rows(sql: "SELECT state FROM _sync_records WHERE conflicts > 0 ORDER BY seq")
                 .flatMap { Conflict.conflicts(in: try StateTable.decode($0["state"]), offices: offices) }
         }
     }
@@ -46,7 +44,7 @@ extension Replica {
     /// Notes the end of a successful sync.
     public func recordSync(at timestamp: String) throws {
         try write { db in
-            try db.execute(sql: "UPDATE _sync_state SET last_sync_at = ? WHERE id = 1", arguments: [timestamp])
+            try db.run(sql: "UPDATE _sync_state SET last_sync_at = ? WHERE id = 1", arguments: [timestamp])
         }
     }
 }

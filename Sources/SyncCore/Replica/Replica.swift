@@ -32,7 +32,7 @@ public final class Replica: Sendable {
         self.logger = logger
         let identity = try database.read { db -> (String, String)? in
             guard try db.tableExists("_sync_state") else { return nil }
-            return try Row.fetchOne(db, sql: "SELECT replica_id, office FROM _sync_state WHERE id = 1")
+            return try db.row(sql: "SELECT replica_id, office FROM _sync_state WHERE id = 1")
                 .map { ($0["replica_id"], $0["office"]) }
         }
         guard let identity else {
@@ -93,7 +93,7 @@ public final class Replica: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.run(sql: "PRAGMA synchronous = NORMAL")
         }
         return configuration
     }
@@ -110,11 +110,9 @@ public final class Replica: Sendable {
         try ReplicaSchema.migrator.migrate(database)
         try database.write { db in
             let identity = ReplicaID.random()
-            try db.execute(
-                sql: "INSERT INTO _sync_state (id, replica_id, office) VALUES (1, ?, ?)",
+            try db.run(sql: "INSERT INTO _sync_state (id, replica_id, office) VALUES (1, ?, ?)",
                 arguments: [identity.rawValue, office])
-            try db.execute(
-                sql: "INSERT INTO _sync_replicas (replica_id, office) VALUES (?, ?)",
+            try db.run(sql: "INSERT INTO _sync_replicas (replica_id, office) VALUES (?, ?)",
                 arguments: [identity.rawValue, office])
         }
     }

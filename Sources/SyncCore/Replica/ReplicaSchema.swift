@@ -20,6 +20,7 @@ enum ReplicaSchema {
             try db.execute(sql: dataTables)
             try db.execute(sql: syncTables)
             for table in SyncTable.allCases { try db.execute(sql: triggers(for: table)) }
+            try db.execute(sql: activityChecks)
         }
         return migrator
     }
@@ -47,9 +48,9 @@ enum ReplicaSchema {
             starts_at TEXT NOT NULL,
             ends_at TEXT,
             location TEXT,
-            handlungsfeld TEXT NOT NULL CHECK (handlungsfeld IN (\(Handlungsfeld.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")))),
+            handlungsfeld TEXT NOT NULL,
             organiser_id TEXT,
-            status TEXT NOT NULL DEFAULT 'planned' CHECK (status IN ('planned', 'held', 'cancelled')),
+            status TEXT NOT NULL DEFAULT 'planned',
             created_at TEXT NOT NULL DEFAULT (\(nowISO)),
             updated_at TEXT NOT NULL DEFAULT (\(nowISO))
         );
@@ -106,6 +107,25 @@ enum ReplicaSchema {
             cursor INTEGER NOT NULL
         ) WITHOUT ROWID;
         """
+
+    /// Checks of activities' coded values, for every client. Triggers rather than CHECK
+    /// constraints, so that they can stand aside while remote states are applied: those were
+    /// checked where they were written, and toggling `ignore_check_constraints` would expire
+    /// every prepared statement of the connection.
+    static var activityChecks: String {
+        let fields = Handlungsfeld.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let statuses = ActivityStatus.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        return ["INSERT", "UPDATE"].map { event in
+            """
+            CREATE TRIGGER _check_activities_\(event.lowercased()) BEFORE \(event) ON activities
+            WHEN (SELECT applying FROM _sync_state WHERE id = 1) = 0
+                AND (NEW.handlungsfeld NOT IN (\(fields)) OR NEW.status NOT IN (\(statuses)))
+            BEGIN
+                SELECT RAISE(ABORT, 'activities.handlungsfeld must be one of \(Handlungsfeld.allValues); activities.status one of planned, held, cancelled');
+            END;
+            """
+        }.joined(separator: "\n")
+    }
 
     /// Capture triggers for one table. Built-in SQL only, so that writes from the `sqlite3`
     /// shell or any other client are captured exactly like SyncCore's own.

@@ -11,26 +11,44 @@ struct StateTable {
 
     init(_ db: Database) throws {
         self.db = db
-        sequence = try Int64.fetchOne(db, sql: "SELECT store_seq FROM _sync_state WHERE id = 1") ?? 0
+        sequence = try db.value(Int64.self, sql: "SELECT store_seq FROM _sync_state WHERE id = 1") ?? 0
     }
 
-    /// The stored states of `keys`, in one query per table and chunk.
+    /// The stored states of `keys`: one query per table, whatever the number of keys (the ids
+    /// travel as one JSON array, so the statement is compiled once and cached).
     func load(_ keys: some Collection<RecordKey>) throws -> [RecordKey: RecordState] {
         var states: [RecordKey: RecordState] = [:]
         for table in SyncTable.allCases {
             let ids = keys.filter { $0.table == table }.map(\.id)
-            for chunk in ids.chunked(500) {
-                let marks = databaseQuestionMarks(count: chunk.count)
-                let rows = try Row.fetchCursor(
-                    db, sql: "SELECT state FROM _sync_records WHERE tbl = ? AND id IN (\(marks))",
-                    arguments: StatementArguments([table.rawValue] + chunk))
-                while let row = try rows.next() {
-                    let state = try Self.decode(row["state"])
-                    states[state.key] = state
-                }
+            guard !ids.isEmpty else { continue }
+            let statement = try db.cachedStatement(
+                sql: "SELECT r.state FROM json_each(?) j JOIN _sync_records r ON r.tbl = ? AND r.id = j.value")
+            let rows = try Row.fetchCursor(statement, arguments: [Self.jsonArray(ids), table.rawValue])
+            while let row = try rows.next() {
+                let state = try Self.decode(row[0])
+                states[state.key] = state
             }
         }
         return states
+    }
+
+    /// A JSON array of strings, for `json_each`.
+    static func jsonArray(_ strings: [String]) -> String {
+        var json = "["
+        for (index, string) in strings.enumerated() {
+            if index > 0 { json += "," }
+            json += "\""
+            for scalar in string.unicodeScalars {
+                switch scalar {
+                case "\"": json += "\\\""
+                case "\\": json += "\\\\"
+                case _ where scalar.value < 0x20: json += String(format: "\\u%04x", scalar.value)
+                default: json.unicodeScalars.append(scalar)
+                }
+            }
+            json += "\""
+        }
+        return json + "]"
     }
 
     /// Stores `state` under the next sequence number.
@@ -52,7 +70,7 @@ struct StateTable {
 
     /// Writes the sequence back; call once before the transaction ends.
     func finish() throws {
-        try db.execute(sql: "UPDATE _sync_state SET store_seq = ? WHERE id = 1", arguments: [sequence])
+        try db.run(sql: "UPDATE _sync_state SET store_seq = ? WHERE id = 1", arguments: [sequence])
     }
 
     static func decode(_ data: Data?) throws -> RecordState {
@@ -65,8 +83,3 @@ struct StateTable {
     }
 }
 
-extension Array {
-    func chunked(_ size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
-    }
-}
