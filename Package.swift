@@ -33,7 +33,7 @@ let package = Package(
             name: "SyncCoreTests",
             dependencies: ["SyncCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .testTarget(name: "syncctlTests", dependencies: ["SyncCore"]),
+        .testTarget(name: "syncctlTests", dependencies: ["SyncCore", "syncctl"]),
     ],
     swiftLanguageModes: [.v6]
 )

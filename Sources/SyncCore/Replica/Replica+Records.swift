@@ -13,32 +13,26 @@ extension Replica {
     public func insert(_ table: SyncTable, values: Values) throws -> Values {
         let values = try RecordValidator(table: table).validate(values, isInsert: true)
         return try write { db in
-            try checkReferences(db, table, values)
-            if let id = values["id"] ?? nil, try exists(db, table, id) {
-                throw SyncError(.invalidInput, "a \(table.singular) with id \(id) exists already: leave the id out to get a new one")
-            }
-            let columns = values.keys.sorted()
-            let id = try db.value(String.self, sql: """
-                    INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", ")))
-                    VALUES (\(databaseQuestionMarks(count: columns.count))) RETURNING id
-                    """,
-                arguments: StatementArguments(columns.map { values[$0]! }))!
+            let id = try insertValidated(db, table, values)
             return try row(db, table, id)!
         }
     }
 
-    /// Inserts many records in one transaction: all or none.
-    func insertAll(_ table: SyncTable, _ records: [Values]) throws -> Int {
-        try write { db in
-            for values in records {
-                try checkReferences(db, table, values)
-                let columns = values.keys.sorted()
-                try db.run(
-                    sql: "INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", "))) VALUES (\(databaseQuestionMarks(count: columns.count)))",
-                    arguments: StatementArguments(columns.map { values[$0]! }))
-            }
-            return records.count
+    /// Inserts validated values inside a transaction; returns the new id.
+    @discardableResult
+    func insertValidated(_ db: Database, _ table: SyncTable, _ values: Values) throws -> String {
+        try checkReferences(db, table, values)
+        if let id = values["id"] ?? nil, try exists(db, table, id) {
+            throw SyncError(.invalidInput, "a \(table.singular) with id \(id) exists already: leave the id out to get a new one")
         }
+        let columns = values.keys.sorted()
+        return try db.value(
+            String.self,
+            sql: """
+                INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", ")))
+                VALUES (\(databaseQuestionMarks(count: columns.count))) RETURNING id
+                """,
+            arguments: StatementArguments(columns.map { values[$0]! }))!
     }
 
     /// Changes the given fields of one record and returns it as stored.

@@ -1,0 +1,104 @@
+import ArgumentParser
+import SyncCore
+
+/// `syncctl contact add|list|show|edit|delete`
+struct ContactCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "contact", abstract: "Record and look up contacts (personal data: shown only here).",
+        subcommands: [
+            AddRecord<ContactFields>.self, ListRecords<ContactFields>.self, ShowRecord<ContactFields>.self,
+            EditRecord<ContactFields>.self, DeleteRecord<ContactFields>.self,
+        ])
+}
+
+/// `syncctl activity add|list|show|edit|delete`
+struct ActivityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "activity", abstract: "Record and look up activities.",
+        subcommands: [
+            AddRecord<ActivityFields>.self, ListRecords<ActivityFields>.self, ShowRecord<ActivityFields>.self,
+            EditRecord<ActivityFields>.self, DeleteRecord<ActivityFields>.self,
+        ])
+}
+
+struct AddRecord<Fields: RecordFields>: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "add", abstract: "Add a \(Fields.table.singular); prints it with its new id.")
+    }
+
+    @OptionGroup var replica: ReplicaOptions
+    @OptionGroup var fields: Fields
+    @Flag(help: "Print the new record as JSON.") var json = false
+
+    func run() throws {
+        let record = try replica.open().insert(Fields.table, values: fields.values)
+        Output.record(record, table: Fields.table, json: json)
+    }
+}
+
+struct ListRecords<Fields: RecordFields>: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "list", abstract: "List the \(Fields.table.rawValue) of this replica.")
+    }
+
+    @OptionGroup var replica: ReplicaOptions
+    @Option(help: "Only this Quartier.") var quartier: String?
+    @Flag(help: "Print an array of records keyed by column name.") var json = false
+
+    func run() throws {
+        let records = try replica.open().records(Fields.table, quartier: quartier)
+        Output.list(records, table: Fields.table, json: json)
+    }
+}
+
+struct ShowRecord<Fields: RecordFields>: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "show", abstract: "Show one \(Fields.table.singular).")
+    }
+
+    @OptionGroup var replica: ReplicaOptions
+    @Argument(help: "The record's id.") var id: String
+    @Flag(help: "Print the record as JSON.") var json = false
+
+    func run() throws {
+        Output.record(try replica.open().record(Fields.table, id: id), table: Fields.table, json: json)
+    }
+}
+
+struct EditRecord<Fields: RecordFields>: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "edit", abstract: "Change fields of one \(Fields.table.singular); an empty value clears a field.")
+    }
+
+    @OptionGroup var replica: ReplicaOptions
+    @Argument(help: "The record's id.") var id: String
+    @OptionGroup var fields: Fields
+    @Flag(help: "Print the changed record as JSON.") var json = false
+
+    func run() throws {
+        let record = try replica.open().update(Fields.table, id: id, changes: fields.values)
+        Output.record(record, table: Fields.table, json: json)
+    }
+}
+
+struct DeleteRecord<Fields: RecordFields>: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "delete",
+            abstract: "Delete one \(Fields.table.singular); other offices delete it when they sync.")
+    }
+
+    @OptionGroup var replica: ReplicaOptions
+    @Argument(help: "The record's id.") var id: String
+    @Flag(help: "Print the result as JSON.") var json = false
+
+    func run() throws {
+        try replica.open().delete(Fields.table, id: id)
+        if json {
+            Output.json(["deleted": id])
+        } else {
+            print("Deleted \(Fields.table.singular) \(id)")
+        }
+    }
+}

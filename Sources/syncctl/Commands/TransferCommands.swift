@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import SyncCore
+
+/// `syncctl import contacts|activities FILE.csv`
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Add records from a CSV file: all of them, or none if any line is wrong.",
+        discussion: "The first line names the columns (see 'syncctl export'); ';' works as delimiter too.")
+
+    @OptionGroup var replica: ReplicaOptions
+    @Argument(help: "contacts or activities.") var table: SyncTable
+    @Argument(help: "The CSV file (UTF-8).") var file: String
+    @Flag(help: "Print the result as JSON.") var json = false
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw SyncError(.invalidInput, "cannot read \(file): check the path")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SyncError(.importRejected, "\(file) is not UTF-8 text: save it as 'CSV UTF-8' and import again")
+        }
+        let count = try replica.open().importCSV(table, text: text)
+        if json {
+            Output.json(["imported": count, "table": table.rawValue])
+        } else {
+            print("Imported \(count) \(count == 1 ? table.singular : table.rawValue) from \(file)")
+        }
+    }
+}
+
+/// `syncctl export contacts|activities [--out FILE]`
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write all records of a table as CSV.")
+
+    @OptionGroup var replica: ReplicaOptions
+    @Argument(help: "contacts or activities.") var table: SyncTable
+    @Option(help: "Write to this file instead of standard output.") var out: String?
+
+    func run() throws {
+        let text = try replica.open().exportCSV(table)
+        if let out {
+            do {
+                try text.write(toFile: out, atomically: true, encoding: .utf8)
+            } catch {
+                throw SyncError(.invalidInput, "cannot write \(out): check the directory and its permissions", cause: error)
+            }
+        } else {
+            print(text, terminator: "")
+        }
+    }
+}
+
+extension SyncTable: ExpressibleByArgument {}
