@@ -24,7 +24,8 @@ struct SyncCtl: ParsableCommand {
     /// Runs the command; a ``SyncError`` becomes one line on standard error and its exit code.
     static func main() {
         // Library messages go to standard error, and only warnings unless asked for more.
-        let level = ProcessInfo.processInfo.environment["SYNCCTL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        let level =
+            ProcessInfo.processInfo.environment["SYNCCTL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

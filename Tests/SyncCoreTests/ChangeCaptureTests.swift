@@ -7,7 +7,9 @@ import Testing
 /// must be captured exactly like SyncCore's own.
 @Suite("Change capture")
 struct ChangeCaptureTests {
-    static let shell = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let shell = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
 
     /// Runs SQL through the sqlite3 shell; returns its standard output and exit status.
     @discardableResult
@@ -108,7 +110,8 @@ struct ChangeCaptureTests {
         let replica = try Replica.create(at: path, office: "Kuckuck")
         let result = try Self.sqlite3(
             path,
-            "INSERT INTO activities (title, quartier, starts_at, handlungsfeld) VALUES ('Fest', 'kuckuck', '2025-06-16T14:00', 'fussball');")
+            "INSERT INTO activities (title, quartier, starts_at, handlungsfeld) VALUES ('Fest', 'kuckuck', '2025-06-16T14:00', 'fussball');"
+        )
         #expect(result.status != 0)
         #expect(try replica.status().pendingChanges == 0)
     }

@@ -78,7 +78,10 @@ private struct World {
         if visible.isEmpty || roll < 3 {
             let row = try replica.insert(
                 .contacts,
-                values: ["name": names.randomElement(using: &rng)!, "quartier": "kuckuck", "phone": phones.randomElement(using: &rng)!])
+                values: [
+                    "name": names.randomElement(using: &rng)!, "quartier": "kuckuck",
+                    "phone": phones.randomElement(using: &rng)!,
+                ])
             try noteWrite(replica, RecordKey(.contacts, row["id"]!!), fields: SyncTable.contacts.fields)
             return
         }
@@ -86,7 +89,9 @@ private struct World {
         let key = RecordKey(.contacts, id)
         if roll < 5 {
             // Deleted through plain SQL, as another client would.
-            try replica.database.write { try $0.cachedStatement(sql: "DELETE FROM contacts WHERE id = ?").execute(arguments: [id]) }
+            try replica.database.write {
+                try $0.cachedStatement(sql: "DELETE FROM contacts WHERE id = ?").execute(arguments: [id])
+            }
             try noteWrite(replica, key, fields: [Conflict.existenceField])
         } else {
             var changes: [String: String?] = [:]
@@ -95,9 +100,12 @@ private struct World {
             let before = try replica.record(.contacts, id: id)
             // One statement through plain SQL: one dot for all the fields it changes.
             let fields = changes.keys.sorted()
+            let arguments: [(any DatabaseValueConvertible)?] = fields.map { changes[$0]! } + [id]
             try replica.database.write { db in
-                try db.cachedStatement(sql: "UPDATE contacts SET \(fields.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?")
-                    .execute(arguments: StatementArguments(fields.map { changes[$0]! } + [id]))
+                try db.cachedStatement(
+                    sql: "UPDATE contacts SET \(fields.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?"
+                )
+                .execute(arguments: StatementArguments(arguments))
             }
             let changed = changes.keys.filter { before[$0]! != changes[$0]! }
             if !changed.isEmpty { try noteWrite(replica, key, fields: changed) }
@@ -151,7 +159,8 @@ private struct World {
         let missing = expected.filter { !rows.contains($0) }
         let states = (extra + missing).map { row -> String in
             let key = RecordKey(.contacts, row["id"]!!)
-            return "\(key): office state \(String(describing: try? office.state(of: key))) relay state \(String(describing: try? relay.state(of: key)))"
+            return
+                "\(key): office state \(String(describing: try? office.state(of: key))) relay state \(String(describing: try? relay.state(of: key)))"
         }
         return "office has \(extra), relay has \(missing) DEBUG \(states)"
     }
@@ -161,8 +170,12 @@ private struct World {
         let expectedConflicts = try relay.conflicts().map(\.id).sorted()
         for office in offices {
             let rows = try office.records(.contacts)
-            #expect(rows == expectedRows, "rows of \(office.office) differ: \(difference(office, rows, expectedRows)); \(context)")
-            #expect(try office.conflicts().map(\.id).sorted() == expectedConflicts, "conflicts of \(office.office) differ; \(context)")
+            #expect(
+                rows == expectedRows,
+                "rows of \(office.office) differ: \(difference(office, rows, expectedRows)); \(context)")
+            #expect(
+                try office.conflicts().map(\.id).sorted() == expectedConflicts,
+                "conflicts of \(office.office) differ; \(context)")
             #expect(try office.status().pendingChanges == 0, "\(office.office) still has pending changes; \(context)")
         }
         // No acknowledged edit lost: each write is either still a version of its field, or

@@ -31,7 +31,8 @@ private let base = contact([.a: 1], alive: [(true, .a, 1)], ["name": [("Erika", 
 struct MergeKernelTests {
     @Test("an incoming state the local one already covers changes nothing")
     func alreadyKnown() {
-        let local = contact([.a: 2], alive: [(true, .a, 2)], ["name": [("Erika B.", .a, 2)], "phone": [("0511 1", .a, 1)]])
+        let local = contact(
+            [.a: 2], alive: [(true, .a, 2)], ["name": [("Erika B.", .a, 2)], "phone": [("0511 1", .a, 1)]])
         let result = MergeKernel.merge(local: local, incoming: base)
         #expect(result.outcome == .alreadyKnown)
         #expect(result.state == local)
@@ -46,7 +47,8 @@ struct MergeKernelTests {
 
     @Test("an incoming state that covers the local one fast-forwards")
     func fastForward() {
-        let newer = contact([.a: 1, .b: 2], alive: [(true, .b, 2)], ["name": [("Erika", .a, 1)], "phone": [("0511 2", .b, 2)]])
+        let newer = contact(
+            [.a: 1, .b: 2], alive: [(true, .b, 2)], ["name": [("Erika", .a, 1)], "phone": [("0511 2", .b, 2)]])
         let result = MergeKernel.merge(local: base, incoming: newer)
         #expect(result.outcome == .fastForward)
         #expect(result.state == newer)
@@ -54,8 +56,10 @@ struct MergeKernelTests {
 
     @Test("concurrent edits of different fields merge without a conflict")
     func disjointFieldsMerge() {
-        let onA = contact([.a: 2], alive: [(true, .a, 2)], ["name": [("Erika B.", .a, 2)], "phone": [("0511 1", .a, 1)]])
-        let onB = contact([.a: 1, .b: 1], alive: [(true, .b, 1)], ["name": [("Erika", .a, 1)], "phone": [("0511 2", .b, 1)]])
+        let onA = contact(
+            [.a: 2], alive: [(true, .a, 2)], ["name": [("Erika B.", .a, 2)], "phone": [("0511 1", .a, 1)]])
+        let onB = contact(
+            [.a: 1, .b: 1], alive: [(true, .b, 1)], ["name": [("Erika", .a, 1)], "phone": [("0511 2", .b, 1)]])
         let result = MergeKernel.merge(local: onA, incoming: onB)
         #expect(result.outcome == .merged)
         #expect(result.state.visibleValues["name"] == "Erika B.")
@@ -66,8 +70,10 @@ struct MergeKernelTests {
 
     @Test("the same field written on both sides keeps both values and one provisional winner everywhere")
     func sameFieldConflict() {
-        let onA = contact([.a: 2], alive: [(true, .a, 2)], ["name": [("Erika A", .a, 2)], "phone": [("0511 1", .a, 1)]])
-        let onB = contact([.a: 1, .b: 3], alive: [(true, .b, 3)], ["name": [("Erika B", .b, 3)], "phone": [("0511 1", .a, 1)]])
+        let onA = contact(
+            [.a: 2], alive: [(true, .a, 2)], ["name": [("Erika A", .a, 2)], "phone": [("0511 1", .a, 1)]])
+        let onB = contact(
+            [.a: 1, .b: 3], alive: [(true, .b, 3)], ["name": [("Erika B", .b, 3)], "phone": [("0511 1", .a, 1)]])
         let atA = MergeKernel.merge(local: onA, incoming: onB)
         let atB = MergeKernel.merge(local: onB, incoming: onA)
         #expect(atA.outcome == .conflicted && atB.outcome == .conflicted)
@@ -84,7 +90,8 @@ struct MergeKernelTests {
     @Test("equal values written concurrently are not a conflict")
     func equalValuesAreNoConflict() {
         let onA = contact([.a: 2], alive: [(true, .a, 2)], ["name": [("Erika", .a, 1)], "phone": [("0511 9", .a, 2)]])
-        let onB = contact([.a: 1, .b: 1], alive: [(true, .b, 1)], ["name": [("Erika", .a, 1)], "phone": [("0511 9", .b, 1)]])
+        let onB = contact(
+            [.a: 1, .b: 1], alive: [(true, .b, 1)], ["name": [("Erika", .a, 1)], "phone": [("0511 9", .b, 1)]])
         let result = MergeKernel.merge(local: onA, incoming: onB)
         #expect(result.outcome == .merged)
         #expect(result.state.conflictingFields.isEmpty)
@@ -95,21 +102,28 @@ struct MergeKernelTests {
         let deleted = contact([.a: 2], alive: [(false, .a, 2)], ["name": [(nil, .a, 1)], "phone": [(nil, .a, 1)]])
         var tombstone = deleted
         tombstone.eraseValues()
-        let edited = contact([.a: 1, .b: 1], alive: [(true, .b, 1)], ["name": [("Erika", .a, 1)], "phone": [("0511 2", .b, 1)]])
-        for result in [MergeKernel.merge(local: tombstone, incoming: edited), MergeKernel.merge(local: edited, incoming: tombstone)] {
+        let edited = contact(
+            [.a: 1, .b: 1], alive: [(true, .b, 1)], ["name": [("Erika", .a, 1)], "phone": [("0511 2", .b, 1)]])
+        for result in [
+            MergeKernel.merge(local: tombstone, incoming: edited),
+            MergeKernel.merge(local: edited, incoming: tombstone),
+        ] {
             #expect(result.outcome == .conflicted)
             #expect(result.state.isVisible)
             #expect(result.state.hasDeleteConflict)
-            #expect(result.state.visibleValues["name"] == "Erika", "the value the delete erased comes back from the edit")
+            #expect(
+                result.state.visibleValues["name"] == "Erika", "the value the delete erased comes back from the edit")
             #expect(result.state.visibleValues["phone"] == "0511 2")
         }
     }
 
     @Test("a delete that has seen every edit wins and leaves no values behind")
     func deleteAfterEdit() {
-        var tombstone = contact([.a: 2, .b: 1], alive: [(false, .a, 2)], ["name": [(nil, .a, 1)], "phone": [(nil, .b, 1)]])
+        var tombstone = contact(
+            [.a: 2, .b: 1], alive: [(false, .a, 2)], ["name": [(nil, .a, 1)], "phone": [(nil, .b, 1)]])
         tombstone.eraseValues()
-        let edited = contact([.a: 1, .b: 1], alive: [(true, .b, 1)], ["name": [("Erika", .a, 1)], "phone": [("0511 2", .b, 1)]])
+        let edited = contact(
+            [.a: 1, .b: 1], alive: [(true, .b, 1)], ["name": [("Erika", .a, 1)], "phone": [("0511 2", .b, 1)]])
         let result = MergeKernel.merge(local: edited, incoming: tombstone)
         #expect(result.outcome == .fastForward)
         #expect(!result.state.isVisible)

@@ -15,7 +15,8 @@ struct CLI {
     /// The syncctl built next to this test bundle.
     static var executable: String {
         let directory = Bundle.main.executableURL?.deletingLastPathComponent().path ?? ".build/debug"
-        for candidate in [directory + "/syncctl", directory + "/../syncctl"] where FileManager.default.isExecutableFile(atPath: candidate) {
+        for candidate in [directory + "/syncctl", directory + "/../syncctl"]
+        where FileManager.default.isExecutableFile(atPath: candidate) {
             return candidate
         }
         return ".build/debug/syncctl"
@@ -27,12 +28,16 @@ struct CLI {
         var error: String
 
         /// Standard output as JSON.
-        func json() throws -> Any { try JSONSerialization.jsonObject(with: Data(output.utf8), options: [.fragmentsAllowed]) }
+        func json() throws -> Any {
+            try JSONSerialization.jsonObject(with: Data(output.utf8), options: [.fragmentsAllowed])
+        }
     }
 
     /// Runs `syncctl ARGS --replica <this replica>` unless `replicaFlag` is false.
     @discardableResult
-    func run(_ arguments: [String], replicaFlag: Bool = true, environment extra: [String: String] = [:]) throws -> Result {
+    func run(_ arguments: [String], replicaFlag: Bool = true, environment extra: [String: String] = [:]) throws
+        -> Result
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = arguments + (replicaFlag ? ["--replica", replica] : [])

@@ -25,23 +25,30 @@ struct CSVTransferTests {
         #expect(result.status == 0, "\(result.error)")
         let rows = try #require(try cli.run(["contact", "list", "--json"]).json() as? [[String: Any]])
         #expect(rows.count == 2)
-        #expect(rows.first { $0["name"] as? String == "Erika Beispiel" }?["organisation"] as? String == "Nachbarschaftsverein, e.V.")
-        #expect(rows.first { $0["name"] as? String == "Erika Beispiel" }?["notes"] as? String == "spricht Türkisch\nund Deutsch")
+        #expect(
+            rows.first { $0["name"] as? String == "Erika Beispiel" }?["organisation"] as? String
+                == "Nachbarschaftsverein, e.V.")
+        #expect(
+            rows.first { $0["name"] as? String == "Erika Beispiel" }?["notes"] as? String
+                == "spricht Türkisch\nund Deutsch")
         #expect(rows.first { $0["name"] as? String == "Max Muster" }?["notes"] as? String == "sagt \"Moin\"")
-        let semicolons = try write("title;quartier;starts_at;handlungsfeld\nStadtteilfest;kuckuck;2025-09-25 15:00;stadtteilkultur\n", in: cli)
+        let semicolons = try write(
+            "title;quartier;starts_at;handlungsfeld\nStadtteilfest;kuckuck;2025-09-25 15:00;stadtteilkultur\n", in: cli)
         #expect(try cli.run(["import", "activities", semicolons]).status == 0)
         let activities = try #require(try cli.run(["activity", "list", "--json"]).json() as? [[String: Any]])
         #expect(activities.first?["starts_at"] as? String == "2025-09-25T15:00")
     }
 
-    @Test("a malformed or invalid line refuses the whole file and names the line", arguments: [
-        ("name,quartier\nErika,kuckuck\nMax,kuckuck,extra\n", "line 3"),
-        ("name,quartier\nErika,kuckuck\n\"Max,kuckuck\n", "line 3"),
-        ("name,quartier\nErika,kuckuck\nMax\"s,kuckuck\n", "line 3"),
-        ("name,quartier,consent_at\nErika,kuckuck,2025-03-26\nMax,kuckuck,gestern\n", "line 3"),
-        ("name,quartier,telefon\nErika,kuckuck,1\n", "line 1"),
-        ("name,quartier\nErika,kuckuck\n,kuckuck\n", "line 3"),
-    ])
+    @Test(
+        "a malformed or invalid line refuses the whole file and names the line",
+        arguments: [
+            ("name,quartier\nErika,kuckuck\nMax,kuckuck,extra\n", "line 3"),
+            ("name,quartier\nErika,kuckuck\n\"Max,kuckuck\n", "line 3"),
+            ("name,quartier\nErika,kuckuck\nMax\"s,kuckuck\n", "line 3"),
+            ("name,quartier,consent_at\nErika,kuckuck,2025-03-26\nMax,kuckuck,gestern\n", "line 3"),
+            ("name,quartier,telefon\nErika,kuckuck,1\n", "line 1"),
+            ("name,quartier\nErika,kuckuck\n,kuckuck\n", "line 3"),
+        ])
     func malformedImport(text: String, line: String) throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
@@ -59,7 +66,10 @@ struct CSVTransferTests {
         let cli = try CLI()
         defer { cli.cleanUp() }
         try cli.run(["init", "--office", "Kuckuck"])
-        try cli.run(["contact", "add", "--name", "Erika Beispiel", "--quartier", "kuckuck", "--notes", "Zeile 1\nZeile 2, mit Komma"])
+        try cli.run([
+            "contact", "add", "--name", "Erika Beispiel", "--quartier", "kuckuck", "--notes",
+            "Zeile 1\nZeile 2, mit Komma",
+        ])
         try cli.run(["contact", "add", "--name", "Max Muster", "--quartier", "*", "--consent-at", "2025-03-26"])
         let out = cli.home + "/contacts.csv"
         #expect(try cli.run(["export", "contacts", "--out", out]).status == 0)
@@ -67,8 +77,12 @@ struct CSVTransferTests {
         try cli.run(["init", "--office", "Altstadt", "--replica", other], replicaFlag: false)
         #expect(try cli.run(["import", "contacts", out, "--replica", other], replicaFlag: false).status == 0)
         let original = try #require(try cli.run(["contact", "list", "--json"]).json() as? [[String: Any]])
-        let copy = try #require(try cli.run(["contact", "list", "--json", "--replica", other], replicaFlag: false).json() as? [[String: Any]])
+        let copy = try #require(
+            try cli.run(["contact", "list", "--json", "--replica", other], replicaFlag: false).json()
+                as? [[String: Any]])
         let fields = ["id", "name", "quartier", "notes", "consent_at", "created_at"]
-        #expect(copy.map { row in fields.map { row[$0] as? String } } == original.map { row in fields.map { row[$0] as? String } })
+        #expect(
+            copy.map { row in fields.map { row[$0] as? String } }
+                == original.map { row in fields.map { row[$0] as? String } })
     }
 }

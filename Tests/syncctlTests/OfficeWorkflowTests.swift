@@ -9,7 +9,9 @@ struct OfficeWorkflowTests {
         let cli = try CLI()
         defer { cli.cleanUp() }
         #expect(try cli.run(["init", "--office", "Stadtteiltreff Kuckuck"]).status == 0)
-        let added = try cli.run(["contact", "add", "--name", "Erika Beispiel", "--quartier", "kuckuck", "--phone", "05151 000000", "--json"])
+        let added = try cli.run([
+            "contact", "add", "--name", "Erika Beispiel", "--quartier", "kuckuck", "--phone", "05151 000000", "--json",
+        ])
         #expect(added.status == 0, "\(added.error)")
         let contact = try #require(try added.json() as? [String: Any])
         let id = try #require(contact["id"] as? String)
@@ -24,7 +26,10 @@ struct OfficeWorkflowTests {
 
         let shell = Process()
         shell.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        shell.arguments = [cli.replica, "UPDATE contacts SET notes = 'Ansprechperson Sommerfest'; INSERT INTO contacts (name, quartier) VALUES ('Max Muster', 'kuckuck');"]
+        shell.arguments = [
+            cli.replica,
+            "UPDATE contacts SET notes = 'Ansprechperson Sommerfest'; INSERT INTO contacts (name, quartier) VALUES ('Max Muster', 'kuckuck');",
+        ]
         try shell.run()
         shell.waitUntilExit()
         #expect(shell.terminationStatus == 0)
@@ -48,12 +53,30 @@ struct OfficeWorkflowTests {
         defer { cli.cleanUp() }
         try cli.run(["init", "--office", "Kuckuck"])
         let cases: [([String], Int32, String)] = [
-            (["activity", "add", "--title", "Fest", "--starts", "2025-02-30T10:00", "--quartier", "kuckuck", "--handlungsfeld", "stadtteilkultur"], 65, "2025-06-16T14:00"),
-            (["activity", "add", "--title", "Fest", "--starts", "2025-06-16T10:00", "--quartier", "kuckuck", "--handlungsfeld", "fussball"], 65, "sport-freizeit"),
-            (["activity", "add", "--title", "Fest", "--starts", "2025-06-16T10:00", "--quartier", "kuckuck", "--handlungsfeld", "stadtteilkultur", "--organiser", "no-such-id"], 66, "contact list"),
+            (
+                [
+                    "activity", "add", "--title", "Fest", "--starts", "2025-02-30T10:00", "--quartier", "kuckuck",
+                    "--handlungsfeld", "stadtteilkultur",
+                ], 65, "2025-06-16T14:00"
+            ),
+            (
+                [
+                    "activity", "add", "--title", "Fest", "--starts", "2025-06-16T10:00", "--quartier", "kuckuck",
+                    "--handlungsfeld", "fussball",
+                ], 65, "sport-freizeit"
+            ),
+            (
+                [
+                    "activity", "add", "--title", "Fest", "--starts", "2025-06-16T10:00", "--quartier", "kuckuck",
+                    "--handlungsfeld", "stadtteilkultur", "--organiser", "no-such-id",
+                ], 66, "contact list"
+            ),
             (["contact", "add", "--quartier", "kuckuck"], 65, "--name"),
             (["contact", "edit", "no-such-id", "--notes", "x"], 66, "contact list"),
-            (["contact", "add", "--name", "Erika", "--quartier", "kuckuck", "--consent-at", "26.03.2025"], 65, "2025-03-26"),
+            (
+                ["contact", "add", "--name", "Erika", "--quartier", "kuckuck", "--consent-at", "26.03.2025"], 65,
+                "2025-03-26"
+            ),
         ]
         for (arguments, status, hint) in cases {
             let result = try cli.run(arguments)
@@ -72,9 +95,13 @@ struct OfficeWorkflowTests {
         #expect(try cli.run(["init", "--office", "Kuckuck"], replicaFlag: false).status == 0)
         #expect(FileManager.default.fileExists(atPath: cli.home + "/data/quartiersync/replica.sqlite"))
         let elsewhere = cli.home + "/elsewhere.sqlite"
-        #expect(try cli.run(["init", "--office", "Altstadt"], replicaFlag: false, environment: ["SYNCCTL_REPLICA": elsewhere]).status == 0)
+        #expect(
+            try cli.run(
+                ["init", "--office", "Altstadt"], replicaFlag: false, environment: ["SYNCCTL_REPLICA": elsewhere]
+            ).status == 0)
         #expect(FileManager.default.fileExists(atPath: elsewhere))
-        let missing = try cli.run(["status"], replicaFlag: false, environment: ["SYNCCTL_REPLICA": cli.home + "/none.sqlite"])
+        let missing = try cli.run(
+            ["status"], replicaFlag: false, environment: ["SYNCCTL_REPLICA": cli.home + "/none.sqlite"])
         #expect(missing.status == 69)
         #expect(missing.error.contains("syncctl init"))
         #expect(try cli.run(["init", "--office", "Again"], replicaFlag: false).status == 73)
@@ -108,7 +135,10 @@ struct OfficeWorkflowTests {
         #expect(Set(versions.compactMap { $0["value"] as? String }) == ["Quartiersmanagerin", "Sozialarbeiterin"])
         #expect(Set(versions.compactMap { $0["office"] as? String }) == ["Kuckuck", "Altstadt"])
         #expect(try cli.status()["openConflicts"] as? Int == 1)
-        #expect(try altstadt.conflicts().map(\.id) == [conflict["id"] as? String], "the same conflict id on both offices")
-        #expect(try altstadt.record(.contacts, id: id)["role"] == (conflict["shown"] as? String), "the same provisional value")
+        #expect(
+            try altstadt.conflicts().map(\.id) == [conflict["id"] as? String], "the same conflict id on both offices")
+        #expect(
+            try altstadt.record(.contacts, id: id)["role"] == (conflict["shown"] as? String),
+            "the same provisional value")
     }
 }

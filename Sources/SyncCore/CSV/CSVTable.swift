@@ -78,10 +78,15 @@ struct CSVTable {
                     atFieldStart = false
                 default:
                     if closedQuote {
-                        throw ParseError(line: line, reason: "text follows a closing quote; write a quote inside a quoted field as \"\"")
+                        throw ParseError(
+                            line: line,
+                            reason: "text follows a closing quote; write a quote inside a quoted field as \"\"")
                     }
                     if scalar == "\"" {
-                        throw ParseError(line: line, reason: "a quote inside an unquoted field; put the whole field in quotes and double the quote")
+                        throw ParseError(
+                            line: line,
+                            reason:
+                                "a quote inside an unquoted field; put the whole field in quotes and double the quote")
                     }
                     atFieldStart = false
                     field.append(scalar)
@@ -90,7 +95,9 @@ struct CSVTable {
             if fields == [""] { continue }  // an empty line
             all.append(Record(line: start, fields: fields))
         }
-        guard let first = all.first else { throw ParseError(line: 1, reason: "the file is empty; the first line must name the columns") }
+        guard let first = all.first else {
+            throw ParseError(line: 1, reason: "the file is empty; the first line must name the columns")
+        }
         header = first.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         records = Array(all.dropFirst())
         for record in records where record.fields.count != header.count {

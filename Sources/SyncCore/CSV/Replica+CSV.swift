@@ -17,7 +17,8 @@ extension Replica {
             throw Self.rejected(error.line, error.reason)
         }
         for column in csv.header where !table.columns.contains(column) {
-            throw Self.rejected(1, "unknown column '\(column)'; \(table.rawValue) have \(table.columns.joined(separator: ", "))")
+            throw Self.rejected(
+                1, "unknown column '\(column)'; \(table.rawValue) have \(table.columns.joined(separator: ", "))")
         }
         if let duplicate = Dictionary(grouping: csv.header, by: { $0 }).first(where: { $0.value.count > 1 }) {
             throw Self.rejected(1, "the column '\(duplicate.key)' appears twice")
@@ -33,7 +34,9 @@ extension Replica {
             do {
                 var valid = try validator.validate(values, isInsert: true)
                 if let id = valid["id"] ?? nil {
-                    guard ids.insert(id).inserted else { throw SyncError(.invalidInput, "the id \(id) appears twice in the file") }
+                    guard ids.insert(id).inserted else {
+                        throw SyncError(.invalidInput, "the id \(id) appears twice in the file")
+                    }
                 } else {
                     valid["id"] = nil
                 }

@@ -57,7 +57,8 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "{" + counters.sorted { $0.key < $1.key }.map { "\($0.key.rawValue.prefix(8)):\($0.value)" }
+        "{"
+            + counters.sorted { $0.key < $1.key }.map { "\($0.key.rawValue.prefix(8)):\($0.value)" }
             .joined(separator: ", ") + "}"
     }
 }

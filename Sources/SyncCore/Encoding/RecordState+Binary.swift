@@ -93,7 +93,8 @@ extension RecordState {
         }
         func stamp(_ reader: inout BinaryReader) throws(EncodingError) -> (Dot, HybridTimestamp) {
             let dot = Dot(replica: try replica(&reader), counter: try reader.varint())
-            let time = HybridTimestamp(milliseconds: try reader.signed(), logical: UInt32(truncatingIfNeeded: try reader.varint()))
+            let time = HybridTimestamp(
+                milliseconds: try reader.signed(), logical: UInt32(truncatingIfNeeded: try reader.varint()))
             return (dot, time)
         }
         var context = VersionVector()

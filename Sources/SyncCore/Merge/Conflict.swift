@@ -41,7 +41,8 @@ public struct Conflict: Hashable, Sendable, Identifiable {
         var result: [Conflict] = []
         if state.hasDeleteConflict {
             let versions = state.alive.map {
-                Version(value: $0.value ? "exists" : "deleted", dot: $0.dot, time: $0.time, office: offices[$0.dot.replica])
+                Version(
+                    value: $0.value ? "exists" : "deleted", dot: $0.dot, time: $0.time, office: offices[$0.dot.replica])
             }
             result.append(make(state, existenceField, versions))
         }

@@ -23,11 +23,13 @@ struct RecordValidator {
         }
         let required = table.requiredFields.subtracting(["created_at", "status"])
         for field in required.sorted() {
-            let missing = isInsert ? (result[field] ?? nil) == nil : result.keys.contains(field) && result[field]! == nil
+            let missing =
+                isInsert ? (result[field] ?? nil) == nil : result.keys.contains(field) && result[field]! == nil
             if missing {
                 throw SyncError(
                     .invalidInput,
-                    "a \(table.singular) needs a \(field): pass --\(field.replacingOccurrences(of: "_", with: "-")) VALUE")
+                    "a \(table.singular) needs a \(field): pass --\(field.replacingOccurrences(of: "_", with: "-")) VALUE"
+                )
             }
         }
         return result
@@ -35,13 +37,16 @@ struct RecordValidator {
 
     private func normalise(_ column: String, _ value: String?) throws -> String? {
         guard let value else {
-            if column == "status" { throw SyncError(.invalidInput, "status cannot be empty: use planned, held or cancelled") }
+            if column == "status" {
+                throw SyncError(.invalidInput, "status cannot be empty: use planned, held or cancelled")
+            }
             return nil
         }
         switch column {
         case "starts_at", "ends_at":
             guard let normalised = CalendarText.dateTime(value) else {
-                throw SyncError(.invalidInput, "\(column) '\(value)' is not a date and time: write it as 2025-06-16T14:00")
+                throw SyncError(
+                    .invalidInput, "\(column) '\(value)' is not a date and time: write it as 2025-06-16T14:00")
             }
             return normalised
         case "consent_at":
@@ -51,7 +56,8 @@ struct RecordValidator {
             return normalised
         case "handlungsfeld":
             guard Handlungsfeld(rawValue: value) != nil else {
-                throw SyncError(.invalidInput, "unknown handlungsfeld '\(value)': use one of \(Handlungsfeld.allValues)")
+                throw SyncError(
+                    .invalidInput, "unknown handlungsfeld '\(value)': use one of \(Handlungsfeld.allValues)")
             }
             return value
         case "status":
@@ -61,7 +67,10 @@ struct RecordValidator {
             return value
         case "quartier":
             guard value.count <= 80, !value.contains(where: \.isNewline) else {
-                throw SyncError(.invalidInput, "quartier '\(value)' is not a Quartier name: use a short name such as kuckuck, or * for the state-wide network")
+                throw SyncError(
+                    .invalidInput,
+                    "quartier '\(value)' is not a Quartier name: use a short name such as kuckuck, or * for the state-wide network"
+                )
             }
             return value
         default:

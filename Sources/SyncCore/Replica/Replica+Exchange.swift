@@ -19,7 +19,8 @@ extension Replica {
     public func changes(since cursor: Int64, limit: Int = 500) throws -> ChangeBatch {
         try write { db in
             try fold(db)
-            let rows = try db.rows(sql: "SELECT seq, state FROM _sync_records WHERE seq > ? ORDER BY seq LIMIT ?",
+            let rows = try db.rows(
+                sql: "SELECT seq, state FROM _sync_records WHERE seq > ? ORDER BY seq LIMIT ?",
                 arguments: [cursor, limit + 1])
             let page = rows.prefix(limit)
             let records = try page.map { try StateTable.decode($0["state"]) }
@@ -36,7 +37,8 @@ extension Replica {
         try write { db in
             try fold(db)
             let acked = try db.value(Int64.self, sql: "SELECT acked_seq FROM _sync_state WHERE id = 1") ?? 0
-            let entries = try db.rows(sql: "SELECT seq, tbl, row_id FROM _sync_log WHERE seq > ? ORDER BY seq LIMIT ?",
+            let entries = try db.rows(
+                sql: "SELECT seq, tbl, row_id FROM _sync_log WHERE seq > ? ORDER BY seq LIMIT ?",
                 arguments: [acked, limit + 1])
             let page = entries.prefix(limit)
             var keys: [RecordKey] = []
@@ -91,18 +93,23 @@ extension Replica {
             }
             try table.finish()
             for (replica, office) in batch.offices {
-                try db.run(sql: "INSERT INTO _sync_replicas (replica_id, office) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                try db.run(
+                    sql: "INSERT INTO _sync_replicas (replica_id, office) VALUES (?, ?) ON CONFLICT DO NOTHING",
                     arguments: [replica.rawValue, office])
             }
             for key in Set(relayed) {
-                try db.run(sql: "INSERT INTO _sync_log (tbl, row_id, op) VALUES (?, ?, 'relay')",
+                try db.run(
+                    sql: "INSERT INTO _sync_log (tbl, row_id, op) VALUES (?, ?, 'relay')",
                     arguments: [key.table.rawValue, key.id])
             }
             if case .upstream(let peer) = source {
-                try db.run(sql: "INSERT INTO _sync_cursors (peer, cursor) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET cursor = max(cursor, excluded.cursor)",
+                try db.run(
+                    sql:
+                        "INSERT INTO _sync_cursors (peer, cursor) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET cursor = max(cursor, excluded.cursor)",
                     arguments: [peer, batch.cursor])
             }
-            try db.run(sql: """
+            try db.run(
+                sql: """
                     UPDATE _sync_state SET applying = 0,
                         hlc_logical = CASE WHEN ?1 > hlc_ms OR (?1 = hlc_ms AND ?2 > hlc_logical) THEN ?2 ELSE hlc_logical END,
                         hlc_ms = max(hlc_ms, ?1)
@@ -153,7 +160,9 @@ extension Replica {
         }
         var offices: [ReplicaID: String] = [:]
         for replica in replicas {
-            if let office = try db.value(String.self, sql: "SELECT office FROM _sync_replicas WHERE replica_id = ?", arguments: [replica.rawValue])
+            if let office = try db.value(
+                String.self, sql: "SELECT office FROM _sync_replicas WHERE replica_id = ?",
+                arguments: [replica.rawValue])
             {
                 offices[replica] = office
             }

@@ -11,7 +11,8 @@ extension Replica {
     /// Folds every captured edit not yet folded. Must run inside a write transaction.
     func fold(_ db: Database) throws {
         let folded = try db.value(Int64.self, sql: "SELECT folded_seq FROM _sync_state WHERE id = 1") ?? 0
-        let entries = try db.rows(sql: """
+        let entries = try db.rows(
+            sql: """
                 SELECT seq, tbl, row_id, op, counter, hlc_ms, hlc_logical, mask FROM _sync_log
                 WHERE seq > ? AND op != 'relay' ORDER BY seq
                 """, arguments: [folded])

@@ -23,7 +23,8 @@ extension Replica {
     func insertValidated(_ db: Database, _ table: SyncTable, _ values: Values) throws -> String {
         try checkReferences(db, table, values)
         if let id = values["id"] ?? nil, try exists(db, table, id) {
-            throw SyncError(.invalidInput, "a \(table.singular) with id \(id) exists already: leave the id out to get a new one")
+            throw SyncError(
+                .invalidInput, "a \(table.singular) with id \(id) exists already: leave the id out to get a new one")
         }
         let columns = values.keys.sorted()
         return try db.value(
@@ -47,7 +48,8 @@ extension Replica {
             guard try exists(db, table, id) else { throw notFound(table, id) }
             try checkReferences(db, table, changes)
             let columns = changes.keys.sorted()
-            try db.run(sql: "UPDATE \(table.rawValue) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?",
+            try db.run(
+                sql: "UPDATE \(table.rawValue) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?",
                 arguments: StatementArguments(columns.map { changes[$0]! } + [id]))
             return try row(db, table, id)!
         }
@@ -73,14 +75,17 @@ extension Replica {
         try read { db in
             let order = table == .contacts ? "name, id" : "starts_at, id"
             let filter = quartier == nil ? "" : "WHERE quartier = ?"
-            let rows = try db.rows(sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.rawValue) \(filter) ORDER BY \(order)",
+            let rows = try db.rows(
+                sql:
+                    "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.rawValue) \(filter) ORDER BY \(order)",
                 arguments: StatementArguments(quartier.map { [$0] } ?? []))
             return rows.map { Self.values(table, $0) }
         }
     }
 
     func row(_ db: Database, _ table: SyncTable, _ id: String) throws -> Values? {
-        try db.row(sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.rawValue) WHERE id = ?",
+        try db.row(
+            sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.rawValue) WHERE id = ?",
             arguments: [id]
         ).map { Self.values(table, $0) }
     }
@@ -92,14 +97,16 @@ extension Replica {
     }
 
     private func exists(_ db: Database, _ table: SyncTable, _ id: String) throws -> Bool {
-        try db.value(Bool.self, sql: "SELECT EXISTS (SELECT 1 FROM \(table.rawValue) WHERE id = ?)", arguments: [id]) ?? false
+        try db.value(Bool.self, sql: "SELECT EXISTS (SELECT 1 FROM \(table.rawValue) WHERE id = ?)", arguments: [id])
+            ?? false
     }
 
     private func checkReferences(_ db: Database, _ table: SyncTable, _ values: Values) throws {
         guard table == .activities, let organiser = values["organiser_id"] ?? nil else { return }
         guard try exists(db, .contacts, organiser) else {
             throw SyncError(
-                .notFound, "no contact with id \(organiser) for organiser_id: list contacts with 'syncctl contact list'")
+                .notFound, "no contact with id \(organiser) for organiser_id: list contacts with 'syncctl contact list'"
+            )
         }
     }
 

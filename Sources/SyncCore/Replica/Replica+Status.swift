@@ -5,7 +5,8 @@ extension Replica {
     /// Counts of what waits: pending local edits and open conflicts.
     public func status() throws -> ReplicaStatus {
         try read { db in
-            let row = try db.row(sql: """
+            let row = try db.row(
+                sql: """
                     SELECT
                         (SELECT count(*) FROM _sync_log WHERE seq > s.acked_seq AND op != 'relay') AS pending,
                         s.last_sync_at AS last_sync_at,

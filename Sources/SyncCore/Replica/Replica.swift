@@ -102,7 +102,9 @@ public final class Replica: Sendable {
         do {
             return try DatabasePool(path: path, configuration: configuration)
         } catch {
-            throw SyncError(.replicaUnavailable, "cannot open the replica at \(path): check the path and its permissions", cause: error)
+            throw SyncError(
+                .replicaUnavailable, "cannot open the replica at \(path): check the path and its permissions",
+                cause: error)
         }
     }
 
@@ -110,9 +112,11 @@ public final class Replica: Sendable {
         try ReplicaSchema.migrator.migrate(database)
         try database.write { db in
             let identity = ReplicaID.random()
-            try db.run(sql: "INSERT INTO _sync_state (id, replica_id, office) VALUES (1, ?, ?)",
+            try db.run(
+                sql: "INSERT INTO _sync_state (id, replica_id, office) VALUES (1, ?, ?)",
                 arguments: [identity.rawValue, office])
-            try db.run(sql: "INSERT INTO _sync_replicas (replica_id, office) VALUES (?, ?)",
+            try db.run(
+                sql: "INSERT INTO _sync_replicas (replica_id, office) VALUES (?, ?)",
                 arguments: [identity.rawValue, office])
         }
     }
@@ -124,7 +128,9 @@ public final class Replica: Sendable {
         } catch let error as SyncError {
             throw error
         } catch let error as DatabaseError {
-            throw SyncError(.database, "the replica database refused the change (\(error.resultCode)): nothing was written", cause: error)
+            throw SyncError(
+                .database, "the replica database refused the change (\(error.resultCode)): nothing was written",
+                cause: error)
         }
     }
 

@@ -74,12 +74,15 @@ struct StateTable {
     }
 
     static func decode(_ data: Data?) throws -> RecordState {
-        guard let data else { throw SyncError(.corruptData, "a stored record state is empty: restore the replica from a backup") }
+        guard let data else {
+            throw SyncError(.corruptData, "a stored record state is empty: restore the replica from a backup")
+        }
         do {
             return try RecordState(encoded: [UInt8](data))
         } catch {
-            throw SyncError(.corruptData, "a stored record state cannot be decoded: restore the replica from a backup", cause: error)
+            throw SyncError(
+                .corruptData, "a stored record state cannot be decoded: restore the replica from a backup", cause: error
+            )
         }
     }
 }
-

@@ -28,7 +28,9 @@ struct ConflictsCommand: ParsableCommand {
                 print("\(conflict.id)  \(conflict.table.singular) \(conflict.recordID)  field \(conflict.field)")
                 for (index, version) in conflict.versions.enumerated().reversed() {
                     let marker = index == conflict.versions.count - 1 ? "shown" : "     "
-                    print("    \(marker)  \(version.value.map { "'\($0)'" } ?? "(empty)")  from \(version.office ?? version.dot.replica.rawValue)")
+                    print(
+                        "    \(marker)  \(version.value.map { "'\($0)'" } ?? "(empty)")  from \(version.office ?? version.dot.replica.rawValue)"
+                    )
                 }
             }
             print("\(conflicts.count) open conflict\(conflicts.count == 1 ? "" : "s")")
@@ -38,7 +40,8 @@ struct ConflictsCommand: ParsableCommand {
             let versions = conflict.versions.map { version in
                 Output.RawJSON(
                     text: "{\"value\": \(Output.value(version.value)), \"office\": \(Output.value(version.office)), "
-                        + "\"replicaId\": \(Output.quote(version.dot.replica.rawValue)), \"counter\": \(version.dot.counter)}")
+                        + "\"replicaId\": \(Output.quote(version.dot.replica.rawValue)), \"counter\": \(version.dot.counter)}"
+                )
             }
             let ancestor: String? = conflict.ancestor ?? nil
             return "{\"id\": \(Output.quote(conflict.id)), \"table\": \(Output.quote(conflict.table.rawValue)), "

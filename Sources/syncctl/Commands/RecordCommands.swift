@@ -68,7 +68,8 @@ struct ShowRecord<Fields: RecordFields>: ParsableCommand {
 struct EditRecord<Fields: RecordFields>: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
-            commandName: "edit", abstract: "Change fields of one \(Fields.table.singular); an empty value clears a field.")
+            commandName: "edit",
+            abstract: "Change fields of one \(Fields.table.singular); an empty value clears a field.")
     }
 
     @OptionGroup var replica: ReplicaOptions

@@ -20,7 +20,8 @@ struct ContactFields: RecordFields {
     @Option(help: "E-mail address.") var email: String?
     @Option(help: "Phone number.") var phone: String?
     @Option(help: "Notes.") var notes: String?
-    @Option(name: [.customLong("consent-at"), .customLong("consent")], help: "The date consent was given (2025-03-26).")
+    @Option(
+        name: [.customLong("consent-at"), .customLong("consent")], help: "The date consent was given (2025-03-26).")
     var consentAt: String?
 
     var values: Replica.Values {

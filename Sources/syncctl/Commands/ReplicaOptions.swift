@@ -7,7 +7,8 @@ struct ReplicaOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The replica file.", discussion: "Default: $SYNCCTL_REPLICA, else $XDG_DATA_HOME/quartiersync/replica.sqlite.",
+            "The replica file.",
+            discussion: "Default: $SYNCCTL_REPLICA, else $XDG_DATA_HOME/quartiersync/replica.sqlite.",
             valueName: "path"))
     var replica: String?
 

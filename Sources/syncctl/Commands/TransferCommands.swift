@@ -43,7 +43,8 @@ struct Export: ParsableCommand {
             do {
                 try text.write(toFile: out, atomically: true, encoding: .utf8)
             } catch {
-                throw SyncError(.invalidInput, "cannot write \(out): check the directory and its permissions", cause: error)
+                throw SyncError(
+                    .invalidInput, "cannot write \(out): check the directory and its permissions", cause: error)
             }
         } else {
             print(text, terminator: "")
