@@ -5,7 +5,7 @@ import SyncCore
 
 /// `syncctl`: the office's command line for its QuartierSync replica.
 @main
-struct SyncCtl: ParsableCommand {
+struct SyncCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "syncctl",
         abstract: "Keep a quartier office's contacts and activities, offline first, and sync them.",
@@ -13,16 +13,17 @@ struct SyncCtl: ParsableCommand {
             Every command works on one replica file: --replica PATH, or $SYNCCTL_REPLICA, or \
             $XDG_DATA_HOME/quartiersync/replica.sqlite (by default ~/.local/share/quartiersync/replica.sqlite).
             Set SYNCCTL_LOG_LEVEL=info (or debug) to see what the library does. Exit codes: 0 done; 64 usage; 65 invalid input or a refused import; 66 unknown id; \
-            69 no replica; 70 damaged data; 73 replica exists; 74 database error.
+            69 no replica; 70 damaged data; 73 replica exists; 74 database error; 75 server \
+            unreachable; 76 server error; 77 token refused; 78 no server set; 79 sync already running.
             """,
         subcommands: [
             Init.self, ContactCommand.self, ActivityCommand.self, Import.self, Export.self, Status.self,
-            ConflictsCommand.self,
+            ConflictsCommand.self, RemoteCommand.self, Sync.self, Log.self, Demo.self,
         ]
     )
 
     /// Runs the command; a ``SyncError`` becomes one line on standard error and its exit code.
-    static func main() {
+    static func main() async {
         // Library messages go to standard error, and only warnings unless asked for more.
         let level =
             ProcessInfo.processInfo.environment["SYNCCTL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
@@ -33,7 +34,11 @@ struct SyncCtl: ParsableCommand {
         }
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch let error as SyncError {
             FileHandle.standardError.write(Data("syncctl: \(error.message)\n".utf8))
             Foundation.exit(error.code.exitCode)

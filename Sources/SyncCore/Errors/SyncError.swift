@@ -25,6 +25,18 @@ public struct SyncError: Error, Sendable, CustomStringConvertible, Equatable {
         public static let corruptData = Code(name: "corrupt-data", exitCode: 70)
         /// The database refused an operation (locked, full, read-only, constraint).
         public static let database = Code(name: "database", exitCode: 74)
+        /// The sync server could not be reached (no network, wrong address, server down).
+        public static let serverUnreachable = Code(name: "server-unreachable", exitCode: 75)
+        /// The server answered with an error of its own (5xx) or something that is not the protocol.
+        public static let serverError = Code(name: "server-error", exitCode: 76)
+        /// The server refused the office's token (missing, wrong or revoked).
+        public static let unauthorized = Code(name: "unauthorized", exitCode: 77)
+        /// No server is configured for this replica.
+        public static let notConfigured = Code(name: "not-configured", exitCode: 78)
+        /// Another sync of the same replica is running.
+        public static let syncInProgress = Code(name: "sync-in-progress", exitCode: 79)
+        /// The server refused a request as malformed (4xx other than 401/403).
+        public static let rejected = Code(name: "rejected", exitCode: 65)
 
         public var description: String { name }
     }

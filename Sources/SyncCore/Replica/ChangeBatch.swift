@@ -34,6 +34,9 @@ public struct ApplySummary: Sendable, Equatable {
     public var merged = 0
     /// Concurrent states that left a conflict.
     public var conflicted = 0
+    /// States that changed this store and carry an open conflict (however it came about:
+    /// merged here, or merged upstream and fast-forwarded here).
+    public var withOpenConflicts = 0
 
     /// Creates an empty summary.
     public init() {}
@@ -45,5 +48,6 @@ public struct ApplySummary: Sendable, Equatable {
         fastForwarded += other.fastForwarded
         merged += other.merged
         conflicted += other.conflicted
+        withOpenConflicts += other.withOpenConflicts
     }
 }

@@ -16,12 +16,26 @@ extension Replica {
     ///
     /// A record appears once, at its latest change, so a reader that starts from 0 gets the
     /// whole store and one that keeps its cursor gets only what changed.
-    public func changes(since cursor: Int64, limit: Int = 500) throws -> ChangeBatch {
+    ///
+    /// With `quartiers`, only records of those Quartiere and shared records (`*`) are returned
+    /// (what an office may see); the cursor still moves past the others.
+    public func changes(since cursor: Int64, limit: Int = 500, quartiers: [String]? = nil) throws -> ChangeBatch {
         try write { db in
             try fold(db)
-            let rows = try db.rows(
-                sql: "SELECT seq, state FROM _sync_records WHERE seq > ? ORDER BY seq LIMIT ?",
-                arguments: [cursor, limit + 1])
+            let rows: [Row]
+            if let quartiers {
+                rows = try db.rows(
+                    sql: """
+                        SELECT seq, state FROM _sync_records
+                        WHERE seq > ? AND (quartier = '*' OR quartier IN (SELECT value FROM json_each(?)))
+                        ORDER BY seq LIMIT ?
+                        """,
+                    arguments: [cursor, StateTable.jsonArray(quartiers), limit + 1])
+            } else {
+                rows = try db.rows(
+                    sql: "SELECT seq, state FROM _sync_records WHERE seq > ? ORDER BY seq LIMIT ?",
+                    arguments: [cursor, limit + 1])
+            }
             let page = rows.prefix(limit)
             let records = try page.map { try StateTable.decode($0["state"]) }
             return ChangeBatch(
@@ -87,9 +101,10 @@ extension Replica {
                 }
                 if case .upstream = source, result.state != incoming { relayed.append(incoming.key) }
                 guard result.outcome != .alreadyKnown else { continue }
+                if result.state.openConflictCount > 0 { summary.withOpenConflicts += 1 }
                 states[incoming.key] = result.state
                 try table.save(result.state)
-                try materialise(db, result.state)
+                if kind == .office { try materialise(db, result.state) }
             }
             try table.finish()
             for (replica, office) in batch.offices {

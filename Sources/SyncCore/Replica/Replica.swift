@@ -23,17 +23,30 @@ public final class Replica: Sendable {
     public let office: String
     /// The database file, or nil for an in-memory replica (tests).
     public let path: String?
-    let database: any DatabaseWriter
+    /// Whether this is an office's replica or a server's store.
+    public let kind: Kind
+    /// The database, for stores built on a replica (the server keeps its office registry in
+    /// the same file). Never write the `_sync_*` tables through it.
+    public let database: any DatabaseWriter
     let logger: Logger
+
+    /// What a replica is for.
+    public enum Kind: String, Sendable {
+        /// An office's replica: edits are captured and states are shown in the data tables.
+        case office
+        /// A server's (or a test relay's) store: it only merges and relays states; its data
+        /// tables stay empty.
+        case server
+    }
 
     private init(database: any DatabaseWriter, path: String?, logger: Logger) throws {
         self.database = database
         self.path = path
         self.logger = logger
-        let identity = try database.read { db -> (String, String)? in
+        let identity = try database.read { db -> (String, String, String)? in
             guard try db.tableExists("_sync_state") else { return nil }
-            return try db.row(sql: "SELECT replica_id, office FROM _sync_state WHERE id = 1")
-                .map { ($0["replica_id"], $0["office"]) }
+            return try db.row(sql: "SELECT replica_id, office, kind FROM _sync_state WHERE id = 1")
+                .map { ($0[0], $0[1], $0[2]) }
         }
         guard let identity else {
             throw SyncError(
@@ -42,11 +55,12 @@ public final class Replica: Sendable {
         }
         id = ReplicaID(rawValue: identity.0)
         office = identity.1
+        kind = Kind(rawValue: identity.2) ?? .office
     }
 
     /// Creates a new replica file for `office`; fails if the file exists.
     public static func create(
-        at path: String, office: String, logger: Logger = Logger(label: "quartiersync.replica")
+        at path: String, office: String, kind: Kind = .office, logger: Logger = Logger(label: "quartiersync.replica")
     ) throws -> Replica {
         let office = office.trimmingCharacters(in: .whitespaces)
         guard !office.isEmpty else { throw SyncError(.invalidInput, "the office name is empty: pass --office NAME") }
@@ -60,7 +74,7 @@ public final class Replica: Sendable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         let pool = try openPool(path)
-        try initialise(pool, office: office)
+        try initialise(pool, office: office, kind: kind)
         logger.info("created replica", metadata: ["path": "\(path)"])
         return try Replica(database: pool, path: path, logger: logger)
     }
@@ -75,17 +89,21 @@ public final class Replica: Sendable {
                 "no replica at \(path): create one with 'syncctl init --office NAME', or pass --replica PATH")
         }
         let pool = try openPool(path)
-        let replica = try Replica(database: pool, path: path, logger: logger)
+        guard try pool.read({ try $0.tableExists("_sync_state") }) else {
+            throw SyncError(
+                .replicaUnavailable,
+                "\(path) is not a QuartierSync replica: create one with 'syncctl init --office NAME'")
+        }
         try ReplicaSchema.migrator.migrate(pool)
-        return replica
+        return try Replica(database: pool, path: path, logger: logger)
     }
 
     /// A replica in memory, for tests and benchmarks: the same schema, triggers and merge.
-    public static func inMemory(office: String, logger: Logger = Logger(label: "quartiersync.replica")) throws
-        -> Replica
-    {
+    public static func inMemory(
+        office: String, kind: Kind = .office, logger: Logger = Logger(label: "quartiersync.replica")
+    ) throws -> Replica {
         let queue = try DatabaseQueue(configuration: configuration)
-        try initialise(queue, office: office)
+        try initialise(queue, office: office, kind: kind)
         return try Replica(database: queue, path: nil, logger: logger)
     }
 
@@ -108,13 +126,13 @@ public final class Replica: Sendable {
         }
     }
 
-    private static func initialise(_ database: any DatabaseWriter, office: String) throws {
+    private static func initialise(_ database: any DatabaseWriter, office: String, kind: Kind) throws {
         try ReplicaSchema.migrator.migrate(database)
         try database.write { db in
             let identity = ReplicaID.random()
             try db.run(
-                sql: "INSERT INTO _sync_state (id, replica_id, office) VALUES (1, ?, ?)",
-                arguments: [identity.rawValue, office])
+                sql: "INSERT INTO _sync_state (id, replica_id, office, kind) VALUES (1, ?, ?, ?)",
+                arguments: [identity.rawValue, office, kind.rawValue])
             try db.run(
                 sql: "INSERT INTO _sync_replicas (replica_id, office) VALUES (?, ?)",
                 arguments: [identity.rawValue, office])

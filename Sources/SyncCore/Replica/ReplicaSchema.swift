@@ -22,6 +22,9 @@ enum ReplicaSchema {
             for table in SyncTable.allCases { try db.execute(sql: triggers(for: table)) }
             try db.execute(sql: activityChecks)
         }
+        migrator.registerMigration("v2-remote") { db in
+            try db.execute(sql: remoteTables)
+        }
         return migrator
     }
 
@@ -126,6 +129,27 @@ enum ReplicaSchema {
             """
         }.joined(separator: "\n")
     }
+
+    /// What a replica needs to sync with a server: its kind, the server, the history of syncs.
+    static let remoteTables = """
+        ALTER TABLE _sync_state ADD COLUMN kind TEXT NOT NULL DEFAULT 'office';
+        CREATE TABLE _sync_remote (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            server_url TEXT NOT NULL,
+            token TEXT NOT NULL
+        );
+        CREATE TABLE _sync_runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            started_at TEXT NOT NULL,
+            duration_ms INTEGER NOT NULL,
+            result TEXT NOT NULL,
+            sent INTEGER NOT NULL DEFAULT 0,
+            received INTEGER NOT NULL DEFAULT 0,
+            merged INTEGER NOT NULL DEFAULT 0,
+            conflicts INTEGER NOT NULL DEFAULT 0,
+            error TEXT
+        );
+        """
 
     /// Capture triggers for one table. Built-in SQL only, so that writes from the `sqlite3`
     /// shell or any other client are captured exactly like SyncCore's own.

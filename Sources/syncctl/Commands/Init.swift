@@ -5,18 +5,23 @@ import SyncCore
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create this office's replica.",
-        discussion: "The replica works without a server; a server can be added later.")
+        discussion:
+            "The replica works without a server; --server URL --token T (or 'syncctl remote set' later) adds one.")
 
     @OptionGroup var replica: ReplicaOptions
 
     @Option(help: "The office's name, e.g. 'Stadtteiltreff Kuckuck'.")
     var office: String
 
+    @OptionGroup var remote: RemoteOptions
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
     func run() throws {
+        let remote = try remote.remote()
         let created = try Replica.create(at: replica.path, office: office)
+        if let remote { try created.setRemote(remote) }
         if json {
             Output.json(["replicaId": created.id.rawValue, "office": created.office, "path": replica.path])
         } else {

@@ -1,0 +1,60 @@
+/// The wire form of a ``ChangeBatch`` (media type `application/vnd.quartiersync.batch`).
+///
+/// Layout: the four bytes `QSB1`; cursor (zig-zag varint); `hasMore` (one byte); offices
+/// (count, then replica id and office name); records (count, then each record state's byte
+/// length and its bytes as in ``RecordState/encoded()``). See docs/protocol.md.
+extension ChangeBatch {
+    static let magic: [UInt8] = Array("QSB1".utf8)
+
+    /// The encoded bytes.
+    public func encoded() -> [UInt8] {
+        var writer = BinaryWriter(capacity: 64 + records.count * 256)
+        for byte in Self.magic { writer.byte(byte) }
+        writer.signed(cursor)
+        writer.byte(hasMore ? 1 : 0)
+        writer.varint(UInt64(offices.count))
+        for (replica, office) in offices.sorted(by: { $0.key < $1.key }) {
+            writer.string(replica.rawValue)
+            writer.string(office)
+        }
+        writer.varint(UInt64(records.count))
+        var scratch = BinaryWriter()
+        for record in records {
+            scratch = BinaryWriter()
+            record.encode(into: &scratch)
+            writer.varint(UInt64(scratch.bytes.count))
+            for byte in scratch.bytes { writer.byte(byte) }
+        }
+        return writer.bytes
+    }
+
+    /// Decodes a batch, refusing anything malformed with a ``SyncError`` (`corrupt-data`).
+    public init(encoded bytes: [UInt8]) throws {
+        do {
+            var reader = BinaryReader(bytes)
+            for byte in Self.magic where try reader.byte() != byte {
+                throw EncodingError.malformed("not a QuartierSync batch (QSB1)")
+            }
+            let cursor = try reader.signed()
+            let hasMore = try reader.byte() != 0
+            var offices: [ReplicaID: String] = [:]
+            for _ in 0..<(try reader.count(limit: 1 << 16)) {
+                offices[ReplicaID(rawValue: try reader.string())] = try reader.string()
+            }
+            var records: [RecordState] = []
+            let count = try reader.count(limit: 1 << 20)
+            records.reserveCapacity(count)
+            for _ in 0..<count {
+                let length = try reader.count()
+                let start = reader.offset
+                let record = try RecordState(from: &reader)
+                guard reader.offset - start == length else { throw EncodingError.malformed("record length mismatch") }
+                records.append(record)
+            }
+            guard reader.isAtEnd else { throw EncodingError.malformed("trailing bytes after the batch") }
+            self.init(records: records, offices: offices, cursor: cursor, hasMore: hasMore)
+        } catch let error as EncodingError {
+            throw SyncError(.corruptData, "the batch cannot be decoded: \(error)", cause: error)
+        }
+    }
+}

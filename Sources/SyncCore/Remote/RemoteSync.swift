@@ -1,0 +1,137 @@
+import Foundation
+import Logging
+
+/// A whole sync of a replica with its server: push pending changes, then pull, in pages.
+///
+/// Resumable by construction: the replica acknowledges a pushed page only after the server
+/// stored it, and advances its pull cursor in the transaction that applies a page. A sync
+/// killed at any point continues where it stopped; nothing is lost or applied twice.
+public struct RemoteSync: Sendable {
+    /// States per request.
+    public var batchSize: Int
+    /// Seconds before one request gives up.
+    public var timeout: TimeInterval
+
+    /// Where a running sync is, for progress displays.
+    public struct Progress: Sendable {
+        /// `push` or `pull`.
+        public var phase: String
+        /// States sent so far.
+        public var sent: Int
+        /// States received so far.
+        public var received: Int
+        /// Pending local changes left to push, when known.
+        public var pendingLeft: Int?
+    }
+
+    /// What a finished sync did.
+    public struct Summary: Sendable, Equatable {
+        /// States pushed.
+        public var sent = 0
+        /// States pulled.
+        public var received = 0
+        /// Pulled states merged with concurrent local edits.
+        public var merged = 0
+        /// Pulled records that now carry an open conflict.
+        public var conflicts = 0
+        /// Wall time in milliseconds.
+        public var durationMs = 0
+    }
+
+    /// Creates a sync.
+    public init(batchSize: Int = 500, timeout: TimeInterval = 60) {
+        self.batchSize = batchSize
+        self.timeout = timeout
+    }
+
+    /// Syncs `replica` with its configured server, holding the replica's sync lock, and
+    /// records the outcome in its history (`syncctl log`).
+    public func run(
+        _ replica: Replica, logger: Logger = Logger(label: "quartiersync.sync"),
+        progress: (@Sendable (Progress) -> Void)? = nil
+    ) async throws -> Summary {
+        try await replica.withSyncLock {
+            let started = Date()
+            var summary = Summary()
+            do {
+                guard let remote = try replica.remote() else {
+                    throw SyncError(
+                        .notConfigured,
+                        "this replica has no server: run 'syncctl remote set --server URL --token TOKEN' first")
+                }
+                try await exchange(replica, SyncClient(remote: remote, timeout: timeout), &summary, logger, progress)
+                summary.durationMs = Int(Date().timeIntervalSince(started) * 1000)
+                try replica.recordSyncRun(
+                    run(started, summary, result: "ok", error: nil), finishedAt: Self.timestamp(Date()))
+                logger.info("sync finished", metadata: ["sent": "\(summary.sent)", "received": "\(summary.received)"])
+                return summary
+            } catch let error as SyncError {
+                summary.durationMs = Int(Date().timeIntervalSince(started) * 1000)
+                try? replica.recordSyncRun(
+                    run(started, summary, result: error.code.name, error: error.message),
+                    finishedAt: Self.timestamp(Date()))
+                throw error
+            }
+        }
+    }
+
+    private func exchange(
+        _ replica: Replica, _ client: SyncClient, _ summary: inout Summary, _ logger: Logger,
+        _ progress: (@Sendable (Progress) -> Void)?
+    ) async throws {
+        let health = try await client.health()
+        guard health.protocolVersion == SyncClient.protocolVersion else {
+            throw SyncError(
+                .serverError,
+                "the server speaks protocol \(health.protocolVersion), this syncctl speaks \(SyncClient.protocolVersion): update the older one"
+            )
+        }
+        try await pushPending(replica, client, &summary, progress)
+        let peer = health.storeId
+        while true {
+            let page = try await client.pull(since: try replica.cursor(for: peer), limit: batchSize)
+            let applied = try replica.apply(page, from: .upstream(peer: peer))
+            summary.received += applied.received
+            summary.merged += applied.merged + applied.conflicted
+            summary.conflicts += applied.withOpenConflicts
+            progress?(Progress(phase: "pull", sent: summary.sent, received: summary.received, pendingLeft: nil))
+            if !page.hasMore { break }
+        }
+        // States pulled that this replica knew better are pushed back at once.
+        try await pushPending(replica, client, &summary, progress)
+    }
+
+    /// Pushes every pending change page by page; each page is acknowledged once stored.
+    private func pushPending(
+        _ replica: Replica, _ client: SyncClient, _ summary: inout Summary,
+        _ progress: (@Sendable (Progress) -> Void)?
+    ) async throws {
+        while true {
+            let batch = try replica.outgoing(limit: batchSize)
+            if !batch.records.isEmpty {
+                _ = try await client.push(batch, key: UUID().uuidString.lowercased())
+                summary.sent += batch.records.count
+            }
+            try replica.acknowledge(upTo: batch.cursor)
+            if !batch.records.isEmpty {
+                progress?(
+                    Progress(
+                        phase: "push", sent: summary.sent, received: 0, pendingLeft: try replica.status().pendingChanges
+                    ))
+            }
+            if !batch.hasMore { return }
+        }
+    }
+
+    private func run(_ started: Date, _ summary: Summary, result: String, error: String?) -> SyncRun {
+        SyncRun(
+            startedAt: Self.timestamp(started), durationMs: summary.durationMs, result: result, sent: summary.sent,
+            received: summary.received, merged: summary.merged, conflicts: summary.conflicts, error: error)
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,175 @@
+import CompressNIO
+import Foundation
+import NIOCore
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The HTTP client of the sync protocol (docs/protocol.md), over URLSession.
+///
+/// Every failure becomes a ``SyncError`` whose code says the cause: `server-unreachable`,
+/// `unauthorized`, `server-error` or `rejected`. Bodies are sent gzip-compressed.
+public struct SyncClient: Sendable {
+    /// The server and token.
+    public let remote: Remote
+    let session: URLSession
+
+    /// What `GET /v1/health` says.
+    public struct Health: Sendable, Decodable, Equatable {
+        /// `ok` when the server can serve syncs.
+        public var status: String
+        /// The protocol version the server speaks.
+        public var protocolVersion: Int
+        /// The server store's id: pull cursors are kept per store.
+        public var storeId: String
+
+        enum CodingKeys: String, CodingKey {
+            case status
+            case protocolVersion = "protocol"
+            case storeId
+        }
+    }
+
+    /// What `POST /v1/push` answers.
+    public struct PushReceipt: Sendable, Decodable, Equatable {
+        /// States in the batch.
+        public var received: Int
+        /// States that changed the server's store.
+        public var stored: Int
+        /// States the server already knew.
+        public var alreadyKnown: Int
+    }
+
+    /// Media type of a change batch.
+    public static let batchMediaType = "application/vnd.quartiersync.batch"
+    /// The protocol version this client speaks.
+    public static let protocolVersion = 1
+
+    /// Creates a client; `timeout` bounds each request.
+    public init(remote: Remote, timeout: TimeInterval = 60) {
+        self.remote = remote
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout * 5
+        configuration.httpAdditionalHeaders = ["User-Agent": "syncctl/1"]
+        session = URLSession(configuration: configuration)
+    }
+
+    /// `GET /v1/health`.
+    public func health() async throws -> Health {
+        let (data, _) = try await send(request(path: "/v1/health", method: "GET", authorised: false))
+        do {
+            return try JSONDecoder().decode(Health.self, from: data)
+        } catch {
+            throw SyncError(
+                .serverError, "\(remote.serverURL) does not answer like a QuartierSync server: check the URL")
+        }
+    }
+
+    /// `POST /v1/push`: stores a batch; `key` makes a repeated request harmless.
+    public func push(_ batch: ChangeBatch, key: String) async throws -> PushReceipt {
+        var request = request(path: "/v1/push", method: "POST", authorised: true)
+        request.setValue(Self.batchMediaType, forHTTPHeaderField: "Content-Type")
+        request.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
+        request.setValue(key, forHTTPHeaderField: "Idempotency-Key")
+        request.httpBody = try Self.gzip(batch.encoded())
+        let (data, _) = try await send(request)
+        do {
+            return try JSONDecoder().decode(PushReceipt.self, from: data)
+        } catch {
+            throw SyncError(.serverError, "the server's answer to a push is not understood: is it a newer version?")
+        }
+    }
+
+    /// `GET /v1/pull`: the next page of changes after `cursor` for this office.
+    public func pull(since cursor: Int64, limit: Int) async throws -> ChangeBatch {
+        let request = request(
+            path: "/v1/pull", method: "GET", authorised: true, query: ["since": String(cursor), "limit": String(limit)])
+        let (data, response) = try await send(request)
+        var bytes = [UInt8](data)
+        // URLSession may already have decompressed the body (curl does) while the header still
+        // says gzip: look at the bytes, not the header.
+        if bytes.starts(with: [0x1f, 0x8b]) { bytes = try Self.gunzip(bytes) }
+        _ = response
+        do {
+            return try ChangeBatch(encoded: bytes)
+        } catch let error as SyncError {
+            throw SyncError(
+                .serverError, "the server sent a page that cannot be decoded; nothing was applied", cause: error)
+        }
+    }
+
+    private func request(path: String, method: String, authorised: Bool, query: [String: String] = [:]) -> URLRequest {
+        var components = URLComponents(
+            url: remote.serverURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
+        if !query.isEmpty {
+            components.queryItems = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
+        }
+        var request = URLRequest(url: components.url!)
+        request.httpMethod = method
+        request.setValue("gzip", forHTTPHeaderField: "Accept-Encoding")
+        if authorised { request.setValue("Bearer \(remote.token)", forHTTPHeaderField: "Authorization") }
+        return request
+    }
+
+    private func send(_ request: URLRequest) async throws -> (Data, HTTPURLResponse) {
+        let data: Data
+        let response: URLResponse
+        do {
+            (data, response) = try await session.data(for: request)
+        } catch {
+            throw SyncError(
+                .serverUnreachable,
+                "cannot reach the sync server at \(remote.serverURL): check the network and the address; local edits stay pending",
+                cause: error)
+        }
+        guard let http = response as? HTTPURLResponse else {
+            throw SyncError(.serverError, "the server at \(remote.serverURL) did not answer over HTTP")
+        }
+        guard (200..<300).contains(http.statusCode) else {
+            let message =
+                (try? JSONDecoder().decode(ErrorBody.self, from: data))?.error.message ?? "HTTP \(http.statusCode)"
+            switch http.statusCode {
+            case 401, 403:
+                throw SyncError(
+                    .unauthorized,
+                    "the server refused this office's token (\(message)): ask the admin for a new token and run 'syncctl remote set'"
+                )
+            case 500...:
+                throw SyncError(
+                    .serverError, "the sync server failed (\(message)): try again later; local edits stay pending")
+            default:
+                throw SyncError(.rejected, "the server refused the request: \(message)")
+            }
+        }
+        return (data, http)
+    }
+
+    /// The JSON error body every non-2xx answer carries.
+    struct ErrorBody: Decodable {
+        struct Detail: Decodable {
+            var code: String
+            var message: String
+        }
+
+        var error: Detail
+    }
+
+    static func gzip(_ bytes: [UInt8]) throws -> Data {
+        var buffer = ByteBuffer(bytes: bytes)
+        let compressed = try buffer.compress(with: .gzip)
+        return Data(compressed.readableBytesView)
+    }
+
+    static func gunzip(_ bytes: [UInt8], maxSize: Int = 512 << 20) throws -> [UInt8] {
+        var buffer = ByteBuffer(bytes: bytes)
+        do {
+            let plain = try buffer.decompress(with: .gzip, maxSize: maxSize)
+            return Array(plain.readableBytesView)
+        } catch {
+            throw SyncError(
+                .serverError, "the server sent a damaged compressed page; nothing was applied", cause: error)
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import CompressNIO
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SyncCore
+
+/// The protocol's routes (docs/protocol.md): health, push and pull, under a bearer token.
+struct SyncRoutes: Sendable {
+    let store: any ServerStore
+    /// The largest request body accepted, compressed or not.
+    let maxBodyBytes: Int
+    /// The largest page a client may ask for.
+    let maxPageSize = 5000
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/v1/health") { _, _ in
+            try Self.json(#"{"status": "ok", "protocol": 1, "storeId": "\#(store.storeID)"}"#)
+        }
+        router.post("/v1/push") { request, context in try await push(request, context) }
+        router.get("/v1/pull") { request, context in try pull(request, context) }
+    }
+
+    func push(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let office = try authenticate(request)
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: maxBodyBytes)
+        } catch {
+            throw APIError(
+                status: .contentTooLarge, code: "too-large",
+                message: "a push may carry at most \(maxBodyBytes) bytes: send smaller batches")
+        }
+        var bytes = Array(body.readableBytesView)
+        if request.headers[.contentEncoding]?.lowercased() == "gzip" { bytes = try gunzip(bytes) }
+        let batch: ChangeBatch
+        do {
+            batch = try ChangeBatch(encoded: bytes)
+        } catch let error as SyncError {
+            throw APIError(error)
+        }
+        let key = request.headers[HTTPField.Name("Idempotency-Key")!]
+        let receipt = try run { try store.push(batch, key: key, from: office) }
+        context.logger.info(
+            "push",
+            metadata: ["office": "\(office.name)", "received": "\(receipt.received)", "stored": "\(receipt.stored)"])
+        return try Self.json(String(decoding: try JSONEncoder().encode(receipt), as: UTF8.self))
+    }
+
+    func pull(_ request: Request, _ context: BasicRequestContext) throws -> Response {
+        let office = try authenticate(request)
+        let parameters = request.uri.queryParameters
+        guard let since = Int64(parameters["since"].map(String.init) ?? "0"), since >= 0 else {
+            throw APIError.badRequest("bad-cursor", "since must be a cursor the server returned, or 0")
+        }
+        guard let limit = Int(parameters["limit"].map(String.init) ?? "500"), (1...maxPageSize).contains(limit) else {
+            throw APIError.badRequest("bad-limit", "limit must be between 1 and \(maxPageSize)")
+        }
+        let page = try run { try store.pull(since: since, limit: limit, for: office) }
+        context.logger.debug("pull", metadata: ["office": "\(office.name)", "records": "\(page.records.count)"])
+        var headers = HTTPFields()
+        headers[.contentType] = SyncClient.batchMediaType
+        var buffer = ByteBuffer(bytes: page.encoded())
+        if request.headers[.acceptEncoding]?.lowercased().contains("gzip") == true {
+            buffer = try buffer.compress(with: .gzip)
+            headers[.contentEncoding] = "gzip"
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
+    }
+
+    private func authenticate(_ request: Request) throws -> Office {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw APIError.unauthorized("send the office token as 'Authorization: Bearer qs_…'")
+        }
+        let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+        guard let office = try run({ try store.office(forToken: token) }) else {
+            throw APIError.unauthorized("unknown or revoked token: ask the server admin for a new one")
+        }
+        return office
+    }
+
+    private func run<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as SyncError {
+            throw APIError(error)
+        }
+    }
+
+    private func gunzip(_ bytes: [UInt8]) throws -> [UInt8] {
+        var buffer = ByteBuffer(bytes: bytes)
+        do {
+            return Array(try buffer.decompress(with: .gzip, maxSize: maxBodyBytes * 8).readableBytesView)
+        } catch {
+            throw APIError.badRequest("bad-encoding", "the gzip body cannot be decompressed (or is too large)")
+        }
+    }
+
+    static func json(_ text: String) throws -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}

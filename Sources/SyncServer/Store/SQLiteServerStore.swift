@@ -1,0 +1,157 @@
+import Foundation
+import GRDB
+import Logging
+import SyncCore
+
+/// The server store on an embedded SQLite file: SyncCore's store (kind `server`, WAL,
+/// `synchronous=NORMAL`) plus the office registry and the pushes already received.
+///
+/// Durability: WAL with `synchronous=NORMAL` survives a crash of the server process and keeps
+/// every acknowledged push; a power loss may lose the last transactions before the WAL is
+/// checkpointed. Offices then push those changes again (they stay pending until acknowledged
+/// and merging is idempotent). See docs/operations.md.
+final class SQLiteServerStore: ServerStore {
+    let replica: Replica
+    var storeID: String { replica.id.rawValue }
+
+    /// Opens the store at `path`, creating it if needed.
+    init(path: String, logger: Logger) throws {
+        if FileManager.default.fileExists(atPath: path) {
+            replica = try Replica.open(at: path, logger: logger)
+        } else {
+            replica = try Replica.create(at: path, office: "sync-server", kind: .server, logger: logger)
+        }
+        guard replica.kind == .server else {
+            throw SyncError(
+                .invalidInput, "\(path) is an office replica, not a server store: pass another --db path")
+        }
+        try Self.migrator.migrate(replica.database)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("server-v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE _server_offices (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        quartiers TEXT NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+                        revoked_at TEXT
+                    );
+                    CREATE TABLE _server_pushes (
+                        office TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        received INTEGER NOT NULL,
+                        stored INTEGER NOT NULL,
+                        already_known INTEGER NOT NULL,
+                        at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+                        PRIMARY KEY (office, key)
+                    );
+                    """)
+        }
+        return migrator
+    }
+
+    func push(_ batch: ChangeBatch, key: String?, from office: Office) throws -> PushReceipt {
+        if let key,
+            let earlier = try replica.database.read({ db in
+                try Row.fetchOne(
+                    db, sql: "SELECT received, stored, already_known FROM _server_pushes WHERE office = ? AND key = ?",
+                    arguments: [office.name, key])
+            })
+        {
+            return PushReceipt(received: earlier[0], stored: earlier[1], alreadyKnown: earlier[2])
+        }
+        let summary = try replica.apply(batch, from: .downstream)
+        let receipt = PushReceipt(
+            received: summary.received, stored: summary.received - summary.alreadyKnown,
+            alreadyKnown: summary.alreadyKnown)
+        if let key {
+            try replica.database.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO _server_pushes (office, key, received, stored, already_known)
+                        VALUES (?, ?, ?, ?, ?)
+                        """, arguments: [office.name, key, receipt.received, receipt.stored, receipt.alreadyKnown])
+            }
+        }
+        return receipt
+    }
+
+    func pull(since cursor: Int64, limit: Int, for office: Office) throws -> ChangeBatch {
+        try replica.changes(since: cursor, limit: limit, quartiers: office.quartiers)
+    }
+
+    func office(forToken token: String) throws -> Office? {
+        try replica.database.read { db in
+            try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT name, quartiers, created_at, revoked_at FROM _server_offices WHERE token_hash = ? AND revoked_at IS NULL",
+                arguments: [OfficeToken.hash(token)]
+            ).map(Self.office)
+        }
+    }
+
+    func addOffice(name: String, quartiers: [String]) throws -> (Office, token: String) {
+        let name = name.trimmingCharacters(in: .whitespaces)
+        let quartiers = quartiers.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !name.isEmpty else { throw SyncError(.invalidInput, "the office name is empty") }
+        guard !quartiers.isEmpty else {
+            throw SyncError(.invalidInput, "an office needs at least one --quartier (or * for the state-wide network)")
+        }
+        let token = OfficeToken.generate()
+        return try replica.database.write { db in
+            let revoked = try String?.fetchOne(
+                db, sql: "SELECT revoked_at FROM _server_offices WHERE name = ?", arguments: [name])
+            if let revoked, revoked == nil {
+                throw SyncError(
+                    .invalidInput,
+                    "an office named '\(name)' exists already: revoke its token first ('sync-server office revoke') or choose another name"
+                )
+            }
+            // A revoked office registered again gets a new token and keeps its name.
+            let json = String(decoding: try JSONEncoder().encode(quartiers), as: UTF8.self)
+            try db.execute(
+                sql: """
+                    INSERT INTO _server_offices (name, quartiers, token_hash) VALUES (?, ?, ?)
+                    ON CONFLICT (name) DO UPDATE SET quartiers = excluded.quartiers, token_hash = excluded.token_hash,
+                        revoked_at = NULL, created_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+                    """,
+                arguments: [name, json, OfficeToken.hash(token)])
+            let office = try Row.fetchOne(
+                db, sql: "SELECT name, quartiers, created_at, revoked_at FROM _server_offices WHERE name = ?",
+                arguments: [name]
+            ).map(Self.office)!
+            return (office, token)
+        }
+    }
+
+    func offices() throws -> [Office] {
+        try replica.database.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT name, quartiers, created_at, revoked_at FROM _server_offices ORDER BY name"
+            )
+            .map(Self.office)
+        }
+    }
+
+    func revokeOffice(name: String) throws {
+        try replica.database.write { db in
+            try db.execute(
+                sql:
+                    "UPDATE _server_offices SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE name = ? AND revoked_at IS NULL",
+                arguments: [name])
+            guard db.changesCount == 1 else {
+                throw SyncError(.notFound, "no active office named '\(name)': list them with 'sync-server office list'")
+            }
+        }
+    }
+
+    private static func office(_ row: Row) -> Office {
+        let quartiers = (try? JSONDecoder().decode([String].self, from: Data((row[1] as String).utf8))) ?? []
+        return Office(name: row[0], quartiers: quartiers, createdAt: row[2], revokedAt: row[3])
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import SyncCore
+
+/// `syncctl remote set|show`
+struct RemoteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remote", abstract: "Set or show the sync server of this replica.",
+        subcommands: [Set.self, Show.self])
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set the server and the office's token.")
+
+        @OptionGroup var replica: ReplicaOptions
+        @OptionGroup var remote: RemoteOptions
+
+        func run() throws {
+            guard let remote = try remote.remote() else {
+                throw SyncError(.invalidInput, "pass --server URL and --token qs_… (or --token-file PATH)")
+            }
+            try replica.open().setRemote(remote)
+            print("This replica now syncs with \(remote.serverURL)")
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the server (never the token).")
+
+        @OptionGroup var replica: ReplicaOptions
+
+        func run() throws {
+            if let remote = try replica.open().remote() {
+                print("server: \(remote.serverURL)")
+            } else {
+                print("no server: this replica works alone ('syncctl remote set' adds one)")
+            }
+        }
+    }
+}

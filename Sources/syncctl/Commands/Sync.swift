@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import SyncCore
+
+/// `syncctl sync`
+struct Sync: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Push this office's pending changes to the server, then pull everyone else's.",
+        discussion: """
+            Safe to interrupt at any point: the next sync continues where this one stopped. \
+            Exit codes: 75 server unreachable, 76 server error, 77 token refused, 78 no server set, \
+            79 another sync of this replica is running. Local data and pending changes are never \
+            touched by a failed sync.
+            """)
+
+    @OptionGroup var replica: ReplicaOptions
+    @Option(help: "States per request.") var batchSize = 500
+    @Option(help: "Seconds before a request gives up.") var timeout: Double = 60
+    @Flag(help: "Print the summary as JSON.") var json = false
+
+    func run() async throws {
+        let replica = try replica.open()
+        let display = ProgressDisplay()
+        let summary = try await RemoteSync(batchSize: batchSize, timeout: timeout).run(replica) { progress in
+            display.show(progress)
+        }
+        display.finish()
+        if json {
+            Output.json([
+                "sent": summary.sent, "received": summary.received, "merged": summary.merged,
+                "conflicts": summary.conflicts, "durationMs": summary.durationMs,
+            ])
+        } else {
+            let open = try replica.status().openConflicts
+            print(
+                "Synced: sent \(summary.sent), received \(summary.received), merged \(summary.merged), "
+                    + "new conflicts \(summary.conflicts) (open \(open)) in \(Double(summary.durationMs) / 1000)s")
+        }
+    }
+}
+
+/// A one-line progress display on a terminal (standard error); silent otherwise.
+final class ProgressDisplay: @unchecked Sendable {
+    // Safe: `show` is called from one sync at a time, in order; the lock guards the rest.
+    private let lock = NSLock()
+    private let enabled = isatty(STDERR_FILENO) == 1
+    private var shown = false
+
+    func show(_ progress: RemoteSync.Progress) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        let left = progress.pendingLeft.map { ", \($0) pending" } ?? ""
+        FileHandle.standardError.write(
+            Data("\r\u{1B}[2K\(progress.phase): sent \(progress.sent), received \(progress.received)\(left)".utf8))
+        shown = true
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if shown { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+    }
+}
