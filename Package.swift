@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "SyncCore", targets: ["SyncCore"]),
         .executable(name: "syncctl", targets: ["syncctl"]),
         .executable(name: "sync-server", targets: ["SyncServer"]),
+        .executable(name: "sync-bench", targets: ["SyncBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -47,6 +48,16 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
+        ),
+        .executableTarget(
+            name: "SyncBench",
+            dependencies: [
+                "SyncCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            path: "Benchmarks/SyncBench"
         ),
         .testTarget(
             name: "SyncCoreTests",

@@ -36,6 +36,10 @@ public struct RemoteSync: Sendable {
         public var conflicts = 0
         /// Wall time in milliseconds.
         public var durationMs = 0
+        /// Request body bytes sent (compressed).
+        public var bytesSent = 0
+        /// Response body bytes received, as they crossed the network.
+        public var bytesReceived = 0
     }
 
     /// Creates a sync.
@@ -59,7 +63,10 @@ public struct RemoteSync: Sendable {
                         .notConfigured,
                         "this replica has no server: run 'syncctl remote set --server URL --token TOKEN' first")
                 }
-                try await exchange(replica, SyncClient(remote: remote, timeout: timeout), &summary, logger, progress)
+                let client = SyncClient(remote: remote, timeout: timeout)
+                try await exchange(replica, client, &summary, logger, progress)
+                summary.bytesSent = client.transfer.bytesSent
+                summary.bytesReceived = client.transfer.bytesReceived
                 summary.durationMs = Int(Date().timeIntervalSince(started) * 1000)
                 try replica.recordSyncRun(
                     run(started, summary, result: "ok", error: nil), finishedAt: Self.timestamp(Date()))
@@ -116,7 +123,7 @@ public struct RemoteSync: Sendable {
             if !batch.records.isEmpty {
                 progress?(
                     Progress(
-                        phase: "push", sent: summary.sent, received: 0, pendingLeft: try replica.status().pendingChanges
+                        phase: "push", sent: summary.sent, received: 0, pendingLeft: try replica.pendingChanges()
                     ))
             }
             if !batch.hasMore { return }

@@ -13,6 +13,8 @@ import NIOCore
 public struct SyncClient: Sendable {
     /// The server and token.
     public let remote: Remote
+    /// Bytes sent and received through this client.
+    public let transfer = TransferCounter()
     let session: URLSession
 
     /// What `GET /v1/health` says.
@@ -127,6 +129,9 @@ public struct SyncClient: Sendable {
         guard let http = response as? HTTPURLResponse else {
             throw SyncError(.serverError, "the server at \(remote.serverURL) did not answer over HTTP")
         }
+        // Content-Length is the size on the wire (compressed), even when URLSession decompressed.
+        let wire = http.value(forHTTPHeaderField: "Content-Length").flatMap(Int.init) ?? data.count
+        transfer.add(sent: request.httpBody?.count ?? 0, received: wire)
         guard (200..<300).contains(http.statusCode) else {
             let message =
                 (try? JSONDecoder().decode(ErrorBody.self, from: data))?.error.message ?? "HTTP \(http.statusCode)"

@@ -54,7 +54,7 @@ extension Replica {
             let statement = try db.cachedStatement(
                 sql: """
                     SELECT \(columns.map { "t.\($0)" }.joined(separator: ", "))
-                    FROM json_each(?) j JOIN \(table.rawValue) t ON t.id = j.value
+                    FROM json_each(?) j CROSS JOIN \(table.rawValue) t ON t.id = j.value
                     """)
             let cursor = try Row.fetchCursor(statement, arguments: [StateTable.jsonArray(ids)])
             while let row = try cursor.next() {

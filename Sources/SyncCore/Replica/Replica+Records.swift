@@ -18,6 +18,18 @@ extension Replica {
         }
     }
 
+    /// Inserts many records in one transaction: all of them, or none if one is invalid.
+    /// - Returns: the number inserted.
+    @discardableResult
+    public func insert(_ table: SyncTable, contentsOf records: [Values]) throws -> Int {
+        let validator = RecordValidator(table: table)
+        let valid = try records.map { try validator.validate($0, isInsert: true) }
+        return try write { db in
+            for values in valid { try insertValidated(db, table, values) }
+            return valid.count
+        }
+    }
+
     /// Inserts validated values inside a transaction; returns the new id.
     @discardableResult
     func insertValidated(_ db: Database, _ table: SyncTable, _ values: Values) throws -> String {

@@ -22,6 +22,19 @@ extension Replica {
         }
     }
 
+    /// Local edits not yet acknowledged by a server (cheap: counts only the unacknowledged tail
+    /// of the change log).
+    public func pendingChanges() throws -> Int {
+        try read { db in
+            try db.value(
+                Int.self,
+                sql: """
+                    SELECT count(*) FROM _sync_log
+                    WHERE seq > (SELECT acked_seq FROM _sync_state WHERE id = 1) AND op != 'relay'
+                    """) ?? 0
+        }
+    }
+
     /// The open conflicts, oldest record change first.
     public func conflicts() throws -> [Conflict] {
         try write { db in

@@ -22,7 +22,7 @@ struct StateTable {
             let ids = keys.filter { $0.table == table }.map(\.id)
             guard !ids.isEmpty else { continue }
             let statement = try db.cachedStatement(
-                sql: "SELECT r.state FROM json_each(?) j JOIN _sync_records r ON r.tbl = ? AND r.id = j.value")
+                sql: "SELECT r.state FROM json_each(?) j CROSS JOIN _sync_records r ON r.tbl = ? AND r.id = j.value")
             let rows = try Row.fetchCursor(statement, arguments: [Self.jsonArray(ids), table.rawValue])
             while let row = try rows.next() {
                 let state = try Self.decode(row[0])

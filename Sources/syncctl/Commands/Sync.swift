@@ -28,7 +28,8 @@ struct Sync: AsyncParsableCommand {
         if json {
             Output.json([
                 "sent": summary.sent, "received": summary.received, "merged": summary.merged,
-                "conflicts": summary.conflicts, "durationMs": summary.durationMs,
+                "conflicts": summary.conflicts, "durationMs": summary.durationMs, "bytesSent": summary.bytesSent,
+                "bytesReceived": summary.bytesReceived,
             ])
         } else {
             let open = try replica.status().openConflicts

@@ -1,0 +1,205 @@
+import Foundation
+import SyncCore
+
+/// The measurements. Each builds what it needs in `directory` and times only the step it names.
+struct Bench: Sendable {
+    let directory: String
+    let binaries: Binaries
+    let seed: UInt64
+    let changes: Int
+    let log: @Sendable (String) -> Void
+
+    func contacts(count: Int, salt: UInt64) -> [Replica.Values] {
+        var generator = RecordGenerator(seed: seed &+ salt)
+        return (0..<count).map { generator.contact(index: $0) }
+    }
+
+    /// capture: rows inserted through SyncCore (validation, triggers, change log), one
+    /// transaction; fold: the log turned into record states; apply: those states merged into a
+    /// fresh replica page by page (1,000 states a page), as a pull would.
+    func captureAndApply(rows: [Replica.Values]) throws -> (capture: Double, fold: Double, apply: Double) {
+        let source = try Replica.create(at: directory + "/capture.sqlite", office: "Kuckuck")
+        var start = DispatchTime.now()
+        try source.insert(.contacts, contentsOf: rows)
+        let capture = Double(rows.count) / Clock.seconds(since: start)
+
+        start = DispatchTime.now()
+        _ = try source.changes(since: 0, limit: 1)  // folds the whole log
+        let fold = Double(rows.count) / Clock.seconds(since: start)
+
+        var pages: [ChangeBatch] = []
+        var cursor: Int64 = 0
+        while true {
+            let page = try source.changes(since: cursor, limit: 1000)
+            if page.records.isEmpty { break }
+            pages.append(page)
+            cursor = page.cursor
+        }
+        let target = try Replica.create(at: directory + "/apply.sqlite", office: "Altstadt")
+        start = DispatchTime.now()
+        for page in pages { try target.apply(page, from: .upstream(peer: "bench")) }
+        let apply = Double(rows.count) / Clock.seconds(since: start)
+        return (capture, fold, apply)
+    }
+
+    struct EndToEnd {
+        var initialSeconds: Double
+        var initialBytes: Int
+        var incrementalMs: Double
+        var clientPeakMB: Double
+        var serverPeakMB: Double
+    }
+
+    /// A real sync-server holding `size` records; a new office replica pulls them all with
+    /// `syncctl sync` (initial), another office pushes `changes` new contacts, and the first
+    /// syncs again (incremental). Times are syncctl's own `durationMs`.
+    func endToEnd(size: Int) async throws -> EndToEnd {
+        let database = directory + "/server-\(size).sqlite"
+        try seedServer(database: database, size: size)
+        let server = try BenchServer(binaries: binaries, database: database)
+        defer { server.stop() }
+        let token = try server.addOffice(
+            "Kuckuck \(size)", quartiers: ["*", "kuckuck", "altstadt", "nordstadt", "suedstadt"])
+        let replica = directory + "/office-\(size).sqlite"
+        try binaries.run(
+            binaries.syncctl,
+            ["init", "--office", "Kuckuck", "--replica", replica, "--server", server.url, "--token", token])
+        let initial = try syncctl(replica)
+
+        let writerToken = try server.addOffice("Altstadt \(size)", quartiers: ["kuckuck"])
+        let writer = try Replica.inMemory(office: "Altstadt")
+        try writer.setRemote(try Remote(server: server.url, token: writerToken))
+        try writer.insert(
+            .contacts,
+            contentsOf: contacts(count: changes, salt: UInt64(size) &+ 7).map { row in
+                var row = row
+                row["id"] = nil
+                row["quartier"] = "kuckuck"
+                return row
+            })
+        _ = try await RemoteSync().run(writer)
+        let incremental = try syncctl(replica)
+        guard incremental.received >= changes else {
+            throw BenchError("incremental sync received \(incremental.received) of \(changes) changes")
+        }
+        return EndToEnd(
+            initialSeconds: initial.ms / 1000, initialBytes: initial.bytes, incrementalMs: incremental.ms,
+            clientPeakMB: max(initial.peakMB, incremental.peakMB), serverPeakMB: server.peakRSSMB)
+    }
+
+    /// Fills a server store in process (SyncCore, no HTTP) with `size` contacts.
+    private func seedServer(database: String, size: Int) throws {
+        let store = try Replica.create(at: database, office: "sync-server", kind: .server)
+        let source = try Replica.create(at: directory + "/seed-\(size).sqlite", office: "LAG")
+        var generator = RecordGenerator(seed: seed &+ UInt64(size))
+        var done = 0
+        while done < size {
+            let count = min(50_000, size - done)
+            try source.insert(.contacts, contentsOf: (0..<count).map { generator.contact(index: done + $0) })
+            done += count
+            _ = try LocalSync(batchSize: 2000).push(source, to: store)
+        }
+        try? FileManager.default.removeItem(atPath: directory + "/seed-\(size).sqlite")
+    }
+
+    struct SyncRun {
+        var ms: Double
+        var bytes: Int
+        var received: Int
+        var peakMB: Double
+    }
+
+    /// `syncctl sync --json` in its own process, sampling its peak RSS while it runs.
+    private func syncctl(_ replica: String) throws -> SyncRun {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binaries.syncctl)
+        process.arguments = ["sync", "--json", "--replica", replica, "--batch-size", "2000"]
+        let outputPath = replica + ".sync.json"
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.standardOutput = output
+        try process.run()
+        var peak = 0.0
+        while process.isRunning {
+            peak = max(peak, Memory.peakMB(pid: process.processIdentifier))
+            usleep(2000)
+        }
+        process.waitUntilExit()
+        try output.close()
+        let data = FileManager.default.contents(atPath: outputPath) ?? Data()
+        guard process.terminationStatus == 0,
+            let json = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { throw BenchError("syncctl sync failed (exit \(process.terminationStatus))") }
+        return SyncRun(
+            ms: Double(json["durationMs"] as? Int ?? 0), bytes: json["bytesReceived"] as? Int ?? 0,
+            received: json["received"] as? Int ?? 0, peakMB: peak)
+    }
+
+    struct ServerFigures {
+        var changesPerSecond: Double
+        var p99Ms: Double
+        var serverPeakMB: Double
+    }
+
+    /// `count` offices at once, each pushing 200 new contacts in pages of 50 and pulling its
+    /// Quartier's changes in pages of 500, against one server. Latency is per request.
+    func concurrentOffices(count: Int) async throws -> ServerFigures {
+        let database = directory + "/server-concurrent.sqlite"
+        _ = try Replica.create(at: database, office: "sync-server", kind: .server)
+        let server = try BenchServer(binaries: binaries, database: database)
+        defer { server.stop() }
+        let quartiere = RecordGenerator.quartiere
+        var clients: [(Replica, SyncClient)] = []
+        for index in 0..<count {
+            let quartier = quartiere[index % quartiere.count]
+            let token = try server.addOffice("Office \(index)", quartiers: [quartier])
+            let replica = try Replica.inMemory(office: "Office \(index)")
+            try replica.insert(
+                .contacts,
+                contentsOf: contacts(count: 200, salt: UInt64(index) &+ 99).map { row in
+                    var row = row
+                    row["id"] = nil
+                    row["quartier"] = quartier
+                    return row
+                })
+            clients.append((replica, SyncClient(remote: try Remote(server: server.url, token: token))))
+        }
+        let start = DispatchTime.now()
+        let results = try await withThrowingTaskGroup(of: (Int, [Double]).self) { group in
+            for (replica, client) in clients {
+                group.addTask {
+                    var moved = 0
+                    var latencies: [Double] = []
+                    while true {
+                        let batch = try replica.outgoing(limit: 50)
+                        if batch.records.isEmpty { break }
+                        let begin = DispatchTime.now()
+                        _ = try await client.push(batch, key: UUID().uuidString)
+                        latencies.append(Clock.seconds(since: begin) * 1000)
+                        try replica.acknowledge(upTo: batch.cursor)
+                        moved += batch.records.count
+                    }
+                    var cursor: Int64 = 0
+                    while true {
+                        let begin = DispatchTime.now()
+                        let page = try await client.pull(since: cursor, limit: 500)
+                        latencies.append(Clock.seconds(since: begin) * 1000)
+                        moved += page.records.count
+                        cursor = page.cursor
+                        if !page.hasMore { break }
+                    }
+                    return (moved, latencies)
+                }
+            }
+            var all: [(Int, [Double])] = []
+            for try await result in group { all.append(result) }
+            return all
+        }
+        let seconds = Clock.seconds(since: start)
+        let latencies = results.flatMap(\.1).sorted()
+        let p99 = latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
+        return ServerFigures(
+            changesPerSecond: Double(results.map(\.0).reduce(0, +)) / seconds, p99Ms: p99,
+            serverPeakMB: server.peakRSSMB)
+    }
+}

@@ -1,0 +1,77 @@
+import SyncCore
+
+/// Realistic, fictional contacts and activities from a fixed seed: the same rows every run.
+struct RecordGenerator {
+    private var rng: SplitMix64
+
+    init(seed: UInt64) { rng = SplitMix64(seed: seed) }
+
+    static let givenNames = [
+        "Erika", "Jonas", "Aylin", "Mehmet", "Anna", "Lukas", "Sofia", "Tom", "Mira", "Emil", "Lea", "Can",
+    ]
+    static let familyNames = [
+        "Beispiel", "Muster", "Probe", "Platzhalter", "Exempel", "Testmann", "Vorlage", "Entwurf",
+    ]
+    static let organisations = [
+        "Nachbarschaftsverein", "Mieterbeirat", "Jugendzentrum", "Seniorentreff", "Sprachcafé", "Kleingartenverein",
+        "Familienzentrum", "Stadtteilbibliothek",
+    ]
+    static let quartiere = ["kuckuck", "altstadt", "nordstadt", "suedstadt"]
+
+    /// A contact of about 226 bytes of values, as measured in the pitfalls.
+    mutating func contact(index: Int) -> Replica.Values {
+        let given = pick(Self.givenNames)
+        let family = pick(Self.familyNames)
+        return [
+            "id": uuid(),
+            "quartier": pick(Self.quartiere),
+            "name": "\(given) \(family) \(index)",
+            "organisation": "\(pick(Self.organisations)) \(pick(Self.quartiere).capitalized) e.V.",
+            "role": pick(["Ehrenamtliche", "Vorstand", "Ansprechperson", "Quartiersmanagerin"]),
+            "email": "\(given.lowercased()).\(family.lowercased()).\(index)@example.org",
+            "phone": "05151 \(100_000 + Int(next() % 900_000))",
+            "notes": "Kontakt über das Stadtteilfest; bevorzugt Anrufe am Vormittag.",
+            "consent_at": "2025-0\(1 + Int(next() % 9))-1\(Int(next() % 9))",
+        ]
+    }
+
+    /// An edit of one or two fields of an existing contact.
+    mutating func edit(index: Int) -> Replica.Values {
+        next() % 2 == 0
+            ? ["phone": "05151 \(100_000 + Int(next() % 900_000))"]
+            : [
+                "notes": "Rückmeldung \(index): nimmt am Arbeitskreis teil.",
+                "role": pick(["Vorstand", "Ehrenamtliche"]),
+            ]
+    }
+
+    mutating func uuid() -> String {
+        let a = next()
+        let b = next()
+        func hex(_ value: UInt64, _ digits: Int) -> String {
+            let text = String(value, radix: 16)
+            return String(repeating: "0", count: max(0, digits - text.count)) + text.suffix(digits)
+        }
+        return
+            "\(hex(a >> 32, 8))-\(hex((a >> 16) & 0xffff, 4))-4\(hex(a & 0xfff, 3))-\(hex(8 + (b >> 62), 1))\(hex((b >> 48) & 0xfff, 3))-\(hex(b & 0xffff_ffff_ffff, 12))"
+    }
+
+    private mutating func pick<T>(_ values: [T]) -> T { values[Int(next() % UInt64(values.count))] }
+
+    mutating func next() -> UInt64 { rng.next() }
+}
+
+/// SplitMix64: small, fast, and the same on every platform.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}

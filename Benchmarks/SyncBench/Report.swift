@@ -1,0 +1,67 @@
+import Foundation
+
+/// Every figure of one run, as a table or as one JSON object.
+struct Report {
+    var records: Int
+    var offices: Int
+    var baselineInsertPerSecond = 0.0
+    var baselineUpsertPerSecond = 0.0
+    var capturePerSecond = 0.0
+    var foldPerSecond = 0.0
+    var applyPerSecond = 0.0
+    var initialSyncSeconds = 0.0
+    var initialSyncBytes = 0
+    var incrementalBySize: [Int: Double] = [:]
+    var serverChangesPerSecond = 0.0
+    var serverP99Ms = 0.0
+    var peakRSSClientMB = 0.0
+    var peakRSSServerMB = 0.0
+
+    var incrementalSyncMs: Double { incrementalBySize[records] ?? incrementalBySize.values.max() ?? 0 }
+
+    func json() -> String {
+        let sizes = incrementalBySize.keys.sorted().map { "\"\($0)\": \(round1($0 == 0 ? 0 : incrementalBySize[$0]!))" }
+        let fields: [(String, String)] = [
+            ("records", "\(records)"), ("offices", "\(offices)"),
+            ("baseline_insert_per_s", "\(Int(baselineInsertPerSecond))"),
+            ("baseline_upsert_per_s", "\(Int(baselineUpsertPerSecond))"),
+            ("capture_per_s", "\(Int(capturePerSecond))"), ("fold_per_s", "\(Int(foldPerSecond))"),
+            ("apply_per_s", "\(Int(applyPerSecond))"),
+            ("apply_vs_upsert_baseline", "\(round1(baselineUpsertPerSecond / max(applyPerSecond, 1)))"),
+            ("initial_sync_s", "\(round3(initialSyncSeconds))"), ("initial_sync_bytes", "\(initialSyncBytes)"),
+            ("incremental_sync_ms", "\(round1(incrementalSyncMs))"),
+            ("incremental_by_size", "{" + sizes.joined(separator: ", ") + "}"),
+            ("server_changes_per_s", "\(Int(serverChangesPerSecond))"), ("server_p99_ms", "\(round1(serverP99Ms))"),
+            ("peak_rss_mb", "{\"client\": \(round1(peakRSSClientMB)), \"server\": \(round1(peakRSSServerMB))}"),
+        ]
+        return "{\n" + fields.map { "  \"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "\n}"
+    }
+
+    func table() -> String {
+        var lines = ["sync-bench: \(records) records, \(offices) offices", ""]
+        func row(_ name: String, _ value: String, _ target: String = "") {
+            lines.append(
+                name.padding(toLength: 28, withPad: " ", startingAt: 0)
+                    + value.padding(toLength: 18, withPad: " ", startingAt: 0) + target)
+        }
+        row("figure", "value", "target")
+        row("baseline_insert_per_s", "\(Int(baselineInsertPerSecond))")
+        row("baseline_upsert_per_s", "\(Int(baselineUpsertPerSecond))")
+        row("capture_per_s", "\(Int(capturePerSecond))", "≥ 100000")
+        row("fold_per_s", "\(Int(foldPerSecond))")
+        row("apply_per_s", "\(Int(applyPerSecond))", "≥ 150000, ≤ 2× baseline upsert")
+        row("initial_sync_s", String(format: "%.2f", initialSyncSeconds), "< 3 s at 100k")
+        row("initial_sync_bytes", "\(initialSyncBytes)")
+        for size in incrementalBySize.keys.sorted() {
+            row("incremental_sync_ms N=\(size)", String(format: "%.1f", incrementalBySize[size]!), "< 150 ms")
+        }
+        row("server_changes_per_s", "\(Int(serverChangesPerSecond))")
+        row("server_p99_ms", String(format: "%.1f", serverP99Ms))
+        row("peak_rss_mb client", String(format: "%.1f", peakRSSClientMB), "< 100 MB")
+        row("peak_rss_mb server", String(format: "%.1f", peakRSSServerMB), "< 100 MB")
+        return lines.joined(separator: "\n")
+    }
+
+    private func round1(_ value: Double) -> Double { (value * 10).rounded() / 10 }
+    private func round3(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+}

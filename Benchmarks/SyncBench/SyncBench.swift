@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SyncCore
+
+/// `sync-bench`: capture, apply and sync measured against raw SQLite in one run.
+@main
+struct SyncBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync-bench",
+        abstract: "Measure QuartierSync against raw SQLite on this machine (build with -c release).",
+        discussion: "Figures and how to read them: docs/benchmarks.md. --records 1000 is the quick smoke run CI uses.")
+
+    @Option(help: "Records for capture, apply and the initial sync.") var records = 100_000
+    @Option(help: "Concurrent offices for the server figures.") var offices = 50
+    @Option(help: "Changes per incremental sync.") var changes = 1000
+    @Option(
+        parsing: .upToNextOption,
+        help: "Replica sizes for the incremental sync (default: records/10, records, records×10).")
+    var incrementalSizes: [Int] = []
+    @Option(help: "The random seed of the generated rows.") var seed: UInt64 = 2025
+    @Option(help: "Directory holding sync-server and syncctl (default: next to sync-bench).") var binaries: String?
+    @Flag(help: "Print all figures as one JSON object.") var json = false
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .warning
+            return handler
+        }
+        let directory = NSTemporaryDirectory() + "sync-bench-" + UUID().uuidString.prefix(8)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let bench = Bench(
+            directory: directory, binaries: Binaries(override: binaries), seed: seed, changes: changes,
+            log: { if !json { FileHandle.standardError.write(Data("… \($0)\n".utf8)) } })
+        var report = Report(records: records, offices: offices)
+
+        let rows = bench.contacts(count: records, salt: 0)
+        let baseline = try RawSQLiteBaseline(path: directory + "/baseline.sqlite").run(rows: rows)
+        report.baselineInsertPerSecond = baseline.insert
+        report.baselineUpsertPerSecond = baseline.upsert
+        bench.log("baseline: \(Int(baseline.insert)) inserts/s, \(Int(baseline.upsert)) upserts/s")
+
+        let local = try bench.captureAndApply(rows: rows)
+        report.capturePerSecond = local.capture
+        report.foldPerSecond = local.fold
+        report.applyPerSecond = local.apply
+        bench.log("capture \(Int(local.capture))/s, fold \(Int(local.fold))/s, apply \(Int(local.apply))/s")
+
+        let sizes = incrementalSizes.isEmpty ? [max(records / 10, 1), records, records * 10] : incrementalSizes
+        for size in Set(sizes + [records]).sorted() {
+            let result = try await bench.endToEnd(size: size)
+            if size == records {
+                report.initialSyncSeconds = result.initialSeconds
+                report.initialSyncBytes = result.initialBytes
+            }
+            if sizes.contains(size) { report.incrementalBySize[size] = result.incrementalMs }
+            report.peakRSSClientMB = max(report.peakRSSClientMB, result.clientPeakMB)
+            report.peakRSSServerMB = max(report.peakRSSServerMB, result.serverPeakMB)
+            bench.log(
+                "N=\(size): initial \(String(format: "%.2f", result.initialSeconds)) s, incremental \(String(format: "%.1f", result.incrementalMs)) ms, RSS client \(Int(result.clientPeakMB)) MB server \(Int(result.serverPeakMB)) MB"
+            )
+        }
+        let server = try await bench.concurrentOffices(count: offices)
+        report.serverChangesPerSecond = server.changesPerSecond
+        report.serverP99Ms = server.p99Ms
+        report.peakRSSServerMB = max(report.peakRSSServerMB, server.serverPeakMB)
+        print(json ? report.json() : report.table())
+    }
+}
