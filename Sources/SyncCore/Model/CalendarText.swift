@@ -8,7 +8,7 @@ enum CalendarText {
     /// `2025-06-16T14:00`, `2025-06-16 14:00`, `2025-06-16T14:00:00` or `2025-06-16`
     /// (midnight) → `2025-06-16T14:00`; nil when not a real date and time.
     static func dateTime(_ text: String) -> String? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmedWhitespace
         let parts = trimmed.split(whereSeparator: { $0 == "T" || $0 == " " })
         guard parts.count == 1 || parts.count == 2, let date = date(String(parts[0])) else { return nil }
         guard parts.count == 2 else { return date + "T00:00" }
@@ -23,7 +23,7 @@ enum CalendarText {
 
     /// `2025-03-26` → itself, or nil when not a real calendar date. A date-time is cut to its date.
     static func date(_ text: String) -> String? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmedWhitespace
         if trimmed.count > 10 { return dateTime(trimmed).map { String($0.prefix(10)) } }
         let fields = trimmed.split(separator: "-", omittingEmptySubsequences: false)
         guard fields.count == 3, fields[0].count == 4, fields[1].count == 2, fields[2].count == 2,

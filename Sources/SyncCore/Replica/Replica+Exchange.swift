@@ -83,7 +83,7 @@ extension Replica {
     public func apply(_ batch: ChangeBatch, from source: Source) throws -> ApplySummary {
         try write { db in
             try fold(db)
-            try db.run(sql: "UPDATE _sync_state SET applying = 1 WHERE id = 1")
+            try db.run(sql: "UPDATE _sync_clock SET applying = 1 WHERE id = 1")
             var table = try StateTable(db)
             var states = try table.load(batch.records.map(\.key))
             var summary = ApplySummary()
@@ -113,8 +113,10 @@ extension Replica {
                     arguments: [replica.rawValue, office])
             }
             for key in Set(relayed) {
+                // A relay entry takes a log position (a counter value no write uses) and no dot.
+                try db.run(sql: "UPDATE _sync_clock SET counter = counter + 1 WHERE id = 1")
                 try db.run(
-                    sql: "INSERT INTO _sync_log (tbl, row_id, op) VALUES (?, ?, 'relay')",
+                    sql: "INSERT INTO _sync_log (seq, tbl, row_id, op) SELECT counter, ?, ?, 'relay' FROM _sync_clock WHERE id = 1",
                     arguments: [key.table.rawValue, key.id])
             }
             if case .upstream(let peer) = source {
@@ -125,7 +127,7 @@ extension Replica {
             }
             try db.run(
                 sql: """
-                    UPDATE _sync_state SET applying = 0,
+                    UPDATE _sync_clock SET applying = 0,
                         hlc_logical = CASE WHEN ?1 > hlc_ms OR (?1 = hlc_ms AND ?2 > hlc_logical) THEN ?2 ELSE hlc_logical END,
                         hlc_ms = max(hlc_ms, ?1)
                     WHERE id = 1

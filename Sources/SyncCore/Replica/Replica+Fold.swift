@@ -13,7 +13,7 @@ extension Replica {
         let folded = try db.value(Int64.self, sql: "SELECT folded_seq FROM _sync_state WHERE id = 1") ?? 0
         let entries = try db.rows(
             sql: """
-                SELECT seq, tbl, row_id, op, counter, hlc_ms, hlc_logical, mask FROM _sync_log
+                SELECT seq, tbl, row_id, op, hlc_ms, hlc_logical, mask FROM _sync_log
                 WHERE seq > ? AND op != 'relay' ORDER BY seq
                 """, arguments: [folded])
         guard let last = entries.last else { return }
@@ -30,7 +30,7 @@ extension Replica {
             let key = RecordKey(SyncTable(rawValue: entry["tbl"])!, entry["row_id"])
             let op: String = entry["op"]
             let mask: Int64 = entry["mask"]
-            let dot = Dot(replica: id, counter: UInt64(entry["counter"] as Int64))
+            let dot = Dot(replica: id, counter: UInt64(entry["seq"] as Int64))
             let time = HybridTimestamp(milliseconds: entry["hlc_ms"], logical: UInt32(entry["hlc_logical"] as Int64))
             let changed = key.table.fields.enumerated().filter { mask & (1 << Int64($0.offset)) != 0 }.map(\.element)
             var state = states[key] ?? RecordState(table: key.table, id: key.id)

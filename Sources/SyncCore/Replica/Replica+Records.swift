@@ -34,18 +34,20 @@ extension Replica {
     @discardableResult
     func insertValidated(_ db: Database, _ table: SyncTable, _ values: Values) throws -> String {
         try checkReferences(db, table, values)
-        if let id = values["id"] ?? nil, try exists(db, table, id) {
-            throw SyncError(
-                .invalidInput, "a \(table.singular) with id \(id) exists already: leave the id out to get a new one")
-        }
         let columns = values.keys.sorted()
-        return try db.value(
-            String.self,
-            sql: """
-                INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", ")))
-                VALUES (\(databaseQuestionMarks(count: columns.count))) RETURNING id
-                """,
-            arguments: StatementArguments(columns.map { values[$0]! }))!
+        let arguments = StatementArguments(columns.map { values[$0]! })
+        let sql = "INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", "))) VALUES (\(databaseQuestionMarks(count: columns.count)))"
+        do {
+            if let id = values["id"] ?? nil {
+                try db.run(sql: sql, arguments: arguments)
+                return id
+            }
+            return try db.value(String.self, sql: sql + " RETURNING id", arguments: arguments)!
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+            throw SyncError(
+                .invalidInput,
+                "a \(table.singular) with id \((values["id"] ?? nil) ?? "?") exists already: leave the id out to get a new one")
+        }
     }
 
     /// Changes the given fields of one record and returns it as stored.

@@ -63,14 +63,18 @@ enum ReplicaSchema {
         """
 
     static let syncTables = """
+        CREATE TABLE _sync_clock (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            counter INTEGER NOT NULL DEFAULT 0,
+            hlc_ms INTEGER NOT NULL DEFAULT 0,
+            hlc_logical INTEGER NOT NULL DEFAULT 0,
+            applying INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO _sync_clock (id) VALUES (1);
         CREATE TABLE _sync_state (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             replica_id TEXT NOT NULL,
             office TEXT NOT NULL,
-            counter INTEGER NOT NULL DEFAULT 0,
-            hlc_ms INTEGER NOT NULL DEFAULT 0,
-            hlc_logical INTEGER NOT NULL DEFAULT 0,
-            applying INTEGER NOT NULL DEFAULT 0,
             folded_seq INTEGER NOT NULL DEFAULT 0,
             acked_seq INTEGER NOT NULL DEFAULT 0,
             store_seq INTEGER NOT NULL DEFAULT 0,
@@ -78,15 +82,13 @@ enum ReplicaSchema {
             last_sync_at TEXT
         );
         CREATE TABLE _sync_log (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            seq INTEGER PRIMARY KEY,
             tbl TEXT NOT NULL,
             row_id TEXT NOT NULL,
-            op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete', 'relay')),
-            counter INTEGER,
+            op TEXT NOT NULL,
             hlc_ms INTEGER,
             hlc_logical INTEGER,
-            mask INTEGER NOT NULL DEFAULT 0,
-            recorded_at TEXT NOT NULL DEFAULT (\(nowISO))
+            mask INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX _sync_log_row ON _sync_log(tbl, row_id);
         CREATE TABLE _sync_records (
@@ -121,7 +123,7 @@ enum ReplicaSchema {
         return ["INSERT", "UPDATE"].map { event in
             """
             CREATE TRIGGER _check_activities_\(event.lowercased()) BEFORE \(event) ON activities
-            WHEN (SELECT applying FROM _sync_state WHERE id = 1) = 0
+            WHEN (SELECT applying FROM _sync_clock WHERE id = 1) = 0
                 AND (NEW.handlungsfeld NOT IN (\(fields)) OR NEW.status NOT IN (\(statuses)))
             BEGIN
                 SELECT RAISE(ABORT, 'activities.handlungsfeld must be one of \(Handlungsfeld.allValues); activities.status one of planned, held, cancelled');
@@ -155,19 +157,19 @@ enum ReplicaSchema {
     /// shell or any other client are captured exactly like SyncCore's own.
     static func triggers(for table: SyncTable) -> String {
         let name = table.rawValue
-        let applyingOff = "(SELECT applying FROM _sync_state WHERE id = 1) = 0"
+        let applyingOff = "(SELECT applying FROM _sync_clock WHERE id = 1) = 0"
         let mask = table.fields.enumerated()
             .map { "((OLD.\($0.element) IS NOT NEW.\($0.element)) << \($0.offset))" }
             .joined(separator: " | ")
         func capture(op: String, row: String, mask: String) -> String {
             """
-            UPDATE _sync_state SET counter = counter + 1,
+            UPDATE _sync_clock SET counter = counter + 1,
                 hlc_logical = CASE WHEN \(nowMilliseconds) > hlc_ms THEN 0 ELSE hlc_logical + 1 END,
                 hlc_ms = max(hlc_ms, \(nowMilliseconds))
                 WHERE id = 1;
-            INSERT INTO _sync_log (tbl, row_id, op, counter, hlc_ms, hlc_logical, mask)
-                SELECT '\(name)', \(row), '\(op)', counter, hlc_ms, hlc_logical, \(mask)
-                FROM _sync_state WHERE id = 1;
+            INSERT INTO _sync_log (seq, tbl, row_id, op, hlc_ms, hlc_logical, mask)
+                SELECT counter, '\(name)', \(row), '\(op)', hlc_ms, hlc_logical, \(mask)
+                FROM _sync_clock WHERE id = 1;
             """
         }
         return """
