@@ -51,7 +51,12 @@ public struct RecordState: Hashable, Sendable {
 
     /// Fields whose siblings hold more than one distinct value: the open conflicts.
     public var conflictingFields: [String] {
-        fields.filter { Set($0.value.map(\.value)).count > 1 }.map(\.key).sorted()
+        var contested: [String] = []
+        for (field, siblings) in fields where siblings.count > 1 {
+            let first = siblings[0].value
+            if siblings.contains(where: { $0.value != first }) { contested.append(field) }
+        }
+        return contested.count > 1 ? contested.sorted() : contested
     }
 
     /// Records a local write: `changed` fields take `values` at `dot`, and existence becomes
@@ -76,7 +81,11 @@ public struct RecordState: Hashable, Sendable {
 
     /// The largest hybrid time of any write in this state.
     var latestTime: HybridTimestamp {
-        let fieldTimes = fields.values.lazy.flatMap { $0 }.map(\.time)
-        return (alive.map(\.time) + fieldTimes).max() ?? .zero
+        var latest = HybridTimestamp.zero
+        for sibling in alive where sibling.time > latest { latest = sibling.time }
+        for siblings in fields.values {
+            for sibling in siblings where sibling.time > latest { latest = sibling.time }
+        }
+        return latest
     }
 }

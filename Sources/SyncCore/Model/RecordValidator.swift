@@ -6,6 +6,13 @@ import Foundation
 /// also check dates, Handlungsfelder and references, and say what to do when a value is wrong.
 struct RecordValidator {
     let table: SyncTable
+    /// Fields a new record must be given (timestamps and status have defaults).
+    private let required: [String]
+
+    init(table: SyncTable) {
+        self.table = table
+        required = table.requiredFields.subtracting(["created_at", "status"]).sorted()
+    }
 
     /// The normalised values, or an error naming the first wrong field. `isInsert` demands the
     /// required fields; an edit only checks what it changes.
@@ -21,8 +28,7 @@ struct RecordValidator {
             let text = trimmed?.isEmpty == true ? nil : trimmed
             result[column] = try normalise(column, text)
         }
-        let required = table.requiredFields.subtracting(["created_at", "status"])
-        for field in required.sorted() {
+        for field in required {
             let missing =
                 isInsert ? (result[field] ?? nil) == nil : result.keys.contains(field) && result[field]! == nil
             if missing {

@@ -11,34 +11,32 @@ public enum SyncTable: String, Sendable, CaseIterable, Codable, CustomStringConv
 
     /// The columns merged field by field, in schema order. Their position is the bit of the
     /// column in a change-log `mask`, so new columns may only be appended.
-    public var fields: [String] {
-        switch self {
-        case .contacts:
-            [
-                "quartier", "name", "organisation", "role", "email", "phone", "notes", "consent_at",
-                "created_at",
-            ]
-        case .activities:
-            [
-                "quartier", "title", "description", "starts_at", "ends_at", "location", "handlungsfeld",
-                "organiser_id", "status", "created_at",
-            ]
-        }
-    }
+    public var fields: [String] { self == .contacts ? Self.contactFields : Self.activityFields }
+
+    private static let contactFields = [
+        "quartier", "name", "organisation", "role", "email", "phone", "notes", "consent_at", "created_at",
+    ]
+    private static let activityFields = [
+        "quartier", "title", "description", "starts_at", "ends_at", "location", "handlungsfeld", "organiser_id",
+        "status", "created_at",
+    ]
 
     /// Fields that must hold a value for the row to be valid.
-    public var requiredFields: Set<String> {
-        switch self {
-        case .contacts: ["quartier", "name", "created_at"]
-        case .activities: ["quartier", "title", "starts_at", "handlungsfeld", "status", "created_at"]
-        }
-    }
+    public var requiredFields: Set<String> { self == .contacts ? Self.contactRequired : Self.activityRequired }
+
+    private static let contactRequired: Set<String> = ["quartier", "name", "created_at"]
+    private static let activityRequired: Set<String> = [
+        "quartier", "title", "starts_at", "handlungsfeld", "status", "created_at",
+    ]
 
     /// One record of the table, in words: "contact" or "activity".
     public var singular: String { self == .contacts ? "contact" : "activity" }
 
     /// All columns a row has, `id` first and `updated_at` last.
-    public var columns: [String] { ["id"] + fields + ["updated_at"] }
+    public var columns: [String] { self == .contacts ? Self.contactColumns : Self.activityColumns }
+
+    private static let contactColumns = ["id"] + contactFields + ["updated_at"]
+    private static let activityColumns = ["id"] + activityFields + ["updated_at"]
 
     /// The bit mask with every field set, as written for an INSERT.
     var allFieldsMask: Int64 { (Int64(1) << Int64(fields.count)) - 1 }

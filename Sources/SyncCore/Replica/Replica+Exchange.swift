@@ -116,7 +116,8 @@ extension Replica {
                 // A relay entry takes a log position (a counter value no write uses) and no dot.
                 try db.run(sql: "UPDATE _sync_clock SET counter = counter + 1 WHERE id = 1")
                 try db.run(
-                    sql: "INSERT INTO _sync_log (seq, tbl, row_id, op) SELECT counter, ?, ?, 'relay' FROM _sync_clock WHERE id = 1",
+                    sql:
+                        "INSERT INTO _sync_log (seq, tbl, row_id, op) SELECT counter, ?, ?, 'relay' FROM _sync_clock WHERE id = 1",
                     arguments: [key.table.rawValue, key.id])
             }
             if case .upstream(let peer) = source {

@@ -25,7 +25,30 @@ extension Replica {
         let validator = RecordValidator(table: table)
         let valid = try records.map { try validator.validate($0, isInsert: true) }
         return try write { db in
-            for values in valid { try insertValidated(db, table, values) }
+            // One prepared statement per set of columns, not one SQL text per row.
+            var statements: [[String]: Statement] = [:]
+            for values in valid {
+                try checkReferences(db, table, values)
+                let columns = values.keys.sorted()
+                let statement: Statement
+                if let prepared = statements[columns] {
+                    statement = prepared
+                } else {
+                    statement = try db.makeStatement(
+                        sql:
+                            "INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", "))) VALUES (\(databaseQuestionMarks(count: columns.count)))"
+                    )
+                    statements[columns] = statement
+                }
+                do {
+                    try statement.execute(arguments: StatementArguments(columns.map { values[$0]! }))
+                } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+                    throw SyncError(
+                        .invalidInput,
+                        "a \(table.singular) with id \((values["id"] ?? nil) ?? "?") exists already: leave the id out to get a new one"
+                    )
+                }
+            }
             return valid.count
         }
     }
@@ -36,7 +59,8 @@ extension Replica {
         try checkReferences(db, table, values)
         let columns = values.keys.sorted()
         let arguments = StatementArguments(columns.map { values[$0]! })
-        let sql = "INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", "))) VALUES (\(databaseQuestionMarks(count: columns.count)))"
+        let sql =
+            "INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", "))) VALUES (\(databaseQuestionMarks(count: columns.count)))"
         do {
             if let id = values["id"] ?? nil {
                 try db.run(sql: sql, arguments: arguments)
@@ -46,7 +70,8 @@ extension Replica {
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
             throw SyncError(
                 .invalidInput,
-                "a \(table.singular) with id \((values["id"] ?? nil) ?? "?") exists already: leave the id out to get a new one")
+                "a \(table.singular) with id \((values["id"] ?? nil) ?? "?") exists already: leave the id out to get a new one"
+            )
         }
     }
 

@@ -112,6 +112,8 @@ public final class Replica: Sendable {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.run(sql: "PRAGMA synchronous = NORMAL")
+            // 16 MB of page cache: a sync page or an import stays in memory until commit.
+            try db.run(sql: "PRAGMA cache_size = -16384")
         }
         return configuration
     }
