@@ -56,7 +56,7 @@ struct Bench: Sendable {
     func endToEnd(size: Int) async throws -> EndToEnd {
         let database = directory + "/server-\(size).sqlite"
         try seedServer(database: database, size: size)
-        let server = try BenchServer(binaries: binaries, database: database)
+        let server = try SyncServerProcess.start(binary: binaries.server, database: database)
         defer { server.stop() }
         let token = try server.addOffice(
             "Kuckuck \(size)", quartiers: ["*", "kuckuck", "altstadt", "nordstadt", "suedstadt"])
@@ -84,7 +84,8 @@ struct Bench: Sendable {
         }
         return EndToEnd(
             initialSeconds: initial.ms / 1000, initialBytes: initial.bytes, incrementalMs: incremental.ms,
-            clientPeakMB: max(initial.peakMB, incremental.peakMB), serverPeakMB: server.peakRSSMB)
+            clientPeakMB: max(initial.peakMB, incremental.peakMB),
+            serverPeakMB: Memory.peakMB(pid: server.processIdentifier ?? 0))
     }
 
     /// Fills a server store in process (SyncCore, no HTTP) with `size` contacts.
@@ -146,7 +147,7 @@ struct Bench: Sendable {
     func concurrentOffices(count: Int) async throws -> ServerFigures {
         let database = directory + "/server-concurrent.sqlite"
         _ = try Replica.create(at: database, office: "sync-server", kind: .server)
-        let server = try BenchServer(binaries: binaries, database: database)
+        let server = try SyncServerProcess.start(binary: binaries.server, database: database)
         defer { server.stop() }
         let quartiere = RecordGenerator.quartiere
         var clients: [(Replica, SyncClient)] = []
@@ -200,6 +201,6 @@ struct Bench: Sendable {
         let p99 = latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
         return ServerFigures(
             changesPerSecond: Double(results.map(\.0).reduce(0, +)) / seconds, p99Ms: p99,
-            serverPeakMB: server.peakRSSMB)
+            serverPeakMB: Memory.peakMB(pid: server.processIdentifier ?? 0))
     }
 }

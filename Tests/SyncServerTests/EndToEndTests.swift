@@ -12,8 +12,7 @@ struct EndToEndTests {
     @Test("offline edits on two offices converge, and different fields merge")
     func offlineEditsConverge() throws {
         let workspace = try Workspace()
-        let server = ServerProcess(directory: workspace.path)
-        try server.start()
+        let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         let altstadt = try OfficeReplica("Altstadt", directory: workspace.path, server: server, quartiers: ["kuckuck"])
@@ -45,8 +44,7 @@ struct EndToEndTests {
     @Test("the same field edited on both sides shows one conflict on both, with the same provisional value")
     func sameFieldConflict() throws {
         let workspace = try Workspace()
-        let server = ServerProcess(directory: workspace.path)
-        try server.start()
+        let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["*"])
         let lag = try OfficeReplica("LAG", directory: workspace.path, server: server, quartiers: ["*"])
@@ -80,8 +78,7 @@ struct EndToEndTests {
     @Test("a server restart between push and pull loses nothing")
     func serverRestart() throws {
         let workspace = try Workspace()
-        let server = ServerProcess(directory: workspace.path)
-        try server.start()
+        let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         let altstadt = try OfficeReplica("Altstadt", directory: workspace.path, server: server, quartiers: ["kuckuck"])
@@ -90,7 +87,7 @@ struct EndToEndTests {
         }
         #expect(try kuckuck.sync()["sent"] as? Int == 25)
         server.stop()
-        try server.start(port: server.port)
+        try server.restart()
         _ = try altstadt.sync()
         #expect(try altstadt.contacts() == kuckuck.contacts())
         #expect(try altstadt.contacts().count == 25)
@@ -99,8 +96,7 @@ struct EndToEndTests {
     @Test("with the server down, sync exits 75 and keeps every pending change")
     func serverDown() throws {
         let workspace = try Workspace()
-        let server = ServerProcess(directory: workspace.path)
-        try server.start()
+        let server = try SyncServerProcess.start(in: workspace)
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         try kuckuck.syncctl(["contact", "add", "--name", "Erika Beispiel", "--quartier", "kuckuck"])
         server.stop()
@@ -114,7 +110,7 @@ struct EndToEndTests {
             try JSONSerialization.jsonObject(with: Data(kuckuck.syncctl(["log", "--json"]).output.utf8))
                 as? [[String: Any]])
         #expect(log.first?["result"] as? String == "server-unreachable")
-        try server.start(port: server.port)
+        try server.restart()
         defer { server.stop() }
         #expect(try kuckuck.sync()["sent"] as? Int == 1)
         #expect(try kuckuck.status()["pendingChanges"] as? Int == 0)
@@ -123,12 +119,11 @@ struct EndToEndTests {
     @Test("a wrong or revoked token exits 77 and changes nothing")
     func refusedToken() throws {
         let workspace = try Workspace()
-        let server = ServerProcess(directory: workspace.path)
-        try server.start()
+        let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         try kuckuck.syncctl(["contact", "add", "--name", "Erika Beispiel", "--quartier", "kuckuck"])
-        #expect(try server.run(["office", "revoke", "Kuckuck", "--db", server.database]).status == 0)
+        try server.run(["office", "revoke", "Kuckuck", "--db", server.database])
         let result = try kuckuck.syncctl(["sync"])
         #expect(result.status == 77)
         #expect(result.error.contains("token"))
@@ -143,8 +138,7 @@ struct EndToEndTests {
     @Test("an office of another Quartier receives none of the first Quartier's contacts, but shared ones")
     func quartierIsolation() throws {
         let workspace = try Workspace()
-        let server = ServerProcess(directory: workspace.path)
-        try server.start()
+        let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         let nordstadt = try OfficeReplica(
@@ -161,8 +155,7 @@ struct EndToEndTests {
     @Test("a second sync of the same replica is refused with exit 79 while one runs")
     func concurrentSyncRefused() throws {
         let workspace = try Workspace()
-        let server = ServerProcess(directory: workspace.path)
-        try server.start()
+        let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         try kuckuck.syncctl(["contact", "add", "--name", "Erika Beispiel", "--quartier", "kuckuck"])

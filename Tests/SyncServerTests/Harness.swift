@@ -15,62 +15,11 @@ enum Binaries {
     static var syncctl: String { directory + "/syncctl" }
 }
 
-/// A real `sync-server` process on a free loopback port, on a store file in `directory`.
-final class ServerProcess: @unchecked Sendable {
-    // Safe: used from one test at a time; the process handle is only touched by start/stop.
-    let directory: String
-    let database: String
-    private(set) var process: Process?
-    private(set) var port: Int = 0
-
-    var url: String { "http://127.0.0.1:\(port)" }
-
-    init(directory: String) {
-        self.directory = directory
-        database = directory + "/server.sqlite"
+extension SyncServerProcess {
+    /// A real `sync-server` on a free loopback port, with its store in `workspace`.
+    static func start(in workspace: Workspace) throws -> SyncServerProcess {
+        try start(binary: Binaries.server, database: workspace.path + "/server.sqlite")
     }
-
-    /// Starts the server; `port` 0 lets it choose (a restart reuses the port it had).
-    func start(port requested: Int? = nil) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Binaries.server)
-        process.arguments = ["serve", "--db", database, "--host", "127.0.0.1", "--port", String(requested ?? port)]
-        process.environment = ["LOG_LEVEL": "warning", "PATH": "/usr/bin:/bin"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-            line.append(byte)
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        let chosen = try #require(text.split(separator: ":").last.flatMap { Int($0) }, "server did not start: \(text)")
-        port = chosen
-        self.process = process
-    }
-
-    /// SIGTERM and wait: the graceful shutdown path.
-    func stop() {
-        guard let process, process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
-        self.process = nil
-    }
-
-    /// `sync-server office add NAME --quartier Q… --json` → the token.
-    func addOffice(_ name: String, quartiers: [String]) throws -> String {
-        let result = try run(
-            ["office", "add", name, "--db", database, "--json"] + quartiers.flatMap { ["--quartier", $0] })
-        #expect(result.status == 0, "\(result.error)")
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
-        return try #require(json["token"] as? String)
-    }
-
-    func run(_ arguments: [String]) throws -> CommandResult {
-        try CommandResult.run(Binaries.server, arguments, environment: ["LOG_LEVEL": "warning"])
-    }
-
-    deinit { stop() }
 }
 
 /// What a finished command printed.
@@ -111,7 +60,7 @@ struct OfficeReplica {
     let path: String
     let home: String
 
-    init(_ name: String, directory: String, server: ServerProcess, quartiers: [String]) throws {
+    init(_ name: String, directory: String, server: SyncServerProcess, quartiers: [String]) throws {
         self.name = name
         path = directory + "/" + name.lowercased().filter(\.isLetter) + ".sqlite"
         home = directory

@@ -9,7 +9,7 @@ import Testing
 /// The HTTP protocol as a client sees it: statuses, JSON error bodies, idempotent pushes.
 @Suite("Protocol", .serialized)
 struct ProtocolTests {
-    func request(_ server: ServerProcess, _ method: String, _ path: String, token: String? = nil, body: Data? = nil)
+    func request(_ server: SyncServerProcess, _ method: String, _ path: String, token: String? = nil, body: Data? = nil)
         async throws -> (Int, Data, HTTPURLResponse)
     {
         var request = URLRequest(url: URL(string: server.url + path)!)
@@ -29,8 +29,7 @@ struct ProtocolTests {
     @Test("health needs no token; push and pull refuse a missing or unknown token with 401 and a JSON error")
     func authentication() async throws {
         let workspace = try Workspace()
-        let server = ServerProcess(directory: workspace.path)
-        try server.start()
+        let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let (status, data, _) = try await request(server, "GET", "/v1/health")
         #expect(status == 200)
@@ -46,8 +45,7 @@ struct ProtocolTests {
     @Test("a malformed push is refused with 400 and stores nothing; bad paging parameters are 400")
     func malformedRequests() async throws {
         let workspace = try Workspace()
-        let server = ServerProcess(directory: workspace.path)
-        try server.start()
+        let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let token = try server.addOffice("Kuckuck", quartiers: ["kuckuck"])
         let (status, data, _) = try await request(
@@ -66,8 +64,7 @@ struct ProtocolTests {
     @Test("a push sent twice with the same key is applied once and answered alike")
     func idempotentPush() async throws {
         let workspace = try Workspace()
-        let server = ServerProcess(directory: workspace.path)
-        try server.start()
+        let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let token = try server.addOffice("Kuckuck", quartiers: ["kuckuck"])
         let replica = try Replica.inMemory(office: "Kuckuck")

@@ -20,8 +20,7 @@ struct ResumeTests {
     @Test("killed during push and during pull, the next sync continues without loss or duplicates")
     func killDuringPushAndPull() throws {
         let workspace = try Workspace()
-        let server = ServerProcess(directory: workspace.path)
-        try server.start()
+        let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         let altstadt = try OfficeReplica("Altstadt", directory: workspace.path, server: server, quartiers: ["kuckuck"])

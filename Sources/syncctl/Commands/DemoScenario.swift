@@ -4,7 +4,7 @@ import SyncCore
 /// The demo's story: who the offices are, what they record, what they edit offline.
 /// All people are fictional; places, organisations and dates are public.
 struct DemoScenario {
-    let server: DemoServer
+    let server: SyncServerProcess
     let directory: String
 
     struct Office {
@@ -14,7 +14,7 @@ struct DemoScenario {
     }
 
     func office(_ name: String, quartier: String) throws -> Office {
-        let token = try server.addOffice(name, quartier: quartier)
+        let token = try server.addOffice(name, quartiers: [quartier])
         let replica = try Replica.create(at: "\(directory)/\(quartier == "*" ? "lag" : quartier).sqlite", office: name)
         try replica.setRemote(try Remote(server: server.url, token: token))
         return Office(name: name, quartier: quartier, replica: replica)
