@@ -20,28 +20,42 @@ extension Replica {
     /// With `quartiers`, only records of those Quartiere and shared records (`*`) are returned
     /// (what an office may see); the cursor still moves past the others.
     public func changes(since cursor: Int64, limit: Int = 500, quartiers: [String]? = nil) throws -> ChangeBatch {
-        try write { db in
+        // A server store has no local edits to fold, so its feed is read in a read transaction
+        // and pulls run next to a push (WAL readers do not wait for the writer).
+        if kind == .server { return try read { db in try changesPage(db, cursor, limit, quartiers) } }
+        return try write { db in
             try fold(db)
-            let rows: [Row]
-            if let quartiers {
-                rows = try db.rows(
-                    sql: """
-                        SELECT seq, state FROM _sync_records
-                        WHERE seq > ? AND (quartier = '*' OR quartier IN (SELECT value FROM json_each(?)))
-                        ORDER BY seq LIMIT ?
-                        """,
-                    arguments: [cursor, StateTable.jsonArray(quartiers), limit + 1])
-            } else {
-                rows = try db.rows(
-                    sql: "SELECT seq, state FROM _sync_records WHERE seq > ? ORDER BY seq LIMIT ?",
-                    arguments: [cursor, limit + 1])
-            }
-            let page = rows.prefix(limit)
-            let records = try page.map { try StateTable.decode($0["state"]) }
-            return ChangeBatch(
-                records: records, offices: try offices(db, for: records),
-                cursor: page.last?["seq"] ?? cursor, hasMore: rows.count > limit)
+            return try changesPage(db, cursor, limit, quartiers)
         }
+    }
+
+    private func changesPage(_ db: Database, _ cursor: Int64, _ limit: Int, _ quartiers: [String]?) throws
+        -> ChangeBatch
+    {
+        let rows: [Row]
+        if let quartiers {
+            rows = try db.rows(
+                sql: """
+                    SELECT seq, state FROM _sync_records
+                    WHERE seq > ? AND (quartier = '*' OR quartier IN (SELECT value FROM json_each(?)))
+                    ORDER BY seq LIMIT ?
+                    """,
+                arguments: [cursor, StateTable.jsonArray(quartiers), limit + 1])
+        } else {
+            rows = try db.rows(
+                sql: "SELECT seq, state FROM _sync_records WHERE seq > ? ORDER BY seq LIMIT ?",
+                arguments: [cursor, limit + 1])
+        }
+        let page = rows.prefix(limit)
+        let records = try page.map { try StateTable.decode($0["state"]) }
+        let hasMore = rows.count > limit
+        var next: Int64 = page.last?["seq"] ?? cursor
+        if !hasMore {
+            // The last page: skip the records this reader may not see, so that the next pull
+            // does not scan them again.
+            next = max(next, try db.value(Int64.self, sql: "SELECT max(seq) FROM _sync_records") ?? cursor)
+        }
+        return ChangeBatch(records: records, offices: try offices(db, for: records), cursor: next, hasMore: hasMore)
     }
 
     /// The next page of local changes not yet acknowledged by upstream, at most `limit` log

@@ -99,8 +99,8 @@ enum ReplicaSchema {
             visible INTEGER NOT NULL,
             conflicts INTEGER NOT NULL DEFAULT 0,
             state BLOB NOT NULL,
-            PRIMARY KEY (tbl, id)
-        ) WITHOUT ROWID;
+            UNIQUE (tbl, id)
+        );
         CREATE UNIQUE INDEX _sync_records_seq ON _sync_records(seq);
         CREATE INDEX _sync_records_conflicts ON _sync_records(conflicts) WHERE conflicts > 0;
         CREATE TABLE _sync_replicas (

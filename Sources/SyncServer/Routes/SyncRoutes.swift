@@ -1,4 +1,5 @@
 import CompressNIO
+import Dispatch
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -19,11 +20,11 @@ struct SyncRoutes: Sendable {
             try Self.json(#"{"status": "ok", "protocol": 1, "storeId": "\#(store.storeID)"}"#)
         }
         router.post("/v1/push") { request, context in try await push(request, context) }
-        router.get("/v1/pull") { request, context in try pull(request, context) }
+        router.get("/v1/pull") { request, context in try await pull(request, context) }
     }
 
     func push(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let office = try authenticate(request)
+        let office = try await authenticate(request)
         var request = request
         let body: ByteBuffer
         do {
@@ -42,15 +43,15 @@ struct SyncRoutes: Sendable {
             throw APIError(error)
         }
         let key = request.headers[HTTPField.Name("Idempotency-Key")!]
-        let receipt = try run { try store.push(batch, key: key, from: office) }
+        let receipt = try await run { [store] in try store.push(batch, key: key, from: office) }
         context.logger.info(
             "push",
             metadata: ["office": "\(office.name)", "received": "\(receipt.received)", "stored": "\(receipt.stored)"])
         return try Self.json(String(decoding: try JSONEncoder().encode(receipt), as: UTF8.self))
     }
 
-    func pull(_ request: Request, _ context: BasicRequestContext) throws -> Response {
-        let office = try authenticate(request)
+    func pull(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let office = try await authenticate(request)
         let parameters = request.uri.queryParameters
         guard let since = Int64(parameters["since"].map(String.init) ?? "0"), since >= 0 else {
             throw APIError.badRequest("bad-cursor", "since must be a cursor the server returned, or 0")
@@ -58,7 +59,7 @@ struct SyncRoutes: Sendable {
         guard let limit = Int(parameters["limit"].map(String.init) ?? "500"), (1...maxPageSize).contains(limit) else {
             throw APIError.badRequest("bad-limit", "limit must be between 1 and \(maxPageSize)")
         }
-        let page = try run { try store.pull(since: since, limit: limit, for: office) }
+        let page = try await run { [store] in try store.pull(since: since, limit: limit, for: office) }
         context.logger.debug("pull", metadata: ["office": "\(office.name)", "records": "\(page.records.count)"])
         var headers = HTTPFields()
         headers[.contentType] = SyncClient.batchMediaType
@@ -70,20 +71,24 @@ struct SyncRoutes: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
     }
 
-    private func authenticate(_ request: Request) throws -> Office {
+    private func authenticate(_ request: Request) async throws -> Office {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             throw APIError.unauthorized("send the office token as 'Authorization: Bearer qs_…'")
         }
         let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
-        guard let office = try run({ try store.office(forToken: token) }) else {
+        guard let office = try await run({ [store] in try store.office(forToken: token) }) else {
             throw APIError.unauthorized("unknown or revoked token: ask the server admin for a new one")
         }
         return office
     }
 
-    private func run<T>(_ body: () throws -> T) throws -> T {
+    /// Runs a store call on a dispatch thread: SQLite calls block, and Swift concurrency's
+    /// threads (one per core) must stay free to serve other requests meanwhile.
+    private func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         do {
-            return try body()
+            return try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+            }
         } catch let error as SyncError {
             throw APIError(error)
         }
