@@ -1,10 +1,6 @@
 import Foundation
 import GRDB
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The server a replica syncs with, its sync history, and the lock that keeps syncs apart.
 extension Replica {
     /// The configured server, or nil when the replica works alone.
@@ -68,7 +64,7 @@ extension Replica {
     public func withSyncLock<T>(_ body: () async throws -> T) async throws -> T {
         guard let path else { return try await body() }
         let lockPath = path + ".sync-lock"
-        let descriptor = Glibc.open(lockPath, O_CREAT | O_RDWR, 0o600)
+        let descriptor = openLockFile(lockPath)
         guard descriptor >= 0 else {
             throw SyncError(.database, "cannot create the sync lock \(lockPath): check the directory's permissions")
         }
@@ -81,4 +77,9 @@ extension Replica {
         defer { flock(descriptor, LOCK_UN) }
         return try await body()
     }
+}
+
+/// `open(2)` for the lock file (at file scope, where `open` is the C function, not `Replica.open`).
+private func openLockFile(_ path: String) -> Int32 {
+    open(path, O_CREAT | O_RDWR, 0o600)
 }
