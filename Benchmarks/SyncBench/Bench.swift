@@ -61,9 +61,8 @@ struct Bench: Sendable {
         let token = try server.addOffice(
             "Kuckuck \(size)", quartiers: ["*", "kuckuck", "altstadt", "nordstadt", "suedstadt"])
         let replica = directory + "/office-\(size).sqlite"
-        try binaries.run(
-            binaries.syncctl,
-            ["init", "--office", "Kuckuck", "--replica", replica, "--server", server.url, "--token", token])
+        // Set up in process; only the timed syncs run as separate syncctl processes.
+        try Replica.create(at: replica, office: "Kuckuck").setRemote(try Remote(server: server.url, token: token))
         let initial = try syncctl(replica)
 
         let writerToken = try server.addOffice("Altstadt \(size)", quartiers: ["kuckuck"])
