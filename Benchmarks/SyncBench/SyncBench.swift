@@ -21,6 +21,8 @@ struct SyncBench: AsyncParsableCommand {
     @Option(help: "The random seed of the generated rows.") var seed: UInt64 = 2025
     @Option(help: "Directory holding sync-server and syncctl (default: next to sync-bench).") var binaries: String?
     @Flag(help: "Print all figures as one JSON object.") var json = false
+    @Flag(help: "Measure only the baseline, capture, fold and apply (no processes; for profiling).")
+    var localOnly = false
 
     func run() async throws {
         LoggingSystem.bootstrap { label in
@@ -37,6 +39,7 @@ struct SyncBench: AsyncParsableCommand {
         var report = Report(records: records, offices: offices)
 
         let rows = bench.contacts(count: records, salt: 0)
+        IOCount.log("before baseline")
         let baseline = try RawSQLiteBaseline(path: directory + "/baseline.sqlite").run(rows: rows)
         report.baselineInsertPerSecond = baseline.insert
         report.baselineUpsertPerSecond = baseline.upsert
@@ -48,6 +51,10 @@ struct SyncBench: AsyncParsableCommand {
         report.applyPerSecond = local.apply
         bench.log("capture \(Int(local.capture))/s, fold \(Int(local.fold))/s, apply \(Int(local.apply))/s")
 
+        if localOnly {
+            print(json ? report.json() : report.table())
+            return
+        }
         let sizes = incrementalSizes.isEmpty ? [max(records / 10, 1), records, records * 10] : incrementalSizes
         for size in Set(sizes + [records]).sorted() {
             let result = try await bench.endToEnd(size: size)

@@ -48,7 +48,8 @@ extension Replica {
         return try write { db in
             for record in records {
                 do {
-                    try insertValidated(db, table, record.values)
+                    try checkReferences(db, table, record.values)
+                    _ = try InsertCapture(db: db, table: table).insert([record.values])
                 } catch let error as SyncError {
                     throw Self.rejected(record.line, error.message)
                 } catch let error as DatabaseError {

@@ -24,13 +24,22 @@ enum CalendarText {
     /// `2025-03-26` → itself, or nil when not a real calendar date. A date-time is cut to its date.
     static func date(_ text: String) -> String? {
         let trimmed = text.trimmedWhitespace
-        if trimmed.count > 10 { return dateTime(trimmed).map { String($0.prefix(10)) } }
-        let fields = trimmed.split(separator: "-", omittingEmptySubsequences: false)
-        guard fields.count == 3, fields[0].count == 4, fields[1].count == 2, fields[2].count == 2,
-            fields.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-            let year = Int(fields[0]), let month = Int(fields[1]), let day = Int(fields[2]),
-            (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year)
-        else { return nil }
+        let bytes = trimmed.utf8
+        if bytes.count > 10 { return dateTime(trimmed).map { String($0.prefix(10)) } }
+        // YYYY-MM-DD, read byte by byte (this runs for every row of an import).
+        guard bytes.count == 10 else { return nil }
+        var numbers = [0, 0, 0]
+        for (offset, byte) in bytes.enumerated() {
+            if offset == 4 || offset == 7 {
+                guard byte == UInt8(ascii: "-") else { return nil }
+                continue
+            }
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            let part = offset < 4 ? 0 : offset < 7 ? 1 : 2
+            numbers[part] = numbers[part] * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        let (year, month, day) = (numbers[0], numbers[1], numbers[2])
+        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year) else { return nil }
         return trimmed
     }
 

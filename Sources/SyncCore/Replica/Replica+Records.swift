@@ -13,7 +13,8 @@ extension Replica {
     public func insert(_ table: SyncTable, values: Values) throws -> Values {
         let values = try RecordValidator(table: table).validate(values, isInsert: true)
         return try write { db in
-            let id = try insertValidated(db, table, values)
+            try checkReferences(db, table, values)
+            let id = try InsertCapture(db: db, table: table).insert([values])[0]
             return try row(db, table, id)!
         }
     }
@@ -25,53 +26,8 @@ extension Replica {
         let validator = RecordValidator(table: table)
         let valid = try records.map { try validator.validate($0, isInsert: true) }
         return try write { db in
-            // One prepared statement per set of columns, not one SQL text per row.
-            var statements: [[String]: Statement] = [:]
-            for values in valid {
-                try checkReferences(db, table, values)
-                let columns = values.keys.sorted()
-                let statement: Statement
-                if let prepared = statements[columns] {
-                    statement = prepared
-                } else {
-                    statement = try db.makeStatement(
-                        sql:
-                            "INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", "))) VALUES (\(databaseQuestionMarks(count: columns.count)))"
-                    )
-                    statements[columns] = statement
-                }
-                do {
-                    try statement.execute(arguments: StatementArguments(columns.map { values[$0]! }))
-                } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
-                    throw SyncError(
-                        .invalidInput,
-                        "a \(table.singular) with id \((values["id"] ?? nil) ?? "?") exists already: leave the id out to get a new one"
-                    )
-                }
-            }
-            return valid.count
-        }
-    }
-
-    /// Inserts validated values inside a transaction; returns the new id.
-    @discardableResult
-    func insertValidated(_ db: Database, _ table: SyncTable, _ values: Values) throws -> String {
-        try checkReferences(db, table, values)
-        let columns = values.keys.sorted()
-        let arguments = StatementArguments(columns.map { values[$0]! })
-        let sql =
-            "INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", "))) VALUES (\(databaseQuestionMarks(count: columns.count)))"
-        do {
-            if let id = values["id"] ?? nil {
-                try db.run(sql: sql, arguments: arguments)
-                return id
-            }
-            return try db.value(String.self, sql: sql + " RETURNING id", arguments: arguments)!
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
-            throw SyncError(
-                .invalidInput,
-                "a \(table.singular) with id \((values["id"] ?? nil) ?? "?") exists already: leave the id out to get a new one"
-            )
+            for values in valid { try checkReferences(db, table, values) }
+            return try InsertCapture(db: db, table: table).insert(valid).count
         }
     }
 
@@ -140,7 +96,7 @@ extension Replica {
             ?? false
     }
 
-    private func checkReferences(_ db: Database, _ table: SyncTable, _ values: Values) throws {
+    func checkReferences(_ db: Database, _ table: SyncTable, _ values: Values) throws {
         guard table == .activities, let organiser = values["organiser_id"] ?? nil else { return }
         guard try exists(db, .contacts, organiser) else {
             throw SyncError(

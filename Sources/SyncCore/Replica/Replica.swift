@@ -114,6 +114,7 @@ public final class Replica: Sendable {
             try db.run(sql: "PRAGMA synchronous = NORMAL")
             // 16 MB of page cache: a sync page or an import stays in memory until commit.
             try db.run(sql: "PRAGMA cache_size = -16384")
+            try db.run(sql: "PRAGMA temp_store = MEMORY")
         }
         return configuration
     }

@@ -25,6 +25,10 @@ enum ReplicaSchema {
         migrator.registerMigration("v2-remote") { db in
             try db.execute(sql: remoteTables)
         }
+        migrator.registerMigration("v3-log-without-row-index") { db in
+            // Nothing reads the log by record; the index cost 2.7 µs of every captured write.
+            try db.execute(sql: "DROP INDEX IF EXISTS _sync_log_row")
+        }
         return migrator
     }
 
