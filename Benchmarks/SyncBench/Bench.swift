@@ -17,18 +17,15 @@ struct Bench: Sendable {
     /// capture: rows inserted through SyncCore (validation, triggers, change log), one
     /// transaction; fold: the log turned into record states; apply: those states merged into a
     /// fresh replica page by page (1,000 states a page), as a pull would.
-    func captureAndApply(rows: [Replica.Values]) throws -> (capture: Double, fold: Double, apply: Double) {
-        let source = try Replica.create(at: directory + "/capture.sqlite", office: "Kuckuck")
+    func captureAndApply(rows: [Replica.Values], run: Int) throws -> (capture: Double, fold: Double, apply: Double) {
+        let source = try Replica.create(at: directory + "/capture-\(run).sqlite", office: "Kuckuck")
         var start = DispatchTime.now()
-        IOCount.log("before capture")
         try source.insert(.contacts, contentsOf: rows)
-        IOCount.log("after capture")
         let capture = Double(rows.count) / Clock.seconds(since: start)
 
         start = DispatchTime.now()
         _ = try source.changes(since: 0, limit: 1)  // folds the whole log
         let fold = Double(rows.count) / Clock.seconds(since: start)
-        IOCount.log("after fold")
 
         var pages: [ChangeBatch] = []
         var cursor: Int64 = 0
@@ -38,11 +35,10 @@ struct Bench: Sendable {
             pages.append(page)
             cursor = page.cursor
         }
-        let target = try Replica.create(at: directory + "/apply.sqlite", office: "Altstadt")
+        let target = try Replica.create(at: directory + "/apply-\(run).sqlite", office: "Altstadt")
         start = DispatchTime.now()
         for page in pages { try target.apply(page, from: .upstream(peer: "bench")) }
         let apply = Double(rows.count) / Clock.seconds(since: start)
-        IOCount.log("after apply")
         return (capture, fold, apply)
     }
 
@@ -205,16 +201,5 @@ struct Bench: Sendable {
         return ServerFigures(
             changesPerSecond: Double(results.map(\.0).reduce(0, +)) / seconds, p99Ms: p99,
             serverPeakMB: Memory.peakMB(pid: server.processIdentifier ?? 0))
-    }
-}
-
-enum IOCount {
-    static func log(_ label: String) {
-        let io = (try? String(contentsOfFile: "/proc/self/io", encoding: .utf8)) ?? ""
-        let usage = ProcessInfo.processInfo.systemUptime
-        FileHandle.standardError.write(
-            Data(
-                "\(label) \(usage): \(io.split(separator: "\n").filter { $0.hasPrefix("syscw") || $0.hasPrefix("wchar") || $0.hasPrefix("syscr") }.joined(separator: " "))\n"
-                    .utf8))
     }
 }

@@ -20,6 +20,8 @@ struct SyncBench: AsyncParsableCommand {
     var incrementalSizes: [Int] = []
     @Option(help: "The random seed of the generated rows.") var seed: UInt64 = 2025
     @Option(help: "Directory holding sync-server and syncctl (default: next to sync-bench).") var binaries: String?
+    @Option(help: "Runs of the in-process measurements (baseline, capture, fold, apply); the median is reported.")
+    var repetitions = 3
     @Flag(help: "Print all figures as one JSON object.") var json = false
     @Flag(help: "Measure only the baseline, capture, fold and apply (no processes; for profiling).")
     var localOnly = false
@@ -39,17 +41,23 @@ struct SyncBench: AsyncParsableCommand {
         var report = Report(records: records, offices: offices)
 
         let rows = bench.contacts(count: records, salt: 0)
-        IOCount.log("before baseline")
-        let baseline = try RawSQLiteBaseline(path: directory + "/baseline.sqlite").run(rows: rows)
-        report.baselineInsertPerSecond = baseline.insert
-        report.baselineUpsertPerSecond = baseline.upsert
-        bench.log("baseline: \(Int(baseline.insert)) inserts/s, \(Int(baseline.upsert)) upserts/s")
-
-        let local = try bench.captureAndApply(rows: rows)
-        report.capturePerSecond = local.capture
-        report.foldPerSecond = local.fold
-        report.applyPerSecond = local.apply
-        bench.log("capture \(Int(local.capture))/s, fold \(Int(local.fold))/s, apply \(Int(local.apply))/s")
+        // The in-process figures are short runs on a VM whose speed drifts: each is run
+        // `repetitions` times, interleaved, and the median is reported.
+        var runs: [(insert: Double, upsert: Double, capture: Double, fold: Double, apply: Double)] = []
+        for run in 0..<max(1, repetitions) {
+            let baseline = try RawSQLiteBaseline(path: directory + "/baseline-\(run).sqlite").run(rows: rows)
+            let local = try bench.captureAndApply(rows: rows, run: run)
+            runs.append((baseline.insert, baseline.upsert, local.capture, local.fold, local.apply))
+            bench.log(
+                "run \(run + 1): baseline \(Int(baseline.insert)) inserts/s, \(Int(baseline.upsert)) upserts/s; capture \(Int(local.capture))/s, fold \(Int(local.fold))/s, apply \(Int(local.apply))/s"
+            )
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        report.baselineInsertPerSecond = median(runs.map(\.insert))
+        report.baselineUpsertPerSecond = median(runs.map(\.upsert))
+        report.capturePerSecond = median(runs.map(\.capture))
+        report.foldPerSecond = median(runs.map(\.fold))
+        report.applyPerSecond = median(runs.map(\.apply))
 
         if localOnly {
             print(json ? report.json() : report.table())

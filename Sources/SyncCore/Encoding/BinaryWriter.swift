@@ -8,6 +8,9 @@ struct BinaryWriter {
 
     mutating func byte(_ value: UInt8) { bytes.append(value) }
 
+    /// Appends bytes as they are (an already encoded part).
+    mutating func append(_ values: some Collection<UInt8>) { bytes.append(contentsOf: values) }
+
     mutating func varint(_ value: UInt64) {
         var value = value
         while value >= 0x80 {

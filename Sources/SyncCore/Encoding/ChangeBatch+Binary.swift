@@ -18,12 +18,15 @@ extension ChangeBatch {
             writer.string(office)
         }
         writer.varint(UInt64(records.count))
-        var scratch = BinaryWriter()
-        for record in records {
-            scratch = BinaryWriter()
-            record.encode(into: &scratch)
-            writer.varint(UInt64(scratch.bytes.count))
-            for byte in scratch.bytes { writer.byte(byte) }
+        for index in records.indices {
+            if let bytes = encodedRecord(at: index) {
+                writer.varint(UInt64(bytes.count))
+                writer.append(bytes)
+            } else {
+                let bytes = records[index].encoded()
+                writer.varint(UInt64(bytes.count))
+                writer.append(bytes)
+            }
         }
         return writer.bytes
     }
@@ -42,17 +45,21 @@ extension ChangeBatch {
                 offices[ReplicaID(rawValue: try reader.string())] = try reader.string()
             }
             var records: [RecordState] = []
+            var encoded: [ArraySlice<UInt8>] = []
             let count = try reader.count(limit: 1 << 20)
             records.reserveCapacity(count)
+            encoded.reserveCapacity(count)
             for _ in 0..<count {
                 let length = try reader.count()
                 let start = reader.offset
                 let record = try RecordState(from: &reader)
                 guard reader.offset - start == length else { throw EncodingError.malformed("record length mismatch") }
                 records.append(record)
+                encoded.append(bytes[start..<reader.offset])
             }
             guard reader.isAtEnd else { throw EncodingError.malformed("trailing bytes after the batch") }
             self.init(records: records, offices: offices, cursor: cursor, hasMore: hasMore)
+            encodedRecords = encoded
         } catch let error as EncodingError {
             throw SyncError(.corruptData, "the batch cannot be decoded: \(error)", cause: error)
         }

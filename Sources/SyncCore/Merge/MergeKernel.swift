@@ -102,6 +102,8 @@ public enum MergeKernel {
     }
 
     /// Puts siblings in their canonical order, so equal states compare equal.
+    /// (``RecordState/isCanonical`` says whether this and ``eraseIfDeleted(_:)`` would change
+    /// anything.)
     static func normalise(_ state: inout RecordState) {
         for (field, siblings) in state.fields where siblings.count > 1 {
             state.fields[field] = siblings.sorted { $0.precedes($1) }

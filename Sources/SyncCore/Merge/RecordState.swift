@@ -49,6 +49,21 @@ public struct RecordState: Hashable, Sendable {
         return values
     }
 
+    /// Whether the state is as the merge kernel leaves it: siblings in canonical order, and no
+    /// values kept where the record does not exist. Stores only ever hold and send such states.
+    var isCanonical: Bool {
+        func ordered<V>(_ siblings: [Sibling<V>]) -> Bool {
+            siblings.count < 2 || zip(siblings, siblings.dropFirst()).allSatisfy { $0.precedes($1) }
+        }
+        guard ordered(alive) else { return false }
+        let visible = isVisible
+        for siblings in fields.values {
+            guard ordered(siblings) else { return false }
+            if !visible && siblings.contains(where: { $0.value != .erased }) { return false }
+        }
+        return true
+    }
+
     /// Fields whose siblings hold more than one distinct value: the open conflicts.
     public var conflictingFields: [String] {
         var contested: [String] = []

@@ -20,10 +20,10 @@ struct RecordValidator {
         for field in table.fields {
             switch field {
             case "starts_at", "ends_at": kinds[field] = .dateTime
-            case .date: kinds[field] = .date
-            case .handlungsfeld: kinds[field] = .handlungsfeld
-            case .status: kinds[field] = .status
-            case .quartier: kinds[field] = .quartier
+            case "consent_at": kinds[field] = .date
+            case "handlungsfeld": kinds[field] = .handlungsfeld
+            case "status": kinds[field] = .status
+            case "quartier": kinds[field] = .quartier
             default: kinds[field] = .text
             }
         }

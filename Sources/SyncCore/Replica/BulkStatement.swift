@@ -21,8 +21,16 @@ final class BulkStatement {
         buffer.reserveCapacity(4096)
     }
 
-    /// The number of parameters of the statement.
-    var parameterCount: Int32 { sqlite3_bind_parameter_count(handle) }
+    /// Rows written by one statement on the bulk paths. Each run of a statement has a fixed
+    /// cost (among others its statement journal copies every page it touches), which a row
+    /// alone would pay in full.
+    static let rowsPerStatement = 64
+
+    /// `(?, ?, ?), (?, ?, ?)` for `rows` rows of `columns` values.
+    static func valueRows(columns: Int, rows: Int) -> String {
+        let row = "(\(databaseQuestionMarks(count: columns)))"
+        return Array(repeating: row, count: rows).joined(separator: ", ")
+    }
 
     /// Binds `text` (or NULL) to the 1-based parameter `index`.
     func bind(_ index: Int32, _ text: String?) {
@@ -47,7 +55,7 @@ final class BulkStatement {
         sqlite3_bind_int64(handle, index, integer)
     }
 
-    func bind(_ index: Int32, blob bytes: [UInt8]) {
+    func bind(_ index: Int32, blob bytes: some Collection<UInt8>) {
         let offset = buffer.count
         buffer.append(contentsOf: bytes)
         pending.append((index, offset, bytes.count, true))

@@ -36,12 +36,11 @@ struct InsertCapture {
         let columns = table.columns
         let defaults = columns.map { Self.defaultValue($0, now: nowText) }
         let ids = records.map { (($0["id"] ?? nil) ?? Self.newID()) }
-        // Many rows per statement: each statement run has a fixed cost (its statement journal
-        // copies every page it touches), which a row alone would pay in full.
+        // Many rows per statement (see BulkStatement.rowsPerStatement).
         var statements: [Int: (rows: BulkStatement, log: BulkStatement)] = [:]
         var start = 0
         while start < records.count {
-            let count = records.count - start >= Self.rowsPerStatement ? Self.rowsPerStatement : 1
+            let count = records.count - start >= BulkStatement.rowsPerStatement ? BulkStatement.rowsPerStatement : 1
             if statements[count] == nil {
                 statements[count] = (
                     try BulkStatement(db, sql: Self.insertSQL(table, columns, rows: count)),
@@ -77,12 +76,9 @@ struct InsertCapture {
         return ids
     }
 
-    static let rowsPerStatement = 64
-
     private static func insertSQL(_ table: SyncTable, _ columns: [String], rows: Int) -> String {
-        let row = "(\(databaseQuestionMarks(count: columns.count)))"
-        return "INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", "))) VALUES "
-            + Array(repeating: row, count: rows).joined(separator: ", ")
+        "INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", "))) VALUES "
+            + BulkStatement.valueRows(columns: columns.count, rows: rows)
     }
 
     private static func logSQL(_ table: SyncTable, rows: Int) -> String {

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// Exchanging record states with other stores: the changes feed, the outbox, and apply.
@@ -47,7 +48,9 @@ extension Replica {
                 arguments: [cursor, limit + 1])
         }
         let page = rows.prefix(limit)
-        let records = try page.map { try StateTable.decode($0["state"]) }
+        // The stored bytes travel on as they are: a pull re-encodes nothing.
+        let encoded = page.map { row in (row["state"] as Data?).map { [UInt8]($0) } }
+        let records = try encoded.map { try StateTable.decode(bytes: $0) }
         let hasMore = rows.count > limit
         var next: Int64 = page.last?["seq"] ?? cursor
         if !hasMore {
@@ -55,7 +58,9 @@ extension Replica {
             // does not scan them again.
             next = max(next, try db.value(Int64.self, sql: "SELECT max(seq) FROM _sync_records") ?? cursor)
         }
-        return ChangeBatch(records: records, offices: try offices(db, for: records), cursor: next, hasMore: hasMore)
+        var batch = ChangeBatch(records: records, offices: try offices(db, for: records), cursor: next, hasMore: hasMore)
+        batch.encodedRecords = encoded.map { $0![...] }
+        return batch
     }
 
     /// The next page of local changes not yet acknowledged by upstream, at most `limit` log
@@ -103,22 +108,41 @@ extension Replica {
             var summary = ApplySummary()
             var latest = HybridTimestamp.zero
             var relayed: [RecordKey] = []
-            for incoming in batch.records {
+            // The final state of each changed record, written after the merge in bulk (a
+            // record twice in one batch is written once, at its last state).
+            var changed: [StateTable.Entry] = []
+            var position: [RecordKey: Int] = [:]
+            for (index, incoming) in batch.records.enumerated() {
                 summary.received += 1
                 latest = max(latest, incoming.latestTime)
-                let result = MergeKernel.merge(local: states[incoming.key], incoming: incoming)
+                let local = states[incoming.key]
+                let result = MergeKernel.merge(local: local, incoming: incoming)
                 switch result.outcome {
                 case .alreadyKnown: summary.alreadyKnown += 1
                 case .fastForward: summary.fastForwarded += 1
                 case .merged: summary.merged += 1
                 case .conflicted: summary.conflicted += 1
                 }
-                if case .upstream = source, result.state != incoming { relayed.append(incoming.key) }
+                // A new record arrives in its canonical form; comparing whole states is only
+                // needed where there was something to merge with.
+                let asReceived = local == nil ? incoming.isCanonical : result.state == incoming
+                if case .upstream = source, !asReceived { relayed.append(incoming.key) }
                 guard result.outcome != .alreadyKnown else { continue }
                 if result.state.openConflictCount > 0 { summary.withOpenConflicts += 1 }
                 states[incoming.key] = result.state
-                try table.save(result.state)
-                if kind == .office { try materialise(db, result.state) }
+                let entry = StateTable.Entry(
+                    state: result.state, encoded: asReceived ? batch.encodedRecord(at: index) : nil)
+                if let earlier = position[incoming.key] {
+                    changed[earlier] = entry
+                } else {
+                    position[incoming.key] = changed.count
+                    changed.append(entry)
+                }
+            }
+            try table.save(changed)
+            if kind == .office {
+                var visibleRows = VisibleRows(db: db)
+                try visibleRows.write(changed.map(\.state))
             }
             try table.finish()
             for (replica, office) in batch.offices {
@@ -156,32 +180,6 @@ extension Replica {
         try read { db in
             try db.value(Int64.self, sql: "SELECT cursor FROM _sync_cursors WHERE peer = ?", arguments: [peer]) ?? 0
         }
-    }
-
-    /// Writes the provisional view of `state` into its table (triggers are off while applying).
-    func materialise(_ db: Database, _ state: RecordState) throws {
-        let table = state.table
-        guard state.isVisible else {
-            try db.run(sql: "DELETE FROM \(table.rawValue) WHERE id = ?", arguments: [state.id])
-            return
-        }
-        let columns = table.columns
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", ")))
-                VALUES (\(databaseQuestionMarks(count: columns.count)))
-                ON CONFLICT (id) DO UPDATE SET \(columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
-                """)
-        let values = state.visibleValues
-        var arguments: [(any DatabaseValueConvertible)?] = [state.id]
-        for field in table.fields {
-            let value = values[field] ?? nil
-            // A value no store holds any more (erased by a delete, then revived by a
-            // concurrent edit) shows as empty text where the column requires one.
-            arguments.append(value ?? (table.requiredFields.contains(field) ? "" : nil))
-        }
-        arguments.append(state.updatedAt ?? "")
-        try statement.execute(arguments: StatementArguments(arguments))
     }
 
     func offices(_ db: Database, for records: [RecordState]) throws -> [ReplicaID: String] {

@@ -39,7 +39,7 @@ extension Replica {
             if let updatedAt = row?["updated_at"] ?? nil { state.updatedAt = max(state.updatedAt ?? "", updatedAt) }
             states[key] = state
         }
-        for key in keys { try table.save(states[key]!) }
+        try table.save(keys.map { StateTable.Entry(state: states[$0]!) })
         try table.finish()
         try db.run(sql: "UPDATE _sync_state SET folded_seq = ? WHERE id = 1", arguments: [last["seq"] as Int64])
     }

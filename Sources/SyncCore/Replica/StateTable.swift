@@ -8,6 +8,7 @@ import GRDB
 struct StateTable {
     let db: Database
     private(set) var sequence: Int64
+    private var upserts: [Int: BulkStatement] = [:]
 
     init(_ db: Database) throws {
         self.db = db
@@ -32,40 +33,76 @@ struct StateTable {
         return states
     }
 
-    /// A JSON array of strings, for `json_each`.
+    /// A JSON array of strings, for `json_each`. Built on bytes: ids are ASCII, and appending
+    /// to a `String` scalar by scalar cost more than the query.
     static func jsonArray(_ strings: [String]) -> String {
-        var json = "["
+        var json: [UInt8] = [UInt8(ascii: "[")]
+        json.reserveCapacity(strings.count * 40 + 2)
+        let hex = Array("0123456789abcdef".utf8)
         for (index, string) in strings.enumerated() {
-            if index > 0 { json += "," }
-            json += "\""
-            for scalar in string.unicodeScalars {
-                switch scalar {
-                case "\"": json += "\\\""
-                case "\\": json += "\\\\"
-                case _ where scalar.value < 0x20: json += String(format: "\\u%04x", scalar.value)
-                default: json.unicodeScalars.append(scalar)
+            if index > 0 { json.append(UInt8(ascii: ",")) }
+            json.append(UInt8(ascii: "\""))
+            for byte in string.utf8 {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                    json.append(UInt8(ascii: "\\"))
+                    json.append(byte)
+                case ..<0x20:
+                    json.append(contentsOf: Array("\\u00".utf8))
+                    json.append(hex[Int(byte >> 4)])
+                    json.append(hex[Int(byte & 0x0F)])
+                default:
+                    json.append(byte)
                 }
             }
-            json += "\""
+            json.append(UInt8(ascii: "\""))
         }
-        return json + "]"
+        json.append(UInt8(ascii: "]"))
+        return String(decoding: json, as: UTF8.self)
     }
 
-    /// Stores `state` under the next sequence number.
-    mutating func save(_ state: RecordState) throws {
-        sequence += 1
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO _sync_records (tbl, id, seq, quartier, visible, conflicts, state)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (tbl, id) DO UPDATE SET seq = excluded.seq, quartier = excluded.quartier,
-                    visible = excluded.visible, conflicts = excluded.conflicts, state = excluded.state
-                """)
-        let quartier = state.fields["quartier"]?.provisionalWinner()?.value.text
-        try statement.execute(arguments: [
-            state.table.rawValue, state.id, sequence, quartier, state.isVisible,
-            state.openConflictCount, Data(state.encoded()),
-        ])
+    /// A state to store, with its binary form when the caller has it already (a state applied
+    /// exactly as received).
+    struct Entry {
+        var state: RecordState
+        var encoded: ArraySlice<UInt8>?
+    }
+
+    /// Stores `entries`, in order, each under the next sequence number; many rows per statement.
+    mutating func save(_ entries: [Entry]) throws {
+        var start = 0
+        while start < entries.count {
+            let rows = entries.count - start >= BulkStatement.rowsPerStatement ? BulkStatement.rowsPerStatement : 1
+            let statement = try upserts[rows] ?? BulkStatement(db, sql: Self.upsertSQL(rows: rows))
+            upserts[rows] = statement
+            for (row, entry) in entries[start..<(start + rows)].enumerated() {
+                let state = entry.state
+                let first = Int32(row * 7)
+                sequence += 1
+                statement.bind(first + 1, state.table.rawValue)
+                statement.bind(first + 2, state.id)
+                statement.bind(first + 3, sequence)
+                statement.bind(first + 4, state.fields["quartier"]?.provisionalWinner()?.value.text)
+                statement.bind(first + 5, state.isVisible ? 1 : 0)
+                statement.bind(first + 6, Int64(state.openConflictCount))
+                if let encoded = entry.encoded {
+                    statement.bind(first + 7, blob: encoded)
+                } else {
+                    statement.bind(first + 7, blob: state.encoded())
+                }
+            }
+            try statement.execute()
+            start += rows
+        }
+    }
+
+    private static func upsertSQL(rows: Int) -> String {
+        """
+        INSERT INTO _sync_records (tbl, id, seq, quartier, visible, conflicts, state)
+        VALUES \(BulkStatement.valueRows(columns: 7, rows: rows))
+        ON CONFLICT (tbl, id) DO UPDATE SET seq = excluded.seq, quartier = excluded.quartier,
+            visible = excluded.visible, conflicts = excluded.conflicts, state = excluded.state
+        """
     }
 
     /// Writes the sequence back; call once before the transaction ends.
@@ -74,11 +111,15 @@ struct StateTable {
     }
 
     static func decode(_ data: Data?) throws -> RecordState {
-        guard let data else {
+        try decode(bytes: data.map { [UInt8]($0) })
+    }
+
+    static func decode(bytes: [UInt8]?) throws -> RecordState {
+        guard let bytes else {
             throw SyncError(.corruptData, "a stored record state is empty: restore the replica from a backup")
         }
         do {
-            return try RecordState(encoded: [UInt8](data))
+            return try RecordState(encoded: bytes)
         } catch {
             throw SyncError(
                 .corruptData, "a stored record state cannot be decoded: restore the replica from a backup", cause: error

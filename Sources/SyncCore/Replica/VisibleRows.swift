@@ -1,0 +1,63 @@
+import GRDB
+
+/// Writes the provisional view of record states into their tables: what users and other
+/// SQLite clients see. Runs while the capture triggers stand aside (`applying`), inside the
+/// transaction that stores the states.
+struct VisibleRows {
+    let db: Database
+    private var upserts: [Int: BulkStatement] = [:]
+
+    init(db: Database) {
+        self.db = db
+    }
+
+    /// Inserts or replaces the rows of visible records; deletes the rows of those that are not.
+    mutating func write(_ states: [RecordState]) throws {
+        for table in SyncTable.allCases {
+            var visible: [RecordState] = []
+            for state in states where state.table == table {
+                if state.isVisible {
+                    visible.append(state)
+                } else {
+                    try db.run(sql: "DELETE FROM \(table.rawValue) WHERE id = ?", arguments: [state.id])
+                }
+            }
+            try upsert(table, visible)
+        }
+    }
+
+    private mutating func upsert(_ table: SyncTable, _ states: [RecordState]) throws {
+        let columns = table.columns.count
+        let required = table.requiredFields.sorted()
+        var start = 0
+        while start < states.count {
+            let rows = states.count - start >= BulkStatement.rowsPerStatement ? BulkStatement.rowsPerStatement : 1
+            let key = rows * 2 + (table == .contacts ? 0 : 1)
+            let statement = try upserts[key] ?? BulkStatement(db, sql: Self.upsertSQL(table, rows: rows))
+            upserts[key] = statement
+            for (row, state) in states[start..<(start + rows)].enumerated() {
+                let first = Int32(row * columns)
+                statement.bind(first + 1, state.id)
+                for (offset, field) in table.fields.enumerated() {
+                    let value = state.fields[field]?.provisionalWinner()?.value.text
+                    // A value no store holds any more (erased by a delete, then revived by a
+                    // concurrent edit) shows as empty text where the column requires one.
+                    statement.bind(first + Int32(offset) + 2, value ?? (required.contains(field) ? "" : nil))
+                }
+                statement.bind(first + Int32(columns), state.updatedAt ?? "")
+            }
+            try statement.execute()
+            start += rows
+        }
+    }
+
+    /// Insert the rows, or replace every column but `id`.
+    private static func upsertSQL(_ table: SyncTable, rows: Int) -> String {
+        let columns = table.columns
+        return """
+            INSERT INTO \(table.rawValue) (\(columns.joined(separator: ", ")))
+            VALUES \(BulkStatement.valueRows(columns: columns.count, rows: rows))
+            ON CONFLICT (id) DO UPDATE SET \(columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
+            """
+    }
+}
