@@ -7,10 +7,11 @@ struct Bench: Sendable {
     let binaries: Binaries
     let seed: UInt64
     let changes: Int
+    let randomIDs: Bool
     let log: @Sendable (String) -> Void
 
     func contacts(count: Int, salt: UInt64) -> [Replica.Values] {
-        var generator = RecordGenerator(seed: seed &+ salt)
+        var generator = RecordGenerator(seed: seed &+ salt, randomIDs: randomIDs)
         return (0..<count).map { generator.contact(index: $0) }
     }
 
@@ -91,7 +92,7 @@ struct Bench: Sendable {
     private func seedServer(database: String, size: Int) throws {
         let store = try Replica.create(at: database, office: "sync-server", kind: .server)
         let source = try Replica.create(at: directory + "/seed-\(size).sqlite", office: "LAG")
-        var generator = RecordGenerator(seed: seed &+ UInt64(size))
+        var generator = RecordGenerator(seed: seed &+ UInt64(size), randomIDs: randomIDs)
         var done = 0
         while done < size {
             let count = min(50_000, size - done)

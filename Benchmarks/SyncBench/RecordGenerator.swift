@@ -3,8 +3,17 @@ import SyncCore
 /// Realistic, fictional contacts and activities from a fixed seed: the same rows every run.
 struct RecordGenerator {
     private var rng: SplitMix64
+    /// Random version-4 ids (records imported from elsewhere) instead of the time-ordered ids
+    /// SyncCore gives the records an office creates.
+    let randomIDs: Bool
 
-    init(seed: UInt64) { rng = SplitMix64(seed: seed) }
+    init(seed: UInt64, randomIDs: Bool = false) {
+        rng = SplitMix64(seed: seed)
+        self.randomIDs = randomIDs
+    }
+
+    /// When the generated records were created: one a minute from 2024-01-01.
+    static let firstCreation: Int64 = 1_704_067_200_000
 
     static let givenNames = [
         "Erika", "Jonas", "Aylin", "Mehmet", "Anna", "Lukas", "Sofia", "Tom", "Mira", "Emil", "Lea", "Can",
@@ -23,7 +32,8 @@ struct RecordGenerator {
         let given = pick(Self.givenNames)
         let family = pick(Self.familyNames)
         return [
-            "id": uuid(),
+            "id": randomIDs
+                ? uuid() : RecordID.timeOrdered(milliseconds: Self.firstCreation + Int64(index) * 60_000, using: &rng),
             "quartier": pick(Self.quartiere),
             "name": "\(given) \(family) \(index)",
             "organisation": "\(pick(Self.organisations)) \(pick(Self.quartiere).capitalized) e.V.",

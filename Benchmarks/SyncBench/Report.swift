@@ -4,6 +4,8 @@ import Foundation
 struct Report {
     var records: Int
     var offices: Int
+    /// "time-ordered" (as SyncCore creates ids) or "random" (`--random-ids`).
+    var ids: String
     var baselineInsertPerSecond = 0.0
     var baselineUpsertPerSecond = 0.0
     var capturePerSecond = 0.0
@@ -22,7 +24,7 @@ struct Report {
     func json() -> String {
         let sizes = incrementalBySize.keys.sorted().map { "\"\($0)\": \(round1($0 == 0 ? 0 : incrementalBySize[$0]!))" }
         let fields: [(String, String)] = [
-            ("records", "\(records)"), ("offices", "\(offices)"),
+            ("records", "\(records)"), ("offices", "\(offices)"), ("ids", "\"\(ids)\""),
             ("baseline_insert_per_s", "\(Int(baselineInsertPerSecond))"),
             ("baseline_upsert_per_s", "\(Int(baselineUpsertPerSecond))"),
             ("capture_per_s", "\(Int(capturePerSecond))"), ("fold_per_s", "\(Int(foldPerSecond))"),
@@ -38,10 +40,10 @@ struct Report {
     }
 
     func table() -> String {
-        var lines = ["sync-bench: \(records) records, \(offices) offices", ""]
+        var lines = ["sync-bench: \(records) records (\(ids) ids), \(offices) offices", ""]
         func row(_ name: String, _ value: String, _ target: String = "") {
             lines.append(
-                name.padding(toLength: 28, withPad: " ", startingAt: 0)
+                name.padding(toLength: 31, withPad: " ", startingAt: 0)
                     + value.padding(toLength: 18, withPad: " ", startingAt: 0) + target)
         }
         row("figure", "value", "target")

@@ -22,6 +22,11 @@ struct SyncBench: AsyncParsableCommand {
     @Option(help: "Directory holding sync-server and syncctl (default: next to sync-bench).") var binaries: String?
     @Option(help: "Runs of the in-process measurements (baseline, capture, fold, apply); the median is reported.")
     var repetitions = 3
+    @Flag(
+        help:
+            "Give the generated records random (version 4) ids, as if imported from elsewhere, instead of the time-ordered ids SyncCore creates."
+    )
+    var randomIds = false
     @Flag(help: "Print all figures as one JSON object.") var json = false
     @Flag(help: "Measure only the baseline, capture, fold and apply (no processes; for profiling).")
     var localOnly = false
@@ -37,8 +42,9 @@ struct SyncBench: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let bench = Bench(
             directory: directory, binaries: Binaries(override: binaries), seed: seed, changes: changes,
+            randomIDs: randomIds,
             log: { if !json { FileHandle.standardError.write(Data("… \($0)\n".utf8)) } })
-        var report = Report(records: records, offices: offices)
+        var report = Report(records: records, offices: offices, ids: randomIds ? "random" : "time-ordered")
 
         let rows = bench.contacts(count: records, salt: 0)
         // The in-process figures are short runs on a VM whose speed drifts: each is run

@@ -33,6 +33,10 @@ struct BinaryReader {
         return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
     }
 
+    /// `count`, capped by the bytes left (every element takes at least one): a safe capacity
+    /// to reserve for a count read from untrusted input.
+    func bounded(_ count: Int) -> Int { Swift.min(count, bytes.count - offset) }
+
     mutating func count(limit: Int = 1 << 24) throws(EncodingError) -> Int {
         let value = try varint()
         guard value <= UInt64(limit) else { throw .malformed("count \(value) exceeds \(limit)") }

@@ -84,8 +84,12 @@ extension RecordState {
         let code = try reader.byte()
         guard let table = SyncTable(code: code) else { throw .malformed("unknown table code \(code)") }
         let id = try reader.string()
+        // Every collection is sized from its count first (growing them one by one cost more
+        // than the decoding itself), but never beyond what the remaining bytes can hold.
+        let replicaCount = try reader.count()
         var replicas: [ReplicaID] = []
-        for _ in 0..<(try reader.count()) { replicas.append(ReplicaID(rawValue: try reader.string())) }
+        replicas.reserveCapacity(reader.bounded(replicaCount))
+        for _ in 0..<replicaCount { replicas.append(ReplicaID(rawValue: try reader.string())) }
         func replica(_ reader: inout BinaryReader) throws(EncodingError) -> ReplicaID {
             let position = try reader.count()
             guard position < replicas.count else { throw .malformed("replica index out of range") }
@@ -97,23 +101,32 @@ extension RecordState {
                 milliseconds: try reader.signed(), logical: UInt32(truncatingIfNeeded: try reader.varint()))
             return (dot, time)
         }
-        var context = VersionVector()
-        for _ in 0..<(try reader.count()) {
+        let contextCount = try reader.count()
+        var counters: [ReplicaID: UInt64] = [:]
+        counters.reserveCapacity(reader.bounded(contextCount))
+        for _ in 0..<contextCount {
             let who = try replica(&reader)
-            context[who] = try reader.varint()
+            counters[who] = try reader.varint()
         }
+        let context = VersionVector(counters)
         let updatedAt = try reader.optionalString()
+        let aliveCount = try reader.count()
         var alive: [Sibling<Bool>] = []
-        for _ in 0..<(try reader.count()) {
+        alive.reserveCapacity(reader.bounded(aliveCount))
+        for _ in 0..<aliveCount {
             let value = try reader.byte() != 0
             let (dot, time) = try stamp(&reader)
             alive.append(Sibling(value: value, dot: dot, time: time))
         }
+        let fieldCount = try reader.count()
         var fields: [String: [Sibling<FieldValue>]] = [:]
-        for _ in 0..<(try reader.count()) {
+        fields.reserveCapacity(reader.bounded(fieldCount))
+        for _ in 0..<fieldCount {
             let name = try reader.string()
+            let siblingCount = try reader.count()
             var siblings: [Sibling<FieldValue>] = []
-            for _ in 0..<(try reader.count()) {
+            siblings.reserveCapacity(reader.bounded(siblingCount))
+            for _ in 0..<siblingCount {
                 let value: FieldValue
                 switch try reader.byte() {
                 case 0: value = .null

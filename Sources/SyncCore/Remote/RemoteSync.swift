@@ -95,14 +95,29 @@ public struct RemoteSync: Sendable {
         }
         try await pushPending(replica, client, &summary, progress)
         let peer = health.storeId
+        var page = try await client.pull(since: try replica.cursor(for: peer), limit: batchSize)
         while true {
-            let page = try await client.pull(since: try replica.cursor(for: peer), limit: batchSize)
-            let applied = try replica.apply(page, from: .upstream(peer: peer))
+            // The next page is on its way while this one is applied. It is only a read: the
+            // pull cursor still moves in the transaction that applies a page, so a sync that
+            // stops here resumes after the last page applied.
+            let next: Task<ChangeBatch, any Error>? =
+                page.hasMore
+                ? Task { [client, batchSize, cursor = page.cursor] in
+                    try await client.pull(since: cursor, limit: batchSize)
+                } : nil
+            let applied: ApplySummary
+            do {
+                applied = try replica.apply(page, from: .upstream(peer: peer))
+            } catch {
+                next?.cancel()
+                throw error
+            }
             summary.received += applied.received
             summary.merged += applied.merged + applied.conflicted
             summary.conflicts += applied.withOpenConflicts
             progress?(Progress(phase: "pull", sent: summary.sent, received: summary.received, pendingLeft: nil))
-            if !page.hasMore { break }
+            guard let next else { break }
+            page = try await next.value
         }
         // States pulled that this replica knew better are pushed back at once.
         try await pushPending(replica, client, &summary, progress)

@@ -1,4 +1,3 @@
-import Foundation
 import GRDB
 
 /// SyncCore's own inserts: the rows and their change-log entries written in one pass.
@@ -35,7 +34,7 @@ struct InsertCapture {
 
         let columns = table.columns
         let defaults = columns.map { Self.defaultValue($0, now: nowText) }
-        let ids = records.map { (($0["id"] ?? nil) ?? Self.newID()) }
+        let ids = records.map { (($0["id"] ?? nil) ?? RecordID.timeOrdered(milliseconds: now)) }
         // Many rows per statement (see BulkStatement.rowsPerStatement).
         var statements: [Int: (rows: BulkStatement, log: BulkStatement)] = [:]
         var start = 0
@@ -113,10 +112,5 @@ struct InsertCapture {
         case "status": ActivityStatus.planned.rawValue
         default: nil
         }
-    }
-
-    /// A random version-4 UUID in lowercase text, as the schema's default makes them.
-    private static func newID() -> String {
-        UUID().uuidString.lowercased()
     }
 }

@@ -58,7 +58,8 @@ extension Replica {
             // does not scan them again.
             next = max(next, try db.value(Int64.self, sql: "SELECT max(seq) FROM _sync_records") ?? cursor)
         }
-        var batch = ChangeBatch(records: records, offices: try offices(db, for: records), cursor: next, hasMore: hasMore)
+        var batch = ChangeBatch(
+            records: records, offices: try offices(db, for: records), cursor: next, hasMore: hasMore)
         batch.encodedRecords = encoded.map { $0![...] }
         return batch
     }

@@ -115,6 +115,7 @@ public final class Replica: Sendable {
             // 16 MB of page cache: a sync page or an import stays in memory until commit.
             try db.run(sql: "PRAGMA cache_size = -16384")
             try db.run(sql: "PRAGMA temp_store = MEMORY")
+            try db.run(sql: "PRAGMA wal_autocheckpoint = 8192")
         }
         return configuration
     }

@@ -65,7 +65,7 @@ struct SyncRoutes: Sendable {
         headers[.contentType] = SyncClient.batchMediaType
         var buffer = ByteBuffer(bytes: page.encoded())
         if request.headers[.acceptEncoding]?.lowercased().contains("gzip") == true {
-            buffer = try buffer.compress(with: .gzip)
+            buffer = try buffer.compress(with: SyncClient.compression)
             headers[.contentEncoding] = "gzip"
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
