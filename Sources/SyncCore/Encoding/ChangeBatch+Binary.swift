@@ -8,8 +8,17 @@ extension ChangeBatch {
 
     /// The encoded bytes.
     public func encoded() -> [UInt8] {
-        var writer = BinaryWriter(capacity: 64 + records.count * 256)
-        for byte in Self.magic { writer.byte(byte) }
+        Self.encode(
+            cursor: cursor, hasMore: hasMore, offices: offices,
+            records: records.indices.map { encodedRecord(at: $0) ?? records[$0].encoded()[...] })
+    }
+
+    /// A batch from its parts, the records already encoded.
+    static func encode(
+        cursor: Int64, hasMore: Bool, offices: [ReplicaID: String], records: [ArraySlice<UInt8>]
+    ) -> [UInt8] {
+        var writer = BinaryWriter(capacity: 64 + records.reduce(0) { $0 + $1.count + 3 })
+        for byte in magic { writer.byte(byte) }
         writer.signed(cursor)
         writer.byte(hasMore ? 1 : 0)
         writer.varint(UInt64(offices.count))
@@ -18,15 +27,9 @@ extension ChangeBatch {
             writer.string(office)
         }
         writer.varint(UInt64(records.count))
-        for index in records.indices {
-            if let bytes = encodedRecord(at: index) {
-                writer.varint(UInt64(bytes.count))
-                writer.append(bytes)
-            } else {
-                let bytes = records[index].encoded()
-                writer.varint(UInt64(bytes.count))
-                writer.append(bytes)
-            }
+        for bytes in records {
+            writer.varint(UInt64(bytes.count))
+            writer.append(bytes)
         }
         return writer.bytes
     }

@@ -72,6 +72,17 @@ extension RecordState {
         writer.varint(UInt64(time.logical))
     }
 
+    /// Adds the replicas named in an encoded state (its replica table) to `replicas`, reading
+    /// only the head of the bytes: what a store needs to name the offices of a page it sends.
+    static func replicaIDs(inEncoded bytes: [UInt8], into replicas: inout Set<ReplicaID>) throws(EncodingError) {
+        var reader = BinaryReader(bytes)
+        let format = try reader.byte()
+        guard format == Self.binaryFormat else { throw .malformed("unknown record format \(format)") }
+        _ = try reader.byte()
+        _ = try reader.string()
+        for _ in 0..<(try reader.count()) { replicas.insert(ReplicaID(rawValue: try reader.string())) }
+    }
+
     /// Decodes a state written by ``encoded()``.
     public init(encoded bytes: [UInt8]) throws {
         var reader = BinaryReader(bytes)

@@ -30,8 +30,50 @@ extension Replica {
         }
     }
 
+    /// The same page as ``changes(since:limit:quartiers:)`` in its wire form, read without
+    /// decoding a single state: what the server sends for a pull.
+    public func encodedChanges(since cursor: Int64, limit: Int = 500, quartiers: [String]? = nil) throws
+        -> EncodedBatch
+    {
+        let body: (Database) throws -> EncodedBatch = { db in
+            let page = try self.feedPage(db, cursor, limit, quartiers)
+            var replicas = Set<ReplicaID>()
+            for state in page.states {
+                do {
+                    try RecordState.replicaIDs(inEncoded: state, into: &replicas)
+                } catch {
+                    throw SyncError(
+                        .corruptData, "a stored record state cannot be decoded: restore the store from a backup",
+                        cause: error)
+                }
+            }
+            let bytes = ChangeBatch.encode(
+                cursor: page.cursor, hasMore: page.hasMore, offices: try self.offices(db, of: replicas),
+                records: page.states.map { $0[...] })
+            return EncodedBatch(bytes: bytes, count: page.states.count, cursor: page.cursor, hasMore: page.hasMore)
+        }
+        if kind == .server { return try read(body) }
+        return try write { db in
+            try fold(db)
+            return try body(db)
+        }
+    }
+
     private func changesPage(_ db: Database, _ cursor: Int64, _ limit: Int, _ quartiers: [String]?) throws
         -> ChangeBatch
+    {
+        let page = try feedPage(db, cursor, limit, quartiers)
+        let records = try page.states.map { try StateTable.decode(bytes: $0) }
+        var batch = ChangeBatch(
+            records: records, offices: try offices(db, for: records), cursor: page.cursor, hasMore: page.hasMore)
+        // The stored bytes travel on as they are: sending the page re-encodes nothing.
+        batch.encodedRecords = page.states.map { $0[...] }
+        return batch
+    }
+
+    /// The stored states of one page of the feed, and where the next page starts.
+    private func feedPage(_ db: Database, _ cursor: Int64, _ limit: Int, _ quartiers: [String]?) throws
+        -> (states: [[UInt8]], cursor: Int64, hasMore: Bool)
     {
         let rows: [Row]
         if let quartiers {
@@ -48,9 +90,7 @@ extension Replica {
                 arguments: [cursor, limit + 1])
         }
         let page = rows.prefix(limit)
-        // The stored bytes travel on as they are: a pull re-encodes nothing.
-        let encoded = page.map { row in (row["state"] as Data?).map { [UInt8]($0) } }
-        let records = try encoded.map { try StateTable.decode(bytes: $0) }
+        let states = page.map { row in (row["state"] as Data?).map { [UInt8]($0) } ?? [] }
         let hasMore = rows.count > limit
         var next: Int64 = page.last?["seq"] ?? cursor
         if !hasMore {
@@ -58,10 +98,7 @@ extension Replica {
             // does not scan them again.
             next = max(next, try db.value(Int64.self, sql: "SELECT max(seq) FROM _sync_records") ?? cursor)
         }
-        var batch = ChangeBatch(
-            records: records, offices: try offices(db, for: records), cursor: next, hasMore: hasMore)
-        batch.encodedRecords = encoded.map { $0![...] }
-        return batch
+        return (states, next, hasMore)
     }
 
     /// The next page of local changes not yet acknowledged by upstream, at most `limit` log
@@ -189,6 +226,10 @@ extension Replica {
             for sibling in record.alive { replicas.insert(sibling.dot.replica) }
             for siblings in record.fields.values { for sibling in siblings { replicas.insert(sibling.dot.replica) } }
         }
+        return try offices(db, of: replicas)
+    }
+
+    func offices(_ db: Database, of replicas: Set<ReplicaID>) throws -> [ReplicaID: String] {
         var offices: [ReplicaID: String] = [:]
         for replica in replicas {
             if let office = try db.value(

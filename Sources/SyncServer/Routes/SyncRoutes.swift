@@ -60,10 +60,10 @@ struct SyncRoutes: Sendable {
             throw APIError.badRequest("bad-limit", "limit must be between 1 and \(maxPageSize)")
         }
         let page = try await run { [store] in try store.pull(since: since, limit: limit, for: office) }
-        context.logger.debug("pull", metadata: ["office": "\(office.name)", "records": "\(page.records.count)"])
+        context.logger.debug("pull", metadata: ["office": "\(office.name)", "records": "\(page.count)"])
         var headers = HTTPFields()
         headers[.contentType] = SyncClient.batchMediaType
-        var buffer = ByteBuffer(bytes: page.encoded())
+        var buffer = ByteBuffer(bytes: page.bytes)
         if request.headers[.acceptEncoding]?.lowercased().contains("gzip") == true {
             buffer = try buffer.compress(with: SyncClient.compression)
             headers[.contentEncoding] = "gzip"

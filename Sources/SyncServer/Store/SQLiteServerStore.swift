@@ -80,8 +80,8 @@ final class SQLiteServerStore: ServerStore {
         return receipt
     }
 
-    func pull(since cursor: Int64, limit: Int, for office: Office) throws -> ChangeBatch {
-        try replica.changes(since: cursor, limit: limit, quartiers: office.quartiers)
+    func pull(since cursor: Int64, limit: Int, for office: Office) throws -> EncodedBatch {
+        try replica.encodedChanges(since: cursor, limit: limit, quartiers: office.quartiers)
     }
 
     func office(forToken token: String) throws -> Office? {

@@ -14,7 +14,7 @@ protocol ServerStore: Sendable {
     func push(_ batch: ChangeBatch, key: String?, from office: Office) throws -> PushReceipt
 
     /// The next page of changes after `cursor` that `office` may see.
-    func pull(since cursor: Int64, limit: Int, for office: Office) throws -> ChangeBatch
+    func pull(since cursor: Int64, limit: Int, for office: Office) throws -> EncodedBatch
 
     /// The office a token belongs to, or nil (unknown or revoked).
     func office(forToken token: String) throws -> Office?
