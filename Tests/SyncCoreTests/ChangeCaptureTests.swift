@@ -115,4 +115,51 @@ struct ChangeCaptureTests {
         #expect(result.status != 0)
         #expect(try replica.status().pendingChanges == 0)
     }
+
+    @Test("SyncCore's bulk insert writes the log entries the triggers would, and the shell continues after them")
+    func bulkInsertLogsLikeTheTriggers() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("office.sqlite")
+        let replica = try Replica.create(at: path, office: "Kuckuck")
+        // 130 rows: two statements of 64 rows and two single rows.
+        let rows: [Replica.Values] = (0..<130).map { ["name": "Person \($0)", "quartier": "kuckuck"] }
+        #expect(try replica.insert(.contacts, contentsOf: rows) == 130)
+        let result = try Self.sqlite3(
+            path,
+            """
+            INSERT INTO contacts (name, quartier) VALUES ('From the shell', 'kuckuck');
+            SELECT count(*), min(seq), max(seq), count(DISTINCT row_id), sum(op = 'insert'), sum(mask = 511) FROM _sync_log;
+            SELECT count(*) FROM _sync_log a JOIN _sync_log b ON b.seq = a.seq + 1
+                WHERE (b.hlc_ms, b.hlc_logical) <= (a.hlc_ms, a.hlc_logical);
+            SELECT count(*) FROM _sync_log l LEFT JOIN contacts c ON c.id = l.row_id WHERE c.id IS NULL;
+            SELECT counter FROM _sync_clock;
+            """)
+        #expect(result.status == 0, "\(result.output)")
+        let lines = result.output.split(separator: "\n")
+        #expect(lines.first == "131|1|131|131|131|131", "one insert entry per row, positions 1…131, all fields set")
+        #expect(lines.dropFirst().first == "0", "hybrid times strictly increase along the log")
+        #expect(lines.dropFirst(2).first == "0", "every entry names a row that exists")
+        #expect(lines.dropFirst(3).first == "131", "the clock stands at the last position")
+        #expect(try replica.status().pendingChanges == 131)
+        let states = try replica.changes(since: 0, limit: 200).records
+        #expect(states.count == 131)
+        #expect(Set(states.map { $0.context[replica.id] }).count == 131, "each record has a dot of its own")
+        #expect(states.allSatisfy { $0.fields["name"]?.first?.value.text?.isEmpty == false })
+    }
+
+    @Test("a bulk insert with an id that exists already names it and inserts nothing")
+    func bulkInsertDuplicate() throws {
+        let replica = try Replica.inMemory(office: "Kuckuck")
+        let existing = try replica.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"])
+        let id = try #require(existing["id"] ?? nil)
+        var rows: [Replica.Values] = (0..<100).map { ["name": "Person \($0)", "quartier": "kuckuck"] }
+        rows[40]["id"] = id
+        #expect {
+            try replica.insert(.contacts, contentsOf: rows)
+        } throws: { error in
+            (error as? SyncError)?.message.contains(id) == true
+        }
+        #expect(try replica.records(.contacts).count == 1)
+        #expect(try replica.status().pendingChanges == 1)
+    }
 }

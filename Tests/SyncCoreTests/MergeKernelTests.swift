@@ -183,6 +183,18 @@ struct MergeKernelTests {
         return (0..<3).map { _ in snapshots.randomElement(using: &rng)! }
     }
 
+    @Test("a new record is stored as received exactly when the state says it is canonical", arguments: 0..<200)
+    func canonicalStates(seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        var state = Self.randomStates(&rng)[0]
+        if Bool.random(using: &rng), let field = state.fields.first(where: { $0.value.count > 1 })?.key {
+            state.fields[field]!.reverse()  // siblings out of their canonical order
+        }
+        let merged = MergeKernel.merge(local: nil, incoming: state).state
+        #expect(state.isCanonical == (merged == state), "seed \(seed)")
+        #expect(merged.isCanonical, "seed \(seed)")
+    }
+
     @Test("a state survives its binary encoding unchanged", arguments: 0..<100)
     func binaryRoundTrip(seed: UInt64) throws {
         var rng = SeededGenerator(seed: seed)

@@ -9,8 +9,8 @@ enum CalendarText {
     /// (midnight) → `2025-06-16T14:00`; nil when not a real date and time.
     static func dateTime(_ text: String) -> String? {
         let trimmed = text.trimmedWhitespace
-        let parts = trimmed.split(whereSeparator: { $0 == "T" || $0 == " " })
-        guard parts.count == 1 || parts.count == 2, let date = date(String(parts[0])) else { return nil }
+        let parts = trimmed.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "T" || $0 == " " })
+        guard parts.count == 1 || parts.count == 2, let date = calendarDate(String(parts[0])) else { return nil }
         guard parts.count == 2 else { return date + "T00:00" }
         let clock = parts[1].split(separator: ":", omittingEmptySubsequences: false)
         guard clock.count == 2 || clock.count == 3,
@@ -24,9 +24,16 @@ enum CalendarText {
     /// `2025-03-26` → itself, or nil when not a real calendar date. A date-time is cut to its date.
     static func date(_ text: String) -> String? {
         let trimmed = text.trimmedWhitespace
+        if trimmed.utf8.contains(where: { $0 == UInt8(ascii: "T") || $0 == UInt8(ascii: " ") }) {
+            return dateTime(trimmed).map { String($0.prefix(10)) }
+        }
+        return calendarDate(trimmed)
+    }
+
+    /// Exactly `YYYY-MM-DD` and a real calendar date, read byte by byte (this runs for every
+    /// row of an import).
+    private static func calendarDate(_ trimmed: String) -> String? {
         let bytes = trimmed.utf8
-        if bytes.count > 10 { return dateTime(trimmed).map { String($0.prefix(10)) } }
-        // YYYY-MM-DD, read byte by byte (this runs for every row of an import).
         guard bytes.count == 10 else { return nil }
         var numbers = [0, 0, 0]
         for (offset, byte) in bytes.enumerated() {

@@ -180,7 +180,7 @@ extension Replica {
             try table.save(changed)
             if kind == .office {
                 var visibleRows = VisibleRows(db: db)
-                try visibleRows.write(changed.map(\.state))
+                try visibleRows.write(changed)
             }
             try table.finish()
             for (replica, office) in batch.offices {

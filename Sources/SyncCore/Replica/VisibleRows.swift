@@ -12,21 +12,21 @@ struct VisibleRows {
     }
 
     /// Inserts or replaces the rows of visible records; deletes the rows of those that are not.
-    mutating func write(_ states: [RecordState]) throws {
+    mutating func write(_ entries: [StateTable.Entry]) throws {
         for table in SyncTable.allCases {
-            var visible: [RecordState] = []
-            for state in states where state.table == table {
-                if state.isVisible {
-                    visible.append(state)
+            var visible: [Int] = []
+            for (index, entry) in entries.enumerated() where entry.state.table == table {
+                if entry.state.isVisible {
+                    visible.append(index)
                 } else {
-                    try db.run(sql: "DELETE FROM \(table.rawValue) WHERE id = ?", arguments: [state.id])
+                    try db.run(sql: "DELETE FROM \(table.rawValue) WHERE id = ?", arguments: [entry.state.id])
                 }
             }
-            try upsert(table, visible)
+            try upsert(table, entries, visible)
         }
     }
 
-    private mutating func upsert(_ table: SyncTable, _ states: [RecordState]) throws {
+    private mutating func upsert(_ table: SyncTable, _ entries: [StateTable.Entry], _ states: [Int]) throws {
         let columns = table.columns.count
         let required = table.requiredFields.sorted()
         var start = 0
@@ -35,7 +35,8 @@ struct VisibleRows {
             let key = rows * 2 + (table == .contacts ? 0 : 1)
             let statement = try upserts[key] ?? BulkStatement(db, sql: Self.upsertSQL(table, rows: rows))
             upserts[key] = statement
-            for (row, state) in states[start..<(start + rows)].enumerated() {
+            for (row, index) in states[start..<(start + rows)].enumerated() {
+                let state = entries[index].state
                 let first = Int32(row * columns)
                 statement.bind(first + 1, state.id)
                 for (offset, field) in table.fields.enumerated() {
