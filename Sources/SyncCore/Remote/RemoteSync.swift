@@ -107,7 +107,7 @@ public struct RemoteSync: Sendable {
                 } : nil
             let applied: ApplySummary
             do {
-                applied = try replica.apply(page, from: .upstream(peer: peer))
+                applied = try await Self.offThePool { [page] in try replica.apply(page, from: .upstream(peer: peer)) }
             } catch {
                 next?.cancel()
                 throw error
@@ -122,6 +122,16 @@ public struct RemoteSync: Sendable {
         // States pulled that this replica knew better are pushed back at once.
         try await pushPending(replica, client, &summary, progress)
     }
+
+    /// Runs blocking SQLite work on a thread of its own, so that Swift concurrency's threads
+    /// (one per core) stay free for the next page, which is received and decoded meanwhile.
+    private static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            applyQueue.async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    private static let applyQueue = DispatchQueue(label: "quartiersync.apply")
 
     /// Pushes every pending change page by page; each page is acknowledged once stored.
     private func pushPending(

@@ -46,9 +46,9 @@ public struct SyncClient: Sendable {
     /// Media type of a change batch.
     public static let batchMediaType = "application/vnd.quartiersync.batch"
 
-    /// How batches are compressed on the wire, by both sides: gzip at level 1. In the
-    /// benchmark, level 6 (zlib's default) cost the server about three times the CPU per page
-    /// for a few percent fewer bytes.
+    /// How batches are compressed on the wire, by both sides: gzip at level 1. On a 724 KB
+    /// page, level 6 (zlib's default) took 19.8 ms against 5.1 ms for 2.5 % fewer bytes, and
+    /// the server compresses every page for every office (docs/protocol.md).
     public static let compression = CompressionAlgorithm.gzip(configuration: .init(compressionLevel: 1))
     /// The protocol version this client speaks.
     public static let protocolVersion = 1

@@ -142,7 +142,7 @@ extension Replica {
             try fold(db)
             try db.run(sql: "UPDATE _sync_clock SET applying = 1 WHERE id = 1")
             var table = try StateTable(db)
-            var states = try table.load(batch.records.map(\.key))
+            let states = try table.load(batch.records.map(\.key))
             var summary = ApplySummary()
             var latest = HybridTimestamp.zero
             var relayed: [RecordKey] = []
@@ -153,7 +153,8 @@ extension Replica {
             for (index, incoming) in batch.records.enumerated() {
                 summary.received += 1
                 latest = max(latest, incoming.latestTime)
-                let local = states[incoming.key]
+                // A record seen earlier in this batch merges with the state it got there.
+                let local = position[incoming.key].map { changed[$0].state } ?? states[incoming.key]
                 let result = MergeKernel.merge(local: local, incoming: incoming)
                 switch result.outcome {
                 case .alreadyKnown: summary.alreadyKnown += 1
@@ -167,7 +168,6 @@ extension Replica {
                 if case .upstream = source, !asReceived { relayed.append(incoming.key) }
                 guard result.outcome != .alreadyKnown else { continue }
                 if result.state.openConflictCount > 0 { summary.withOpenConflicts += 1 }
-                states[incoming.key] = result.state
                 let entry = StateTable.Entry(
                     state: result.state, encoded: asReceived ? batch.encodedRecord(at: index) : nil)
                 if let earlier = position[incoming.key] {
