@@ -19,6 +19,9 @@ struct Report {
     var peakRSSClientMB = 0.0
     var peakRSSServerMB = 0.0
 
+    /// Whether the end-to-end figures were measured (not with `--local-only`).
+    var endToEnd = true
+
     var incrementalSyncMs: Double { incrementalBySize[records] ?? incrementalBySize.values.max() ?? 0 }
 
     func json() -> String {
@@ -52,6 +55,10 @@ struct Report {
         row("capture_per_s", "\(Int(capturePerSecond))", "≥ 100000")
         row("fold_per_s", "\(Int(foldPerSecond))")
         row("apply_per_s", "\(Int(applyPerSecond))", "≥ 150000, ≤ 2× baseline upsert")
+        guard endToEnd else {
+            lines.append("(end-to-end figures not measured: --local-only)")
+            return lines.joined(separator: "\n")
+        }
         row("initial_sync_s", String(format: "%.2f", initialSyncSeconds), "< 3 s at 100k")
         row("initial_sync_bytes", "\(initialSyncBytes)")
         for size in incrementalBySize.keys.sorted() {

@@ -66,6 +66,7 @@ struct SyncBench: AsyncParsableCommand {
         report.applyPerSecond = median(runs.map(\.apply))
 
         if localOnly {
+            report.endToEnd = false
             print(json ? report.json() : report.table())
             return
         }

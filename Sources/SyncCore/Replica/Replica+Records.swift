@@ -2,8 +2,9 @@ import GRDB
 
 /// Reading and editing contacts and activities through SyncCore.
 ///
-/// Edits go through plain SQL, so the capture triggers record them exactly as they record
-/// edits from any other client. Values are validated first (see ``RecordValidator``).
+/// Updates and deletes go through plain SQL, so the capture triggers record them exactly as
+/// they record edits from any other client; inserts write the same log entries themselves
+/// (see ``InsertCapture``). Values are validated first (see ``RecordValidator``).
 extension Replica {
     /// A record as column → value, with every column of its table present.
     public typealias Values = [String: String?]
