@@ -26,6 +26,19 @@ final class BulkStatement {
     /// alone would pay in full.
     static let rowsPerStatement = 64
 
+    /// How the bulk paths split `count` rows: statements of `rowsPerStatement` rows, then the
+    /// rest one row at a time (so each path prepares at most two statements).
+    static func chunks(_ count: Int) -> [Range<Int>] {
+        var chunks: [Range<Int>] = []
+        var start = 0
+        while start < count {
+            let rows = count - start >= rowsPerStatement ? rowsPerStatement : 1
+            chunks.append(start..<(start + rows))
+            start += rows
+        }
+        return chunks
+    }
+
     /// `(?, ?, ?), (?, ?, ?)` for `rows` rows of `columns` values.
     static func valueRows(columns: Int, rows: Int) -> String {
         let row = "(\(databaseQuestionMarks(count: columns)))"

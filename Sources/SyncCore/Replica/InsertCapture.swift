@@ -37,18 +37,15 @@ struct InsertCapture {
         let ids = records.map { (($0["id"] ?? nil) ?? RecordID.timeOrdered(milliseconds: now)) }
         // Many rows per statement (see BulkStatement.rowsPerStatement).
         var statements: [Int: (rows: BulkStatement, log: BulkStatement)] = [:]
-        var start = 0
-        while start < records.count {
-            let count = records.count - start >= BulkStatement.rowsPerStatement ? BulkStatement.rowsPerStatement : 1
-            if statements[count] == nil {
-                statements[count] = (
-                    try BulkStatement(db, sql: Self.insertSQL(table, columns, rows: count)),
-                    try BulkStatement(db, sql: Self.logSQL(table, rows: count))
+        for chunk in BulkStatement.chunks(records.count) {
+            if statements[chunk.count] == nil {
+                statements[chunk.count] = (
+                    try BulkStatement(db, sql: Self.insertSQL(table, columns, rows: chunk.count)),
+                    try BulkStatement(db, sql: Self.logSQL(table, rows: chunk.count))
                 )
             }
-            let (rows, log) = statements[count]!
-            for row in 0..<count {
-                let offset = start + row
+            let (rows, log) = statements[chunk.count]!
+            for (row, offset) in chunk.enumerated() {
                 let values = records[offset]
                 let first = Int32(row * columns.count)
                 rows.bind(first + 1, ids[offset])
@@ -64,10 +61,9 @@ struct InsertCapture {
             do {
                 try rows.execute()
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
-                throw try duplicate(ids[start..<(start + count)])
+                throw try duplicate(ids[chunk])
             }
             try log.execute()
-            start += count
         }
         try db.run(
             sql: "UPDATE _sync_clock SET applying = 0, counter = ?, hlc_ms = ?, hlc_logical = ? WHERE id = 1",

@@ -21,12 +21,17 @@ extension Replica {
     /// With `quartiers`, only records of those Quartiere and shared records (`*`) are returned
     /// (what an office may see); the cursor still moves past the others.
     public func changes(since cursor: Int64, limit: Int = 500, quartiers: [String]? = nil) throws -> ChangeBatch {
-        // A server store has no local edits to fold, so its feed is read in a read transaction
-        // and pulls run next to a push (WAL readers do not wait for the writer).
-        if kind == .server { return try read { db in try changesPage(db, cursor, limit, quartiers) } }
+        try readingFeed { db in try changesPage(db, cursor, limit, quartiers) }
+    }
+
+    /// Runs `body` where the feed is current. A server store has no local edits to fold, so its
+    /// feed is read in a read transaction and pulls run next to a push (WAL readers do not wait
+    /// for the writer); an office folds its edits first, in a write transaction.
+    private func readingFeed<T>(_ body: (Database) throws -> T) throws -> T {
+        if kind == .server { return try read(body) }
         return try write { db in
             try fold(db)
-            return try changesPage(db, cursor, limit, quartiers)
+            return try body(db)
         }
     }
 
@@ -35,7 +40,7 @@ extension Replica {
     public func encodedChanges(since cursor: Int64, limit: Int = 500, quartiers: [String]? = nil) throws
         -> EncodedBatch
     {
-        let body: (Database) throws -> EncodedBatch = { db in
+        try readingFeed { db in
             let page = try self.feedPage(db, cursor, limit, quartiers)
             var replicas = Set<ReplicaID>()
             for state in page.states {
@@ -51,11 +56,6 @@ extension Replica {
                 cursor: page.cursor, hasMore: page.hasMore, offices: try self.offices(db, of: replicas),
                 records: page.states.map { $0[...] })
             return EncodedBatch(bytes: bytes, count: page.states.count, cursor: page.cursor, hasMore: page.hasMore)
-        }
-        if kind == .server { return try read(body) }
-        return try write { db in
-            try fold(db)
-            return try body(db)
         }
     }
 

@@ -70,12 +70,10 @@ struct StateTable {
 
     /// Stores `entries`, in order, each under the next sequence number; many rows per statement.
     mutating func save(_ entries: [Entry]) throws {
-        var start = 0
-        while start < entries.count {
-            let rows = entries.count - start >= BulkStatement.rowsPerStatement ? BulkStatement.rowsPerStatement : 1
-            let statement = try upserts[rows] ?? BulkStatement(db, sql: Self.upsertSQL(rows: rows))
-            upserts[rows] = statement
-            for (row, entry) in entries[start..<(start + rows)].enumerated() {
+        for chunk in BulkStatement.chunks(entries.count) {
+            let statement = try upserts[chunk.count] ?? BulkStatement(db, sql: Self.upsertSQL(rows: chunk.count))
+            upserts[chunk.count] = statement
+            for (row, entry) in entries[chunk].enumerated() {
                 let state = entry.state
                 let first = Int32(row * 7)
                 sequence += 1
@@ -92,7 +90,6 @@ struct StateTable {
                 }
             }
             try statement.execute()
-            start += rows
         }
     }
 

@@ -28,14 +28,12 @@ struct VisibleRows {
 
     private mutating func upsert(_ table: SyncTable, _ entries: [StateTable.Entry], _ states: [Int]) throws {
         let columns = table.columns.count
-        let required = table.requiredFields.sorted()
-        var start = 0
-        while start < states.count {
-            let rows = states.count - start >= BulkStatement.rowsPerStatement ? BulkStatement.rowsPerStatement : 1
-            let key = rows * 2 + (table == .contacts ? 0 : 1)
-            let statement = try upserts[key] ?? BulkStatement(db, sql: Self.upsertSQL(table, rows: rows))
+        let required = table.fields.map { table.requiredFields.contains($0) }
+        for chunk in BulkStatement.chunks(states.count) {
+            let key = chunk.count * 2 + (table == .contacts ? 0 : 1)
+            let statement = try upserts[key] ?? BulkStatement(db, sql: Self.upsertSQL(table, rows: chunk.count))
             upserts[key] = statement
-            for (row, index) in states[start..<(start + rows)].enumerated() {
+            for (row, index) in states[chunk].enumerated() {
                 let state = entries[index].state
                 let first = Int32(row * columns)
                 statement.bind(first + 1, state.id)
@@ -43,12 +41,11 @@ struct VisibleRows {
                     let value = state.fields[field]?.provisionalWinner()?.value.text
                     // A value no store holds any more (erased by a delete, then revived by a
                     // concurrent edit) shows as empty text where the column requires one.
-                    statement.bind(first + Int32(offset) + 2, value ?? (required.contains(field) ? "" : nil))
+                    statement.bind(first + Int32(offset) + 2, value ?? (required[offset] ? "" : nil))
                 }
                 statement.bind(first + Int32(columns), state.updatedAt ?? "")
             }
             try statement.execute()
-            start += rows
         }
     }
 
