@@ -122,8 +122,8 @@ private struct World {
 
     mutating func push(_ replica: Replica) throws {
         let batch = try replica.outgoing(limit: Int.random(in: 1...3, using: &rng))
-        try relay.apply(batch, from: .downstream)
-        if Bool.random(using: &rng) { try relay.apply(batch, from: .downstream) }  // duplicated
+        try relay.apply(batch, from: .downstream(acknowledging: nil))
+        if Bool.random(using: &rng) { try relay.apply(batch, from: .downstream(acknowledging: nil)) }  // duplicated
         pushed.append(batch)
         // Sometimes the acknowledgement is lost: the same changes go again next time.
         if Int.random(in: 0..<5, using: &rng) > 0 { try replica.acknowledge(upTo: batch.cursor) }
@@ -138,7 +138,7 @@ private struct World {
 
     mutating func replay(_ replica: Replica) throws {
         if Bool.random(using: &rng), let old = pushed.randomElement(using: &rng) {
-            try relay.apply(old, from: .downstream)  // a late, reordered push
+            try relay.apply(old, from: .downstream(acknowledging: nil))  // a late, reordered push
         } else if let old = pulled[replica.id]?.randomElement(using: &rng) {
             // A stale page: it must not move the cursor back or undo newer states.
             try replica.apply(old, from: .upstream(peer: relay.id.rawValue))

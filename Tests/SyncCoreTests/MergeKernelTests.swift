@@ -117,17 +117,33 @@ struct MergeKernelTests {
         }
     }
 
-    @Test("a delete that has seen every edit wins and leaves no values behind")
+    @Test("a delete that has seen every edit wins and leaves no values behind but the route")
     func deleteAfterEdit() {
         var tombstone = contact(
-            [.a: 2, .b: 1], alive: [(false, .a, 2)], ["name": [(nil, .a, 1)], "phone": [(nil, .b, 1)]])
+            [.a: 2, .b: 1], alive: [(false, .a, 2)],
+            ["quartier": [("kuckuck", .a, 1)], "name": [(nil, .a, 1)], "phone": [(nil, .b, 1)]])
         tombstone.eraseValues()
         let edited = contact(
-            [.a: 1, .b: 1], alive: [(true, .b, 1)], ["name": [("Erika", .a, 1)], "phone": [("0511 2", .b, 1)]])
+            [.a: 1, .b: 1], alive: [(true, .b, 1)],
+            ["quartier": [("kuckuck", .a, 1)], "name": [("Erika", .a, 1)], "phone": [("0511 2", .b, 1)]])
         let result = MergeKernel.merge(local: edited, incoming: tombstone)
         #expect(result.outcome == .fastForward)
         #expect(!result.state.isVisible)
-        #expect(result.state.fields.values.allSatisfy { $0.allSatisfy { $0.value == .erased } })
+        #expect(result.state.route == "kuckuck", "the tombstone still says which offices must hear of it")
+        for (field, siblings) in result.state.fields where field != "quartier" {
+            #expect(siblings.allSatisfy { $0.value == .erased }, "\(field) kept a value after the delete")
+        }
+        #expect(result.state.isCanonical)
+    }
+
+    @Test("a deleted record shows no conflicts, even where its route was contested")
+    func tombstoneHasNoConflicts() {
+        let state = MergeKernel.merge(
+            local: contact([.a: 2], alive: [(false, .a, 2)], ["quartier": [("kuckuck", .a, 1)]]),
+            incoming: contact([.b: 1], alive: [(false, .b, 1)], ["quartier": [("altstadt", .b, 1)]])
+        ).state
+        #expect(state.fields["quartier"]?.count == 2)
+        #expect(state.conflictingFields.isEmpty && state.openConflictCount == 0)
     }
 
     @Test("a write that covers all siblings resolves the conflict wherever it arrives")

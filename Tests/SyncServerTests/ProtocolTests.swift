@@ -33,12 +33,12 @@ struct ProtocolTests {
         defer { server.stop() }
         let (status, data, _) = try await request(server, "GET", "/v1/health")
         #expect(status == 200)
-        #expect(String(decoding: data, as: UTF8.self).contains("\"protocol\": 1"))
-        let (pullStatus, pullBody, pullResponse) = try await request(server, "GET", "/v1/pull?since=0")
+        #expect(String(decoding: data, as: UTF8.self).contains("\"protocol\": 2"))
+        let (pullStatus, pullBody, pullResponse) = try await request(server, "GET", "/v2/pull?since=0")
         #expect(pullStatus == 401)
         #expect(try errorCode(pullBody) == "unauthorized")
         #expect(pullResponse.value(forHTTPHeaderField: "Content-Type") == "application/json")
-        let (pushStatus, _, _) = try await request(server, "POST", "/v1/push", token: "qs_unknown", body: Data())
+        let (pushStatus, _, _) = try await request(server, "POST", "/v2/push", token: "qs_unknown", body: Data())
         #expect(pushStatus == 401)
     }
 
@@ -49,15 +49,15 @@ struct ProtocolTests {
         defer { server.stop() }
         let token = try server.addOffice("Kuckuck", quartiers: ["kuckuck"])
         let (status, data, _) = try await request(
-            server, "POST", "/v1/push", token: token, body: Data("not a batch".utf8))
+            server, "POST", "/v2/push", token: token, body: Data("not a batch".utf8))
         #expect(status == 400)
         #expect(try errorCode(data) == "malformed-batch")
-        let (limitStatus, limitBody, _) = try await request(server, "GET", "/v1/pull?since=0&limit=0", token: token)
+        let (limitStatus, limitBody, _) = try await request(server, "GET", "/v2/pull?since=0&limit=0", token: token)
         #expect(limitStatus == 400)
         #expect(try errorCode(limitBody) == "bad-limit")
-        let (cursorStatus, _, _) = try await request(server, "GET", "/v1/pull?since=-4", token: token)
+        let (cursorStatus, _, _) = try await request(server, "GET", "/v2/pull?since=-4", token: token)
         #expect(cursorStatus == 400)
-        let (_, page, _) = try await request(server, "GET", "/v1/pull?since=0", token: token)
+        let (_, page, _) = try await request(server, "GET", "/v2/pull?since=0", token: token)
         #expect(try ChangeBatch(encoded: [UInt8](page)).records.isEmpty)
     }
 

@@ -34,6 +34,15 @@ public struct RecordState: Hashable, Sendable {
         self.updatedAt = updatedAt
     }
 
+    /// The field that routes a record: the offices of its Quartier (or every office, for `*`)
+    /// must hear of it. A Quartier name is not personal data, so a delete keeps this field's
+    /// values (see ``eraseValues()``): a tombstone still says where it must go.
+    public static let routingField = "quartier"
+
+    /// The Quartier whose offices hold this record: the provisional value of `quartier`, kept
+    /// through deletes. `nil` only for a state that never carried one.
+    public var route: String? { fields[Self.routingField]?.provisionalWinner()?.value.text }
+
     /// Whether the record shows in its table: some version says it exists.
     public var isVisible: Bool { alive.contains { $0.value } }
 
@@ -50,22 +59,27 @@ public struct RecordState: Hashable, Sendable {
     }
 
     /// Whether the state is as the merge kernel leaves it: siblings in canonical order, and no
-    /// values kept where the record does not exist. Stores only ever hold and send such states.
+    /// values kept where the record does not exist (but its route). Stores only ever hold and
+    /// send such states.
     var isCanonical: Bool {
         func ordered<V>(_ siblings: [Sibling<V>]) -> Bool {
             siblings.count < 2 || zip(siblings, siblings.dropFirst()).allSatisfy { $0.precedes($1) }
         }
         guard ordered(alive) else { return false }
         let visible = isVisible
-        for siblings in fields.values {
+        for (field, siblings) in fields {
             guard ordered(siblings) else { return false }
-            if !visible && siblings.contains(where: { $0.value != .erased }) { return false }
+            if !visible && field != Self.routingField && siblings.contains(where: { $0.value != .erased }) {
+                return false
+            }
         }
         return true
     }
 
-    /// Fields whose siblings hold more than one distinct value: the open conflicts.
+    /// Fields whose siblings hold more than one distinct value: the open conflicts. A deleted
+    /// record has none (only its route keeps values, and nobody sees it).
     public var conflictingFields: [String] {
+        guard isVisible else { return [] }
         var contested: [String] = []
         for (field, siblings) in fields where siblings.count > 1 {
             let first = siblings[0].value
@@ -75,7 +89,7 @@ public struct RecordState: Hashable, Sendable {
     }
 
     /// Records a local write: `changed` fields take `values` at `dot`, and existence becomes
-    /// `exists`. A delete drops every field value but keeps the dots.
+    /// `exists`. A delete drops every field value but the route, and keeps the dots.
     public mutating func write(
         dot: Dot, time: HybridTimestamp, exists: Bool, changed: [String], values: [String: String?]
     ) {
@@ -87,9 +101,9 @@ public struct RecordState: Hashable, Sendable {
         if !exists { eraseValues() }
     }
 
-    /// Drops every field value, keeping the dots: what a tombstone holds.
+    /// Drops every field value but the route, keeping the dots: what a tombstone holds.
     mutating func eraseValues() {
-        for field in fields.keys {
+        for field in fields.keys where field != Self.routingField {
             fields[field] = fields[field]!.map { Sibling(value: .erased, dot: $0.dot, time: $0.time) }
         }
     }

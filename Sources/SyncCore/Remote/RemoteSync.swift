@@ -40,6 +40,11 @@ public struct RemoteSync: Sendable {
         public var bytesSent = 0
         /// Response body bytes received, as they crossed the network.
         public var bytesReceived = 0
+        /// Records that left this office's scope and were removed here.
+        public var evicted = 0
+        /// What the sync did because the server had lost data (restored from a backup, or a
+        /// new store): see ``Replica/Recovery``.
+        public var recovery = Replica.Recovery.none
     }
 
     /// Creates a sync.
@@ -93,8 +98,40 @@ public struct RemoteSync: Sendable {
                 "the server speaks protocol \(health.protocolVersion), this syncctl speaks \(SyncClient.protocolVersion): update the older one"
             )
         }
+        let session = try await client.session(replica: replica.id)
+        let peer = session.storeId
+        // Anti-entropy: a server that lost changes (restored, or new) gets them back, and the
+        // pull starts again where the server's feed now is.
+        summary.recovery = try replica.recover(from: session.serverKnowledge, peer: peer)
+        if summary.recovery != .none {
+            logger.notice(
+                "the server lacks changes this replica holds or has seen; repairing",
+                metadata: ["recovery": "\(summary.recovery)"])
+        }
+        let scope = session.quartiers
+        let scopeChanged = try replica.adopt(scope: scope, for: peer)
+        var pushedFrom = try replica.pushedPosition()
         try await pushPending(replica, client, &summary, progress)
-        let peer = health.storeId
+        // Records this office created for, or moved to, a Quartier it does not serve leave it
+        // once the server holds them; after a change of scope, every record outside it does.
+        summary.evicted += try replica.evictOutside(scope: scope, touchedAfter: scopeChanged ? nil : pushedFrom)
+        for _ in 0..<3 {
+            let applied = try await pullAll(replica, client, peer, &summary, progress)
+            // States pulled that this replica knew better are pushed back at once; a record
+            // that could not leave yet for that reason leaves on the next pull.
+            pushedFrom = try replica.pushedPosition()
+            try await pushPending(replica, client, &summary, progress)
+            summary.evicted += try replica.evictOutside(scope: scope, touchedAfter: pushedFrom)
+            if applied.pushedBack == 0 { break }
+        }
+    }
+
+    /// Pulls every page after the replica's cursor for `peer`.
+    private func pullAll(
+        _ replica: Replica, _ client: SyncClient, _ peer: String, _ summary: inout Summary,
+        _ progress: (@Sendable (Progress) -> Void)?
+    ) async throws -> ApplySummary {
+        var total = ApplySummary()
         var page = try await client.pull(since: try replica.cursor(for: peer), limit: batchSize)
         while true {
             // The next page is on its way while this one is applied. It is only a read: the
@@ -112,15 +149,15 @@ public struct RemoteSync: Sendable {
                 next?.cancel()
                 throw error
             }
+            total.add(applied)
             summary.received += applied.received
             summary.merged += applied.merged + applied.conflicted
             summary.conflicts += applied.withOpenConflicts
+            summary.evicted += applied.evicted
             progress?(Progress(phase: "pull", sent: summary.sent, received: summary.received, pendingLeft: nil))
-            guard let next else { break }
+            guard let next else { return total }
             page = try await next.value
         }
-        // States pulled that this replica knew better are pushed back at once.
-        try await pushPending(replica, client, &summary, progress)
     }
 
     /// Runs blocking SQLite work on a thread of its own, so that Swift concurrency's threads
@@ -138,13 +175,17 @@ public struct RemoteSync: Sendable {
         _ replica: Replica, _ client: SyncClient, _ summary: inout Summary,
         _ progress: (@Sendable (Progress) -> Void)?
     ) async throws {
+        var acknowledged = try replica.pushedPosition()
         while true {
             let batch = try replica.outgoing(limit: batchSize)
-            if !batch.records.isEmpty {
-                _ = try await client.push(batch, key: UUID().uuidString.lowercased())
+            // A page that moves the position is pushed even without states, so that the
+            // server's acknowledgement keeps up with this replica's (see Replica.recover).
+            if !batch.records.isEmpty || batch.cursor > acknowledged {
+                _ = try await client.push(batch, key: UUID().uuidString.lowercased(), replica: replica.id)
                 summary.sent += batch.records.count
             }
             try replica.acknowledge(upTo: batch.cursor)
+            acknowledged = max(acknowledged, batch.cursor)
             if !batch.records.isEmpty {
                 progress?(
                     Progress(

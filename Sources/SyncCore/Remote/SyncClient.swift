@@ -33,7 +33,35 @@ public struct SyncClient: Sendable {
         }
     }
 
-    /// What `POST /v1/push` answers.
+    /// What `GET /v2/session` says: who the office is on this server, what it may see, and
+    /// what the server holds (for anti-entropy, see ``Replica/recover(from:peer:)``).
+    public struct Session: Sendable, Decodable, Equatable {
+        /// The office's name on the server.
+        public var office: String
+        /// The Quartiere the office serves (`*` for the shared records).
+        public var quartiers: [String]
+        /// The server store's id: pull cursors are kept per store.
+        public var storeId: String
+        /// The server's feed head.
+        public var head: Int64
+        /// The log position of the asking replica up to which the server holds its pushes.
+        public var acknowledged: Int64
+        /// The largest counter of each replica in any state the server holds.
+        public var knowledge: [String: UInt64]
+
+        /// What the server holds, as ``Replica/recover(from:peer:)`` takes it.
+        public var serverKnowledge: Replica.ServerKnowledge {
+            Replica.ServerKnowledge(
+                knowledge: VersionVector(
+                    Dictionary(uniqueKeysWithValues: knowledge.map { (ReplicaID(rawValue: $0.key), $0.value) })),
+                acknowledged: acknowledged, head: head)
+        }
+    }
+
+    /// The header naming the replica that sends a request (its pushes are acknowledged per replica).
+    public static let replicaHeader = "QuartierSync-Replica"
+
+    /// What `POST /v2/push` answers.
     public struct PushReceipt: Sendable, Decodable, Equatable {
         /// States in the batch.
         public var received: Int
@@ -51,7 +79,7 @@ public struct SyncClient: Sendable {
     /// the server compresses every page for every office (docs/protocol.md).
     public static let compression = CompressionAlgorithm.gzip(configuration: .init(compressionLevel: 1))
     /// The protocol version this client speaks.
-    public static let protocolVersion = 1
+    public static let protocolVersion = 2
 
     /// Creates a client; `timeout` bounds each request.
     public init(remote: Remote, timeout: TimeInterval = 60) {
@@ -74,9 +102,23 @@ public struct SyncClient: Sendable {
         }
     }
 
-    /// `POST /v1/push`: stores a batch; `key` makes a repeated request harmless.
-    public func push(_ batch: ChangeBatch, key: String) async throws -> PushReceipt {
-        var request = request(path: "/v1/push", method: "POST", authorised: true)
+    /// `GET /v2/session`: the office's scope and what the server holds of `replica`'s changes.
+    public func session(replica: ReplicaID) async throws -> Session {
+        var request = request(path: "/v2/session", method: "GET", authorised: true)
+        request.setValue(replica.rawValue, forHTTPHeaderField: Self.replicaHeader)
+        let (data, _) = try await send(request)
+        do {
+            return try JSONDecoder().decode(Session.self, from: data)
+        } catch {
+            throw SyncError(.serverError, "the server's session answer is not understood: is it another version?")
+        }
+    }
+
+    /// `POST /v2/push`: stores a batch; `key` makes a repeated request harmless. With
+    /// `replica`, the server notes that it holds that replica's changes up to the batch's cursor.
+    public func push(_ batch: ChangeBatch, key: String, replica: ReplicaID? = nil) async throws -> PushReceipt {
+        var request = request(path: "/v2/push", method: "POST", authorised: true)
+        if let replica { request.setValue(replica.rawValue, forHTTPHeaderField: Self.replicaHeader) }
         request.setValue(Self.batchMediaType, forHTTPHeaderField: "Content-Type")
         request.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
         request.setValue(key, forHTTPHeaderField: "Idempotency-Key")
@@ -89,16 +131,15 @@ public struct SyncClient: Sendable {
         }
     }
 
-    /// `GET /v1/pull`: the next page of changes after `cursor` for this office.
+    /// `GET /v2/pull`: the next page of changes after `cursor` for this office.
     public func pull(since cursor: Int64, limit: Int) async throws -> ChangeBatch {
         let request = request(
-            path: "/v1/pull", method: "GET", authorised: true, query: ["since": String(cursor), "limit": String(limit)])
-        let (data, response) = try await send(request)
+            path: "/v2/pull", method: "GET", authorised: true, query: ["since": String(cursor), "limit": String(limit)])
+        let (data, _) = try await send(request)
         var bytes = [UInt8](data)
         // URLSession may already have decompressed the body (curl does) while the header still
         // says gzip: look at the bytes, not the header.
         if bytes.starts(with: [0x1f, 0x8b]) { bytes = try Self.gunzip(bytes) }
-        _ = response
         do {
             return try ChangeBatch(encoded: bytes)
         } catch let error as SyncError {

@@ -76,6 +76,12 @@ public final class SyncServerProcess: @unchecked Sendable {
         return token
     }
 
+    /// Gives a registered office other Quartiere (`sync-server office add` again); its token
+    /// stays valid.
+    public func setQuartiers(of name: String, to quartiers: [String]) throws {
+        try run(["office", "add", name, "--db", database, "--json"] + quartiers.flatMap { ["--quartier", $0] })
+    }
+
     /// Runs another `sync-server` command on the same store; returns its standard output.
     @discardableResult
     public func run(_ arguments: [String]) throws -> String {

@@ -14,13 +14,19 @@ public struct ChangeBatch: Sendable, Equatable {
     public var cursor: Int64
     /// Whether more pages follow.
     public var hasMore: Bool
+    /// Records that left the receiver's scope since its cursor (pulls only; see ``Eviction``).
+    public var evictions: [Eviction]
 
     /// Creates a batch.
-    public init(records: [RecordState], offices: [ReplicaID: String], cursor: Int64, hasMore: Bool) {
+    public init(
+        records: [RecordState], offices: [ReplicaID: String], cursor: Int64, hasMore: Bool,
+        evictions: [Eviction] = []
+    ) {
         self.records = records
         self.offices = offices
         self.cursor = cursor
         self.hasMore = hasMore
+        self.evictions = evictions
     }
 
     /// The binary form of each of `records`, where the batch was read from bytes (the wire,
@@ -37,7 +43,7 @@ public struct ChangeBatch: Sendable, Equatable {
     /// Batches are equal when they say the same; how they were read does not matter.
     public static func == (lhs: ChangeBatch, rhs: ChangeBatch) -> Bool {
         lhs.records == rhs.records && lhs.offices == rhs.offices && lhs.cursor == rhs.cursor
-            && lhs.hasMore == rhs.hasMore
+            && lhs.hasMore == rhs.hasMore && lhs.evictions == rhs.evictions
     }
 }
 
@@ -56,6 +62,10 @@ public struct ApplySummary: Sendable, Equatable {
     /// States that changed this store and carry an open conflict (however it came about:
     /// merged here, or merged upstream and fast-forwarded here).
     public var withOpenConflicts = 0
+    /// Records that left this office's scope and were removed from it.
+    public var evicted = 0
+    /// Records queued to be pushed back: this store knew writes the sender had not seen.
+    public var pushedBack = 0
 
     /// Creates an empty summary.
     public init() {}
@@ -68,5 +78,7 @@ public struct ApplySummary: Sendable, Equatable {
         merged += other.merged
         conflicted += other.conflicted
         withOpenConflicts += other.withOpenConflicts
+        evicted += other.evicted
+        pushedBack += other.pushedBack
     }
 }

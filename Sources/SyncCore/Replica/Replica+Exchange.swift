@@ -9,8 +9,24 @@ extension Replica {
         /// `peer` advances to the batch's cursor in the same transaction that applies it; a
         /// record this replica knows more about than the batch says is queued to be pushed back.
         case upstream(peer: String)
-        /// Pushed to this store by a downstream replica.
-        case downstream
+        /// Pushed to this store by a downstream replica. With an acknowledgement, the store
+        /// notes in the same transaction that it holds that replica's changes up to the
+        /// position: what the replica later compares to tell whether this store lost them.
+        case downstream(acknowledging: PushAcknowledgement?)
+    }
+
+    /// A downstream replica's log position that a pushed batch reaches.
+    public struct PushAcknowledgement: Sendable, Equatable {
+        /// The replica that pushed.
+        public var replica: ReplicaID
+        /// The last log position of the replica included in the batch.
+        public var position: Int64
+
+        /// Creates an acknowledgement.
+        public init(replica: ReplicaID, position: Int64) {
+            self.replica = replica
+            self.position = position
+        }
     }
 
     /// States changed after `cursor` in this store's own sequence, oldest first, at most `limit`.
@@ -18,8 +34,10 @@ extension Replica {
     /// A record appears once, at its latest change, so a reader that starts from 0 gets the
     /// whole store and one that keeps its cursor gets only what changed.
     ///
-    /// With `quartiers`, only records of those Quartiere and shared records (`*`) are returned
-    /// (what an office may see); the cursor still moves past the others.
+    /// With `quartiers`, only records routed to those Quartiere and shared records (`*`) are
+    /// returned (what an office may see), deletes included; a record that was routed there
+    /// before and has moved on comes as an ``Eviction`` without values. The cursor still moves
+    /// past the others.
     public func changes(since cursor: Int64, limit: Int = 500, quartiers: [String]? = nil) throws -> ChangeBatch {
         try readingFeed { db in try changesPage(db, cursor, limit, quartiers) }
     }
@@ -42,6 +60,7 @@ extension Replica {
     {
         try readingFeed { db in
             let page = try self.feedPage(db, cursor, limit, quartiers)
+            let evictions = try page.leaving.map(Self.eviction)
             var replicas = Set<ReplicaID>()
             for state in page.states {
                 do {
@@ -54,7 +73,7 @@ extension Replica {
             }
             let bytes = ChangeBatch.encode(
                 cursor: page.cursor, hasMore: page.hasMore, offices: try self.offices(db, of: replicas),
-                records: page.states.map { $0[...] })
+                records: page.states.map { $0[...] }, evictions: evictions)
             return EncodedBatch(bytes: bytes, count: page.states.count, cursor: page.cursor, hasMore: page.hasMore)
         }
     }
@@ -65,32 +84,50 @@ extension Replica {
         let page = try feedPage(db, cursor, limit, quartiers)
         let records = try page.states.map { try StateTable.decode(bytes: $0) }
         var batch = ChangeBatch(
-            records: records, offices: try offices(db, for: records), cursor: page.cursor, hasMore: page.hasMore)
+            records: records, offices: try offices(db, for: records), cursor: page.cursor, hasMore: page.hasMore,
+            evictions: try page.leaving.map(Self.eviction))
         // The stored bytes travel on as they are: sending the page re-encodes nothing.
         batch.encodedRecords = page.states.map { $0[...] }
         return batch
     }
 
-    /// The stored states of one page of the feed, and where the next page starts.
+    /// The stored states of one page of the feed — those in the reader's scope, and those that
+    /// left it — and where the next page starts.
     private func feedPage(_ db: Database, _ cursor: Int64, _ limit: Int, _ quartiers: [String]?) throws
-        -> (states: [[UInt8]], cursor: Int64, hasMore: Bool)
+        -> (states: [[UInt8]], leaving: [[UInt8]], cursor: Int64, hasMore: Bool)
     {
         let rows: [Row]
         if let quartiers {
+            // A record is in the page when it is routed to the reader's scope now, or was before
+            // (then the reader is told it left). Former routes are only looked up for records
+            // that ever moved.
             rows = try db.rows(
                 sql: """
-                    SELECT seq, state FROM _sync_records
-                    WHERE seq > ? AND (quartier = '*' OR quartier IN (SELECT value FROM json_each(?)))
-                    ORDER BY seq LIMIT ?
+                    SELECT seq, state, quartier FROM _sync_records r
+                    WHERE seq > ?1 AND (quartier = '*' OR quartier IN (SELECT value FROM json_each(?2))
+                        OR (moved AND EXISTS (
+                            SELECT 1 FROM _sync_routes h WHERE h.tbl = r.tbl AND h.id = r.id
+                            AND (h.quartier = '*' OR h.quartier IN (SELECT value FROM json_each(?2))))))
+                    ORDER BY seq LIMIT ?3
                     """,
                 arguments: [cursor, StateTable.jsonArray(quartiers), limit + 1])
         } else {
             rows = try db.rows(
-                sql: "SELECT seq, state FROM _sync_records WHERE seq > ? ORDER BY seq LIMIT ?",
+                sql: "SELECT seq, state, quartier FROM _sync_records WHERE seq > ? ORDER BY seq LIMIT ?",
                 arguments: [cursor, limit + 1])
         }
         let page = rows.prefix(limit)
-        let states = page.map { row in (row["state"] as Data?).map { [UInt8]($0) } ?? [] }
+        var states: [[UInt8]] = []
+        var leaving: [[UInt8]] = []
+        states.reserveCapacity(page.count)
+        for row in page {
+            let bytes = (row["state"] as Data?).map { [UInt8]($0) } ?? []
+            if let quartiers, !Quartier.scope(quartiers, covers: row["quartier"]) {
+                leaving.append(bytes)
+            } else {
+                states.append(bytes)
+            }
+        }
         let hasMore = rows.count > limit
         var next: Int64 = page.last?["seq"] ?? cursor
         if !hasMore {
@@ -98,7 +135,13 @@ extension Replica {
             // does not scan them again.
             next = max(next, try db.value(Int64.self, sql: "SELECT max(seq) FROM _sync_records") ?? cursor)
         }
-        return (states, next, hasMore)
+        return (states, leaving, next, hasMore)
+    }
+
+    /// The eviction of a stored state: its key and context, none of its values.
+    private static func eviction(_ bytes: [UInt8]) throws -> Eviction {
+        let state = try StateTable.decode(bytes: bytes)
+        return Eviction(key: state.key, context: state.context)
     }
 
     /// The next page of local changes not yet acknowledged by upstream, at most `limit` log
@@ -126,6 +169,11 @@ extension Replica {
         }
     }
 
+    /// The log position up to which upstream acknowledged this replica's changes.
+    public func pushedPosition() throws -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT acked_seq FROM _sync_state WHERE id = 1") ?? 0 }
+    }
+
     /// Marks local changes up to log position `position` as stored upstream. Later edits,
     /// including edits of the same records made after the page was read, stay pending.
     public func acknowledge(upTo position: Int64) throws {
@@ -142,7 +190,7 @@ extension Replica {
             try fold(db)
             try db.run(sql: "UPDATE _sync_clock SET applying = 1 WHERE id = 1")
             var table = try StateTable(db)
-            let states = try table.load(batch.records.map(\.key))
+            let states = try table.load(batch.records.map(\.key) + batch.evictions.map(\.key))
             var summary = ApplySummary()
             var latest = HybridTimestamp.zero
             var relayed: [RecordKey] = []
@@ -181,6 +229,20 @@ extension Replica {
             if kind == .office {
                 var visibleRows = VisibleRows(db: db)
                 try visibleRows.write(changed)
+                // A record that left this office's scope goes, unless this office knows a write
+                // the sender has not seen: then it is pushed back first, and leaves when the
+                // sender's next eviction covers that write.
+                var leaving: [RecordKey] = []
+                for eviction in batch.evictions {
+                    guard let local = states[eviction.key], position[eviction.key] == nil else { continue }
+                    if local.context.isDominated(by: eviction.context) {
+                        leaving.append(eviction.key)
+                    } else if case .upstream = source {
+                        relayed.append(eviction.key)
+                    }
+                }
+                try evict(db, leaving)
+                summary.evicted = leaving.count
             }
             try table.finish()
             for (replica, office) in batch.offices {
@@ -188,6 +250,14 @@ extension Replica {
                     sql: "INSERT INTO _sync_replicas (replica_id, office) VALUES (?, ?) ON CONFLICT DO NOTHING",
                     arguments: [replica.rawValue, office])
             }
+            if case .downstream(let acknowledgement?) = source {
+                try db.run(
+                    sql: """
+                        INSERT INTO _sync_acks (replica_id, position) VALUES (?, ?)
+                        ON CONFLICT (replica_id) DO UPDATE SET position = max(position, excluded.position)
+                        """, arguments: [acknowledgement.replica.rawValue, acknowledgement.position])
+            }
+            summary.pushedBack = Set(relayed).count
             for key in Set(relayed) {
                 // A relay entry takes a log position (a counter value no write uses) and no dot.
                 try db.run(sql: "UPDATE _sync_clock SET counter = counter + 1 WHERE id = 1")

@@ -51,6 +51,13 @@ extension Replica {
         }
     }
 
+    /// The required fields of `values` that hold no value, in column order: what a record
+    /// brought back by an edit concurrent with its delete lacks where no store still held the
+    /// value (docs/sync-model.md). Such a record stays editable; these fields wait for a value.
+    public static func missingRequiredFields(_ table: SyncTable, in values: Values) -> [String] {
+        table.fields.filter { table.requiredFields.contains($0) && ((values[$0] ?? nil) ?? "").isEmpty }
+    }
+
     /// Deletes one record. Its fields' values leave this replica; a tombstone keeps the dots.
     public func delete(_ table: SyncTable, id: String) throws {
         try write { db in

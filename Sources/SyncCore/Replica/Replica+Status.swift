@@ -8,7 +8,7 @@ extension Replica {
             let row = try db.row(
                 sql: """
                     SELECT
-                        (SELECT count(*) FROM _sync_log WHERE seq > s.acked_seq AND op != 'relay') AS pending,
+                        (SELECT count(*) FROM _sync_log WHERE seq > s.acked_seq) AS pending,
                         s.last_sync_at AS last_sync_at,
                         (SELECT coalesce(sum(conflicts), 0) FROM _sync_records) AS conflicts,
                         (SELECT count(*) FROM contacts) AS contacts,
@@ -22,15 +22,15 @@ extension Replica {
         }
     }
 
-    /// Local edits not yet acknowledged by a server (cheap: counts only the unacknowledged tail
-    /// of the change log).
+    /// Changes not yet acknowledged by a server — local edits and records queued to be pushed
+    /// back — (cheap: counts only the unacknowledged tail of the change log).
     public func pendingChanges() throws -> Int {
         try read { db in
             try db.value(
                 Int.self,
                 sql: """
                     SELECT count(*) FROM _sync_log
-                    WHERE seq > (SELECT acked_seq FROM _sync_state WHERE id = 1) AND op != 'relay'
+                    WHERE seq > (SELECT acked_seq FROM _sync_state WHERE id = 1)
                     """) ?? 0
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The replica's SQLite schema: the data tables other tools may use, and the `_sync_*` tables
@@ -29,8 +30,58 @@ enum ReplicaSchema {
             // Nothing reads the log by record; the index cost 2.7 µs of every captured write.
             try db.execute(sql: "DROP INDEX IF EXISTS _sync_log_row")
         }
+        migrator.registerMigration("v4-routing") { db in
+            try db.execute(sql: routingTables)
+            for event in ["insert", "update"] { try db.execute(sql: "DROP TRIGGER _check_activities_\(event)") }
+            try db.execute(sql: activityChecks)
+            // What the states stored before this version know.
+            var knowledge: [ReplicaID: UInt64] = [:]
+            let states = try Row.fetchCursor(db, sql: "SELECT state FROM _sync_records")
+            while let row = try states.next() {
+                for (replica, counter) in try StateTable.decode(row[0] as Data?).context.counters {
+                    knowledge[replica] = max(knowledge[replica] ?? 0, counter)
+                }
+            }
+            for (replica, counter) in knowledge {
+                try db.execute(
+                    sql: "INSERT INTO _sync_knowledge (replica_id, counter) VALUES (?, ?)",
+                    arguments: [replica.rawValue, Int64(counter)])
+            }
+        }
         return migrator
     }
+
+    /// What routing, evictions and anti-entropy need (docs/sync-model.md, "Routing"):
+    /// - `_sync_records.quartier` is a record's route; `moved` says it had another one before,
+    ///   and `_sync_routes` keeps those former routes, so the offices a record left hear of it;
+    /// - `_sync_knowledge`: the largest counter of each replica in any state this store holds
+    ///   (what a client compares to tell a server that lost data);
+    /// - `_sync_acks`: per downstream replica, the log position up to which its pushes are
+    ///   stored here, written in the transaction that stores them;
+    /// - `_sync_cursors.scope`: the Quartiere the pull cursor was read for.
+    static let routingTables = """
+        ALTER TABLE _sync_records ADD COLUMN moved INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE _sync_routes (
+            tbl TEXT NOT NULL,
+            id TEXT NOT NULL,
+            quartier TEXT NOT NULL,
+            PRIMARY KEY (tbl, id, quartier)
+        ) WITHOUT ROWID;
+        CREATE TRIGGER _sync_records_route AFTER UPDATE OF quartier ON _sync_records
+        WHEN OLD.quartier IS NOT NEW.quartier AND OLD.quartier IS NOT NULL
+        BEGIN
+            INSERT OR IGNORE INTO _sync_routes (tbl, id, quartier) VALUES (OLD.tbl, OLD.id, OLD.quartier);
+        END;
+        CREATE TABLE _sync_knowledge (
+            replica_id TEXT PRIMARY KEY NOT NULL,
+            counter INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE _sync_acks (
+            replica_id TEXT PRIMARY KEY NOT NULL,
+            position INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        ALTER TABLE _sync_cursors ADD COLUMN scope TEXT;
+        """
 
     static let dataTables = """
         CREATE TABLE contacts (
@@ -125,10 +176,16 @@ enum ReplicaSchema {
         let fields = Handlungsfeld.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
         let statuses = ActivityStatus.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
         return ["INSERT", "UPDATE"].map { event in
-            """
+            // An update checks only the values it changes: a record revived after a delete may
+            // show an empty value no store still holds, and must stay editable.
+            func changed(_ column: String) -> String {
+                event == "UPDATE" ? "OLD.\(column) IS NOT NEW.\(column) AND " : ""
+            }
+            return """
             CREATE TRIGGER _check_activities_\(event.lowercased()) BEFORE \(event) ON activities
             WHEN (SELECT applying FROM _sync_clock WHERE id = 1) = 0
-                AND (NEW.handlungsfeld NOT IN (\(fields)) OR NEW.status NOT IN (\(statuses)))
+                AND (\(changed("handlungsfeld"))NEW.handlungsfeld NOT IN (\(fields))
+                    OR \(changed("status"))NEW.status NOT IN (\(statuses)))
             BEGIN
                 SELECT RAISE(ABORT, 'activities.handlungsfeld must be one of \(Handlungsfeld.allValues); activities.status one of planned, held, cancelled');
             END;

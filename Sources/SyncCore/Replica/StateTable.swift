@@ -5,14 +5,29 @@ import GRDB
 ///
 /// Every write takes the store's next sequence number, which orders the changes feed
 /// (``Replica/changes(since:limit:)``): a record appears there once, at its latest change.
+///
+/// Sequence numbers follow the wall clock (``feedPosition(at:)``) and never go back within a
+/// store. A store restored from an older backup therefore gives its next writes positions
+/// above every position it handed out before the restore: a reader whose cursor lies past the
+/// restored feed still receives them.
 struct StateTable {
     let db: Database
     private(set) var sequence: Int64
     private var upserts: [Int: BulkStatement] = [:]
+    /// The largest counter per replica among the contexts saved through this table.
+    private var knowledge: [ReplicaID: UInt64] = [:]
 
     init(_ db: Database) throws {
         self.db = db
-        sequence = try db.value(Int64.self, sql: "SELECT store_seq FROM _sync_state WHERE id = 1") ?? 0
+        let stored = try db.value(Int64.self, sql: "SELECT store_seq FROM _sync_state WHERE id = 1") ?? 0
+        sequence = max(stored, Self.feedPosition(at: Date()))
+    }
+
+    /// The first feed position of a transaction at `date`: milliseconds since 1970 times 1024,
+    /// so a store may write 1,024 states a millisecond before its positions run ahead of the
+    /// clock (they then simply continue from the last one).
+    static func feedPosition(at date: Date) -> Int64 {
+        Int64(date.timeIntervalSince1970 * 1000) * 1024
     }
 
     /// The stored states of `keys`: one query per table, whatever the number of keys (the ids
@@ -77,10 +92,13 @@ struct StateTable {
                 let state = entry.state
                 let first = Int32(row * 7)
                 sequence += 1
+                for (replica, counter) in state.context.counters where knowledge[replica, default: 0] < counter {
+                    knowledge[replica] = counter
+                }
                 statement.bind(first + 1, state.table.rawValue)
                 statement.bind(first + 2, state.id)
                 statement.bind(first + 3, sequence)
-                statement.bind(first + 4, state.fields["quartier"]?.provisionalWinner()?.value.text)
+                statement.bind(first + 4, state.route)
                 statement.bind(first + 5, state.isVisible ? 1 : 0)
                 statement.bind(first + 6, Int64(state.openConflictCount))
                 if let encoded = entry.encoded {
@@ -98,13 +116,36 @@ struct StateTable {
         INSERT INTO _sync_records (tbl, id, seq, quartier, visible, conflicts, state)
         VALUES \(BulkStatement.valueRows(columns: 7, rows: rows))
         ON CONFLICT (tbl, id) DO UPDATE SET seq = excluded.seq, quartier = excluded.quartier,
-            visible = excluded.visible, conflicts = excluded.conflicts, state = excluded.state
+            visible = excluded.visible, conflicts = excluded.conflicts, state = excluded.state,
+            moved = moved OR quartier IS NOT excluded.quartier
         """
     }
 
-    /// Writes the sequence back; call once before the transaction ends.
+    /// Removes the states of `keys` and their former routes: the records left this store.
+    func remove(_ keys: [RecordKey]) throws {
+        for table in SyncTable.allCases {
+            let ids = keys.filter { $0.table == table }.map(\.id)
+            guard !ids.isEmpty else { continue }
+            let json = Self.jsonArray(ids)
+            for store in ["_sync_records", "_sync_routes"] {
+                try db.run(
+                    sql: "DELETE FROM \(store) WHERE tbl = ? AND id IN (SELECT value FROM json_each(?))",
+                    arguments: [table.rawValue, json])
+            }
+        }
+    }
+
+    /// Writes the sequence and what the saved states taught about each replica back; call
+    /// once before the transaction ends.
     func finish() throws {
         try db.run(sql: "UPDATE _sync_state SET store_seq = ? WHERE id = 1", arguments: [sequence])
+        for (replica, counter) in knowledge {
+            try db.run(
+                sql: """
+                    INSERT INTO _sync_knowledge (replica_id, counter) VALUES (?, ?)
+                    ON CONFLICT (replica_id) DO UPDATE SET counter = max(counter, excluded.counter)
+                    """, arguments: [replica.rawValue, Int64(counter)])
+        }
     }
 
     static func decode(_ data: Data?) throws -> RecordState {

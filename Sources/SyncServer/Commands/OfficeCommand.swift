@@ -10,7 +10,12 @@ struct OfficeCommand: ParsableCommand {
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Register an office; prints its token once (only a hash is stored).")
+            abstract: "Register an office; prints its token once (only a hash is stored).",
+            discussion: """
+                For an office that is registered already, sets its Quartiere instead (as when it \
+                takes over a neighbouring Quartier): its token stays valid, and its next sync brings \
+                the records of the new Quartiere and removes those it no longer serves.
+                """)
 
         @OptionGroup var store: StoreOptions
         @Argument(help: "The office's name.") var name: String
@@ -20,6 +25,15 @@ struct OfficeCommand: ParsableCommand {
 
         func run() throws {
             let (office, token) = try store.open().addOffice(name: name, quartiers: quartiers)
+            guard let token else {
+                if json {
+                    print(#"{"office": \#(quote(office.name)), "quartiers": \#(quote(office.quartiers)), "updated": true}"#)
+                } else {
+                    print(
+                        "Office '\(office.name)' now serves \(office.quartiers.joined(separator: ", ")); its token stays valid.")
+                }
+                return
+            }
             if json {
                 print(
                     #"{"office": \#(quote(office.name)), "quartiers": \#(quote(office.quartiers)), "token": \#(quote(token))}"#

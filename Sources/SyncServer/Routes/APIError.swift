@@ -18,16 +18,28 @@ struct APIError: HTTPResponseError {
         APIError(status: .badRequest, code: code, message: message)
     }
 
-    /// Maps a SyncCore error to a status: the client's fault is 4xx, the store's is 5xx.
-    init(_ error: SyncError) {
-        switch error.code {
-        case .corruptData: self.init(status: .badRequest, code: "malformed-batch", message: error.message)
-        case .invalidInput, .rejected: self.init(status: .badRequest, code: error.code.name, message: error.message)
-        default:
+    /// Maps an error of the server store to a status: input the store refused is the
+    /// client's fault (400); a busy or locked database is worth retrying (503); anything else
+    /// is the store's failure (500). Messages name no value, only what to do.
+    init(store error: any Error) {
+        switch (error as? SyncError)?.code {
+        case .invalidInput?, .rejected?:
+            let message = (error as? SyncError)?.message ?? "the request was refused"
+            self.init(status: .badRequest, code: (error as! SyncError).code.name, message: message)
+        case .database?:
             self.init(
                 status: .serviceUnavailable, code: "store-unavailable",
-                message: "the server store failed; try again later")
+                message: "the server store is busy or cannot write; try again later")
+        default:
+            self.init(
+                status: .internalServerError, code: "store-failed",
+                message: "the server store failed; try again later, and tell the server admin if it persists")
         }
+    }
+
+    /// The answer to a push body that is not a batch.
+    static func malformedBatch(_ error: SyncError) -> APIError {
+        APIError(status: .badRequest, code: "malformed-batch", message: error.message)
     }
 
     init(status: HTTPResponse.Status, code: String, message: String) {

@@ -16,11 +16,30 @@ struct SyncRoutes: Sendable {
     let maxPageSize = 5000
 
     func register(on router: Router<BasicRequestContext>) {
+        router.add(middleware: JSONErrorMiddleware())
         router.get("/v1/health") { _, _ in
-            try Self.json(#"{"status": "ok", "protocol": 1, "storeId": "\#(store.storeID)"}"#)
+            try Self.json(
+                #"{"status": "ok", "protocol": \#(SyncClient.protocolVersion), "storeId": "\#(store.storeID)"}"#)
         }
-        router.post("/v1/push") { request, context in try await push(request, context) }
-        router.get("/v1/pull") { request, context in try await pull(request, context) }
+        router.get("/v2/session") { request, context in try await session(request, context) }
+        router.post("/v2/push") { request, context in try await push(request, context) }
+        router.get("/v2/pull") { request, context in try await pull(request, context) }
+    }
+
+    func session(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let office = try await authenticate(request)
+        let replica = try Self.replica(request)
+        let info = try await run { [store] in try store.session(for: office, replica: replica) }
+        return try Self.json(String(decoding: try JSONEncoder().encode(info), as: UTF8.self))
+    }
+
+    /// The replica named by the `QuartierSync-Replica` header, if any.
+    static func replica(_ request: Request) throws -> ReplicaID? {
+        guard let value = request.headers[HTTPField.Name(SyncClient.replicaHeader)!] else { return nil }
+        guard !value.isEmpty, value.count <= 64, value.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
+            throw APIError.badRequest("bad-replica", "\(SyncClient.replicaHeader) must be the replica's id (a UUID)")
+        }
+        return ReplicaID(rawValue: value.lowercased())
     }
 
     func push(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -40,10 +59,11 @@ struct SyncRoutes: Sendable {
         do {
             batch = try ChangeBatch(encoded: bytes)
         } catch let error as SyncError {
-            throw APIError(error)
+            throw APIError.malformedBatch(error)
         }
         let key = request.headers[HTTPField.Name("Idempotency-Key")!]
-        let receipt = try await run { [store] in try store.push(batch, key: key, from: office) }
+        let replica = try Self.replica(request)
+        let receipt = try await run { [store] in try store.push(batch, key: key, from: office, replica: replica) }
         context.logger.info(
             "push",
             metadata: ["office": "\(office.name)", "received": "\(receipt.received)", "stored": "\(receipt.stored)"])
@@ -83,14 +103,15 @@ struct SyncRoutes: Sendable {
     }
 
     /// Runs a store call on a dispatch thread: SQLite calls block, and Swift concurrency's
-    /// threads (one per core) must stay free to serve other requests meanwhile.
+    /// threads (one per core) must stay free to serve other requests meanwhile. Whatever the
+    /// store throws is answered as a JSON error (docs/protocol.md).
     private func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
             }
-        } catch let error as SyncError {
-            throw APIError(error)
+        } catch {
+            throw APIError(store: error)
         }
     }
 

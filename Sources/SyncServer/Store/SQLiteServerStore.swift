@@ -54,7 +54,9 @@ final class SQLiteServerStore: ServerStore {
         return migrator
     }
 
-    func push(_ batch: ChangeBatch, key: String?, from office: Office) throws -> PushReceipt {
+    func push(_ batch: ChangeBatch, key: String?, from office: Office, replica pusher: ReplicaID?) throws
+        -> PushReceipt
+    {
         if let key,
             let earlier = try replica.database.read({ db in
                 try Row.fetchOne(
@@ -64,7 +66,8 @@ final class SQLiteServerStore: ServerStore {
         {
             return PushReceipt(received: earlier[0], stored: earlier[1], alreadyKnown: earlier[2])
         }
-        let summary = try replica.apply(batch, from: .downstream)
+        let summary = try replica.apply(
+            batch, from: .downstream(acknowledging: pusher.map { .init(replica: $0, position: batch.cursor) }))
         let receipt = PushReceipt(
             received: summary.received, stored: summary.received - summary.alreadyKnown,
             alreadyKnown: summary.alreadyKnown)
@@ -84,6 +87,14 @@ final class SQLiteServerStore: ServerStore {
         try replica.encodedChanges(since: cursor, limit: limit, quartiers: office.quartiers)
     }
 
+    func session(for office: Office, replica asking: ReplicaID?) throws -> SessionInfo {
+        var knowledge: [String: UInt64] = [:]
+        for (replica, counter) in try replica.knowledge().counters { knowledge[replica.rawValue] = counter }
+        return SessionInfo(
+            office: office.name, quartiers: office.quartiers, storeId: storeID, head: try replica.feedHead(),
+            acknowledged: try asking.map { try replica.acknowledgedPosition(of: $0) } ?? 0, knowledge: knowledge)
+    }
+
     func office(forToken token: String) throws -> Office? {
         try replica.database.read { db in
             try Row.fetchOne(
@@ -95,7 +106,7 @@ final class SQLiteServerStore: ServerStore {
         }
     }
 
-    func addOffice(name: String, quartiers: [String]) throws -> (Office, token: String) {
+    func addOffice(name: String, quartiers: [String]) throws -> (Office, token: String?) {
         let name = name.trimmingCharacters(in: .whitespaces)
         let quartiers = quartiers.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !name.isEmpty else { throw SyncError(.invalidInput, "the office name is empty") }
@@ -103,17 +114,22 @@ final class SQLiteServerStore: ServerStore {
             throw SyncError(.invalidInput, "an office needs at least one --quartier (or * for the state-wide network)")
         }
         let token = OfficeToken.generate()
+        let json = String(decoding: try JSONEncoder().encode(quartiers), as: UTF8.self)
         return try replica.database.write { db in
             let revoked = try String?.fetchOne(
                 db, sql: "SELECT revoked_at FROM _server_offices WHERE name = ?", arguments: [name])
             if let revoked, revoked == nil {
-                throw SyncError(
-                    .invalidInput,
-                    "an office named '\(name)' exists already: revoke its token first ('sync-server office revoke') or choose another name"
-                )
+                // An active office registered again takes the new Quartiere and keeps its token:
+                // its next sync brings the new Quartiere's records and evicts the others.
+                try db.execute(
+                    sql: "UPDATE _server_offices SET quartiers = ? WHERE name = ?", arguments: [json, name])
+                let office = try Row.fetchOne(
+                    db, sql: "SELECT name, quartiers, created_at, revoked_at FROM _server_offices WHERE name = ?",
+                    arguments: [name]
+                ).map(Self.office)!
+                return (office, nil)
             }
             // A revoked office registered again gets a new token and keeps its name.
-            let json = String(decoding: try JSONEncoder().encode(quartiers), as: UTF8.self)
             try db.execute(
                 sql: """
                     INSERT INTO _server_offices (name, quartiers, token_hash) VALUES (?, ?, ?)

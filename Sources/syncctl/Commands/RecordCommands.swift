@@ -80,6 +80,12 @@ struct EditRecord<Fields: RecordFields>: ParsableCommand {
     func run() throws {
         let record = try replica.open().update(Fields.table, id: id, changes: fields.values)
         Output.record(record, table: Fields.table, json: json)
+        let missing = Replica.missingRequiredFields(Fields.table, in: record)
+        if !missing.isEmpty {
+            Output.note(
+                "this \(Fields.table.singular) still lacks required values that a delete erased: \(missing.joined(separator: ", ")); set them with 'syncctl \(Fields.table.singular) edit \(id)'"
+            )
+        }
     }
 }
 

@@ -28,14 +28,24 @@ struct Sync: AsyncParsableCommand {
         if json {
             Output.json([
                 "sent": summary.sent, "received": summary.received, "merged": summary.merged,
-                "conflicts": summary.conflicts, "durationMs": summary.durationMs, "bytesSent": summary.bytesSent,
-                "bytesReceived": summary.bytesReceived,
+                "conflicts": summary.conflicts, "evicted": summary.evicted, "recovery": "\(summary.recovery)",
+                "durationMs": summary.durationMs, "bytesSent": summary.bytesSent, "bytesReceived": summary.bytesReceived,
             ])
         } else {
+            switch summary.recovery {
+            case .none: break
+            case .repull:
+                print("The server's store is older than at the last sync (restored?): pulled everything again.")
+            case .resend:
+                print(
+                    "The server had lost changes this office holds (restored from a backup, or a new store): "
+                        + "pushed every record again and pulled everything again.")
+            }
             let open = try replica.status().openConflicts
+            let left = summary.evicted > 0 ? ", \(summary.evicted) left this office's Quartiere" : ""
             print(
                 "Synced: sent \(summary.sent), received \(summary.received), merged \(summary.merged), "
-                    + "new conflicts \(summary.conflicts) (open \(open)) in \(Double(summary.durationMs) / 1000)s")
+                    + "new conflicts \(summary.conflicts) (open \(open))\(left) in \(Double(summary.durationMs) / 1000)s")
         }
     }
 }

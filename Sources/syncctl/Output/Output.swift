@@ -48,6 +48,12 @@ enum Output {
     }
 
     /// A flat JSON object with keys in the given order.
+    /// A one-line note on standard error: something the user should know although the
+    /// command succeeded. Never personal data.
+    static func note(_ text: String) {
+        FileHandle.standardError.write(Data("note: \(text)\n".utf8))
+    }
+
     static func json(_ pairs: KeyValuePairs<String, Any?>) {
         print("{" + pairs.map { "\(quote($0.key)): \(value($0.value))" }.joined(separator: ", ") + "}")
     }

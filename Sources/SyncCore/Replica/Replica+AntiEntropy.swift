@@ -1,0 +1,96 @@
+import GRDB
+
+/// Telling a server that lost data, and giving it back.
+///
+/// A server restored from an older backup, or started on an empty disk, lacks changes it had
+/// acknowledged. Each office compares what the server says it holds (``ServerKnowledge``, from
+/// `GET /v2/session`) with what the office knows, and when the server lacks something, queues
+/// every record it holds to be pushed again and pulls from the beginning. Merging is
+/// idempotent, so pushing a state the server has changes nothing.
+extension Replica {
+    /// What a server says it holds, as far as this replica is concerned.
+    public struct ServerKnowledge: Sendable, Equatable {
+        /// The largest counter of each replica in any state the server holds.
+        public var knowledge: VersionVector
+        /// The log position of this replica up to which the server holds its pushes.
+        public var acknowledged: Int64
+        /// The server's feed head: the position of its latest change.
+        public var head: Int64
+
+        /// Creates the summary.
+        public init(knowledge: VersionVector, acknowledged: Int64, head: Int64) {
+            self.knowledge = knowledge
+            self.acknowledged = acknowledged
+            self.head = head
+        }
+    }
+
+    /// The largest counter of each replica in any state this store holds.
+    public func knowledge() throws -> VersionVector {
+        try read { db in try Self.knowledge(db) }
+    }
+
+    static func knowledge(_ db: Database) throws -> VersionVector {
+        var counters: [ReplicaID: UInt64] = [:]
+        for row in try db.rows(sql: "SELECT replica_id, counter FROM _sync_knowledge") {
+            counters[ReplicaID(rawValue: row[0])] = UInt64(row[1] as Int64)
+        }
+        return VersionVector(counters)
+    }
+
+    /// The log position up to which `replica`'s pushes are stored here (0 if none).
+    public func acknowledgedPosition(of replica: ReplicaID) throws -> Int64 {
+        try read { db in
+            try Int64.fetchOne(
+                db, sql: "SELECT position FROM _sync_acks WHERE replica_id = ?", arguments: [replica.rawValue]) ?? 0
+        }
+    }
+
+    /// The feed position of this store's latest change.
+    public func feedHead() throws -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT store_seq FROM _sync_state WHERE id = 1") ?? 0 }
+    }
+
+    /// What a replica does after comparing itself with its server.
+    public enum Recovery: Sendable, Equatable {
+        /// The server holds everything this replica gave it or got from it.
+        case none
+        /// The server's feed is behind this replica's cursor (it was restored, and nothing
+        /// was written since): pull from the beginning.
+        case repull
+        /// The server lacks changes this replica holds: every record is queued to be pushed
+        /// again, and the pull starts from the beginning.
+        case resend
+    }
+
+    /// Compares `server` with this replica's knowledge and, where the server lost something,
+    /// queues the repair (in one transaction): see ``Recovery``.
+    @discardableResult
+    public func recover(from server: ServerKnowledge, peer: String) throws -> Recovery {
+        try write { db in
+            try fold(db)
+            let acked = try Int64.fetchOne(db, sql: "SELECT acked_seq FROM _sync_state WHERE id = 1") ?? 0
+            let cursor =
+                try Int64.fetchOne(db, sql: "SELECT cursor FROM _sync_cursors WHERE peer = ?", arguments: [peer]) ?? 0
+            var lost = server.acknowledged < acked
+            for (replica, counter) in try Self.knowledge(db).counters where replica != id {
+                if server.knowledge[replica] < counter { lost = true }
+            }
+            if lost {
+                // Every record, one relay entry each (a log position and no dot).
+                try db.run(
+                    sql: """
+                        INSERT INTO _sync_log (seq, tbl, row_id, op)
+                        SELECT (SELECT counter FROM _sync_clock WHERE id = 1) + row_number() OVER (ORDER BY seq),
+                            tbl, id, 'relay'
+                        FROM _sync_records
+                        """)
+                try db.run(
+                    sql: "UPDATE _sync_clock SET counter = counter + ? WHERE id = 1", arguments: [db.changesCount])
+            }
+            guard lost || server.head < cursor else { return .none }
+            try db.run(sql: "UPDATE _sync_cursors SET cursor = 0 WHERE peer = ?", arguments: [peer])
+            return lost ? .resend : .repull
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import GRDB
+
+/// The Quartiere an office serves, and the records that leave it.
+///
+/// The server decides an office's scope and says it at the start of every sync
+/// (`GET /v2/session`). An office holds only records routed to its scope; a record that leaves
+/// it — moved to another Quartier, created here for another Quartier, or left behind when the
+/// office's own scope shrank — is *evicted*: its row, its state, its former routes and its
+/// change-log entries go, without a delete being recorded (it lives on elsewhere).
+extension Replica {
+    /// The scope the pull cursor for `peer` was read with; nil before the first sync with it.
+    public func scope(for peer: String) throws -> [String]? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT scope FROM _sync_cursors WHERE peer = ?", arguments: [peer])
+                .flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+        }
+    }
+
+    /// Records the scope the server gave for `peer`. When it differs from the scope the pull
+    /// cursor was read with, the cursor starts again from 0 (the records of a new Quartier lie
+    /// behind it) and the result is true: the caller then evicts everything outside the scope.
+    @discardableResult
+    public func adopt(scope: [String], for peer: String) throws -> Bool {
+        let scope = Array(Set(scope)).sorted()
+        let json = String(decoding: try JSONEncoder().encode(scope), as: UTF8.self)
+        return try write { db in
+            let stored = try String.fetchOne(
+                db, sql: "SELECT scope FROM _sync_cursors WHERE peer = ?", arguments: [peer])
+            guard stored != json else { return false }
+            try db.run(
+                sql: """
+                    INSERT INTO _sync_cursors (peer, cursor, scope) VALUES (?, 0, ?)
+                    ON CONFLICT (peer) DO UPDATE SET cursor = 0, scope = excluded.scope
+                    """, arguments: [peer, json])
+            return true
+        }
+    }
+
+    /// Evicts the records routed outside `scope` that have nothing left to push: every such
+    /// record, or (with `touchedAfter`) only those with change-log entries after that position,
+    /// which is where this office's own moves and creations for other Quartiere are.
+    /// - Returns: the number of records evicted.
+    @discardableResult
+    public func evictOutside(scope: [String], touchedAfter position: Int64? = nil) throws -> Int {
+        guard kind == .office else { return 0 }
+        return try write { db in
+            try fold(db)
+            let candidates: [Row]
+            if let position {
+                candidates = try db.rows(
+                    sql: """
+                        SELECT DISTINCT r.tbl, r.id, r.quartier FROM _sync_log l
+                        JOIN _sync_records r ON r.tbl = l.tbl AND r.id = l.row_id WHERE l.seq > ?
+                        """, arguments: [position])
+            } else {
+                candidates = try db.rows(
+                    sql: """
+                        SELECT tbl, id, quartier FROM _sync_records
+                        WHERE quartier != '*' AND quartier NOT IN (SELECT value FROM json_each(?))
+                        """, arguments: [StateTable.jsonArray(scope)])
+            }
+            let pending = Set(
+                try db.rows(
+                    sql: """
+                        SELECT DISTINCT tbl, row_id FROM _sync_log
+                        WHERE seq > (SELECT acked_seq FROM _sync_state WHERE id = 1)
+                        """
+                ).map { RecordKey(SyncTable(rawValue: $0[0])!, $0[1]) })
+            let leaving = candidates.compactMap { row -> RecordKey? in
+                let key = RecordKey(SyncTable(rawValue: row[0])!, row[1])
+                let route: String? = row[2]
+                guard route != nil, !Quartier.scope(scope, covers: route), !pending.contains(key) else { return nil }
+                return key
+            }
+            guard !leaving.isEmpty else { return 0 }
+            try db.run(sql: "UPDATE _sync_clock SET applying = 1 WHERE id = 1")
+            try evict(db, leaving)
+            try db.run(sql: "UPDATE _sync_clock SET applying = 0 WHERE id = 1")
+            return leaving.count
+        }
+    }
+
+    /// Removes records from this office: rows, states, former routes and change-log entries.
+    /// The capture triggers must stand aside (`applying`): leaving is not a delete.
+    func evict(_ db: Database, _ keys: [RecordKey]) throws {
+        guard !keys.isEmpty else { return }
+        for table in SyncTable.allCases {
+            let ids = keys.filter { $0.table == table }.map(\.id)
+            guard !ids.isEmpty else { continue }
+            let json = StateTable.jsonArray(ids)
+            try db.run(
+                sql: "DELETE FROM \(table.rawValue) WHERE id IN (SELECT value FROM json_each(?))", arguments: [json])
+            try db.run(
+                sql: "DELETE FROM _sync_log WHERE tbl = ? AND row_id IN (SELECT value FROM json_each(?))",
+                arguments: [table.rawValue, json])
+        }
+        try StateTable(db).remove(keys)
+    }
+}
