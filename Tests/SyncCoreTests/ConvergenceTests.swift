@@ -4,10 +4,14 @@ import Testing
 
 @testable import SyncCore
 
-/// Seeded randomised convergence: three office replicas and a relay store, random inserts,
-/// updates and deletes, and random sync steps with duplicated, reordered and replayed batches.
-/// After a final full round every store must show the same rows and conflicts, with no
-/// acknowledged edit lost.
+/// Seeded randomised convergence: office replicas and a relay store, random inserts, updates,
+/// deletes and moves between Quartiere, and random sync steps with duplicated, reordered and
+/// replayed batches. After a final full round every office shows what the relay holds for its
+/// scope, with no acknowledged edit lost.
+///
+/// Two runs per seed: three offices of one Quartier with the unfiltered feed (stale pages
+/// replayed too), and five offices of different scopes with the Quartier filter the server
+/// applies (two of Kuckuck, Altstadt, Nordstadt, the state-wide office), where records move.
 ///
 /// Seeds: `QS_CONVERGENCE_SEEDS` (default 1000) seeds from 0; `QS_SEED=N` replays one.
 @Suite("Convergence")
@@ -21,7 +25,15 @@ struct ConvergenceTests {
 
     @Test("random edits and syncs converge with nothing lost", arguments: seeds)
     func converges(seed: UInt64) throws {
-        var world = try World(seed: seed)
+        var world = try World(seed: seed, scoped: false)
+        for _ in 0..<world.steps { try world.step() }
+        try world.finalRound()
+        try world.checkConverged()
+    }
+
+    @Test("with the Quartier filter, every office holds exactly its Quartiere's records, moves included", arguments: seeds)
+    func convergesWithinScopes(seed: UInt64) throws {
+        var world = try World(seed: seed, scoped: true)
         for _ in 0..<world.steps { try world.step() }
         try world.finalRound()
         try world.checkConverged()
@@ -40,6 +52,8 @@ private struct World {
     let seed: UInt64
     var rng: SeededGenerator
     let offices: [Replica]
+    /// The Quartiere each office serves, by replica; nil: unfiltered (every office sees all).
+    let scopes: [ReplicaID: [String]]?
     let relay: Replica
     let steps: Int
     var writes: [Write] = []
@@ -52,15 +66,30 @@ private struct World {
     let names = ["Erika", "Jonas", "Aylin"]
     let phones = ["05151 1", "05151 2", nil]
 
-    init(seed: UInt64) throws {
+    static let quartiere = ["kuckuck", "altstadt", "nordstadt", Quartier.shared]
+
+    init(seed: UInt64, scoped: Bool) throws {
         self.seed = seed
         rng = SeededGenerator(seed: seed)
-        offices = try ["Kuckuck", "Altstadt", "Nordstadt"].map { try Replica.inMemory(office: $0) }
         relay = try Replica.inMemory(office: "relay")
-        steps = 20 + Int(seed % 30)
+        if scoped {
+            let layout: [(String, [String])] = [
+                ("Kuckuck 1", ["kuckuck"]), ("Kuckuck 2", ["kuckuck"]), ("Altstadt", ["altstadt"]),
+                ("Nordstadt", ["nordstadt"]), ("LAG", [Quartier.shared]),
+            ]
+            offices = try layout.map { try Replica.inMemory(office: $0.0) }
+            scopes = Dictionary(uniqueKeysWithValues: zip(offices.map(\.id), layout.map(\.1)))
+            steps = 30 + Int(seed % 40)
+        } else {
+            offices = try ["Kuckuck", "Altstadt", "Nordstadt"].map { try Replica.inMemory(office: $0) }
+            scopes = nil
+            steps = 20 + Int(seed % 30)
+        }
     }
 
     var context: Comment { "seed \(seed): replay with QS_SEED=\(seed) swift test --filter Convergence" }
+
+    func scope(_ replica: Replica) -> [String]? { scopes?[replica.id] }
 
     mutating func step() throws {
         let replica = offices.randomElement(using: &rng)!
@@ -76,10 +105,12 @@ private struct World {
         let visible = try replica.database.read { try String.fetchAll($0, sql: "SELECT id FROM contacts ORDER BY id") }
         let roll = Int.random(in: 0..<10, using: &rng)
         if visible.isEmpty || roll < 3 {
+            // An office records people of its own Quartiere and of the state-wide network.
+            let quartier = ((scope(replica) ?? ["kuckuck"]) + [Quartier.shared]).randomElement(using: &rng)!
             let row = try replica.insert(
                 .contacts,
                 values: [
-                    "name": names.randomElement(using: &rng)!, "quartier": "kuckuck",
+                    "name": names.randomElement(using: &rng)!, "quartier": quartier,
                     "phone": phones.randomElement(using: &rng)!,
                 ])
             try noteWrite(replica, RecordKey(.contacts, row["id"]!!), fields: SyncTable.contacts.fields)
@@ -95,6 +126,7 @@ private struct World {
             try noteWrite(replica, key, fields: [Conflict.existenceField])
         } else {
             var changes: [String: String?] = [:]
+            if scopes != nil && roll == 9 { changes["quartier"] = Self.quartiere.randomElement(using: &rng)! }
             if Bool.random(using: &rng) { changes["name"] = names.randomElement(using: &rng)! }
             if Bool.random(using: &rng) || changes.isEmpty { changes["phone"] = phones.randomElement(using: &rng)! }
             let before = try replica.record(.contacts, id: id)
@@ -121,17 +153,22 @@ private struct World {
     }
 
     mutating func push(_ replica: Replica) throws {
+        let before = try replica.pushedPosition()
         let batch = try replica.outgoing(limit: Int.random(in: 1...3, using: &rng))
         try relay.apply(batch, from: .downstream(acknowledging: nil))
         if Bool.random(using: &rng) { try relay.apply(batch, from: .downstream(acknowledging: nil)) }  // duplicated
         pushed.append(batch)
         // Sometimes the acknowledgement is lost: the same changes go again next time.
         if Int.random(in: 0..<5, using: &rng) > 0 { try replica.acknowledge(upTo: batch.cursor) }
+        // What the client does after a push: records created for, or moved to, a Quartier the
+        // office does not serve leave once upstream holds them.
+        if let scope = scope(replica) { try replica.evictOutside(scope: scope, touchedAfter: before) }
     }
 
     mutating func pull(_ replica: Replica) throws {
         let peer = relay.id.rawValue
-        let batch = try relay.changes(since: try replica.cursor(for: peer), limit: Int.random(in: 1...3, using: &rng))
+        let batch = try relay.changes(
+            since: try replica.cursor(for: peer), limit: Int.random(in: 1...3, using: &rng), quartiers: scope(replica))
         pulled[replica.id, default: []].append(batch)
         try replica.apply(batch, from: .upstream(peer: peer))
     }
@@ -139,7 +176,10 @@ private struct World {
     mutating func replay(_ replica: Replica) throws {
         if Bool.random(using: &rng), let old = pushed.randomElement(using: &rng) {
             try relay.apply(old, from: .downstream(acknowledging: nil))  // a late, reordered push
-        } else if let old = pulled[replica.id]?.randomElement(using: &rng) {
+        } else if scopes == nil, let old = pulled[replica.id]?.randomElement(using: &rng) {
+            // (Only unfiltered: a stale page would bring back a record that has since left the
+            // office's scope. The real client never applies a page twice; it asks the server
+            // from its cursor, and the server sends current states.)
             // A stale page: it must not move the cursor back or undo newer states.
             try replica.apply(old, from: .upstream(peer: relay.id.rawValue))
         }
@@ -148,8 +188,7 @@ private struct World {
     func finalRound() throws {
         let sync = LocalSync(batchSize: 4)
         for _ in 0..<3 {
-            for office in offices { _ = try sync.push(office, to: relay) }
-            for office in offices { _ = try sync.pull(office, from: relay) }
+            for office in offices { _ = try sync.sync(office, with: relay, quartiers: scope(office)) }
         }
     }
 
@@ -166,9 +205,19 @@ private struct World {
     }
 
     func checkConverged() throws {
-        let expectedRows = try relay.records(.contacts)
-        let expectedConflicts = try relay.conflicts().map(\.id).sorted()
+        let all = try relay.changes(since: 0, limit: 100_000).records
+        let states = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
         for office in offices {
+            let scope = scope(office)
+            func inScope(_ route: String?) -> Bool { scope.map { Quartier.scope($0, covers: route) } ?? true }
+            let expectedRows = try relay.records(.contacts).filter { inScope($0["quartier"] ?? nil) }
+            let expectedConflicts = try relay.conflicts().filter { inScope(states[RecordKey($0.table, $0.recordID)]?.route) }
+                .map(\.id).sorted()
+            let stored = try office.database.read { db in
+                try String?.fetchAll(db, sql: "SELECT quartier FROM _sync_records")
+            }
+            #expect(
+                stored.allSatisfy(inScope), "\(office.office) stores records outside its Quartiere; \(context)")
             let rows = try office.records(.contacts)
             #expect(
                 rows == expectedRows,
@@ -180,8 +229,6 @@ private struct World {
         }
         // No acknowledged edit lost: each write is either still a version of its field, or
         // was overwritten by a write that had seen it.
-        let all = try relay.changes(since: 0, limit: 100_000).records
-        let states = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
         for write in writes {
             let state = try #require(states[write.key], "record \(write.key) missing on the relay; \(context)")
             #expect(state.context.covers(write.dot), "write \(write.dot) never reached the relay; \(context)")

@@ -1,0 +1,200 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import SyncCore
+
+/// Routing through the Quartier-filtered feed, store by store: deletes reach every office of
+/// the Quartier, moves evict, and nothing an office knows is lost on the way.
+@Suite("Routing")
+struct RoutingTests {
+    /// A server store and offices syncing with it in process, each with its scope.
+    struct Network {
+        let server: Replica
+        let sync = LocalSync(batchSize: 3)
+
+        init() throws { server = try Replica.inMemory(office: "sync-server", kind: .server) }
+
+        func office(_ name: String) throws -> Replica { try Replica.inMemory(office: name) }
+
+        @discardableResult
+        func sync(_ office: Replica, _ scope: [String]) throws -> LocalSync.Summary {
+            try sync.sync(office, with: server, quartiers: scope)
+        }
+    }
+
+    func stored(_ replica: Replica, _ id: String) throws -> Int {
+        try replica.database.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM _sync_records WHERE id = ?", arguments: [id]) ?? 0
+        }
+    }
+
+    func logEntries(_ replica: Replica, _ id: String) throws -> Int {
+        try replica.database.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM _sync_log WHERE row_id = ?", arguments: [id]) ?? 0
+        }
+    }
+
+    @Test("a delete reaches the other office of the Quartier through the filtered feed, without values")
+    func deleteReachesTheQuartier() throws {
+        let network = try Network()
+        let first = try network.office("Kuckuck 1")
+        let second = try network.office("Kuckuck 2")
+        let id = try first.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"])["id"]!!
+        try network.sync(first, ["kuckuck"])
+        try network.sync(second, ["kuckuck"])
+        #expect(try second.records(.contacts).count == 1)
+        try first.delete(.contacts, id: id)
+        try network.sync(first, ["kuckuck"])
+        try network.sync(second, ["kuckuck"])
+        #expect(try second.records(.contacts).isEmpty)
+        let tombstone = try #require(try second.state(of: RecordKey(.contacts, id)))
+        #expect(!tombstone.isVisible && tombstone.route == "kuckuck")
+        #expect(tombstone.visibleValues["name"] == .some(nil), "the tombstone holds no name")
+    }
+
+    @Test("a shared record deleted by the state-wide office disappears at every office")
+    func sharedDelete() throws {
+        let network = try Network()
+        let lag = try network.office("LAG")
+        let kuckuck = try network.office("Kuckuck")
+        let altstadt = try network.office("Altstadt")
+        let id = try lag.insert(.contacts, values: ["name": "Netzwerk Kontakt", "quartier": "*"])["id"]!!
+        for (office, scope) in [(lag, ["*"]), (kuckuck, ["kuckuck"]), (altstadt, ["altstadt"])] {
+            try network.sync(office, scope)
+        }
+        #expect(try kuckuck.records(.contacts).count == 1 && altstadt.records(.contacts).count == 1)
+        try lag.delete(.contacts, id: id)
+        for (office, scope) in [(lag, ["*"]), (kuckuck, ["kuckuck"]), (altstadt, ["altstadt"])] {
+            try network.sync(office, scope)
+        }
+        #expect(try kuckuck.records(.contacts).isEmpty && altstadt.records(.contacts).isEmpty)
+    }
+
+    @Test("a move evicts the record at the old Quartier's offices and delivers it whole to the new one's")
+    func moveEvictsAndDelivers() throws {
+        let network = try Network()
+        let kuckuck = try network.office("Kuckuck 1")
+        let watcher = try network.office("Kuckuck 2")
+        let altstadt = try network.office("Altstadt")
+        let id = try kuckuck.insert(
+            .contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck", "phone": "05151 1"])["id"]!!
+        try network.sync(kuckuck, ["kuckuck"])
+        try network.sync(watcher, ["kuckuck"])
+        try network.sync(altstadt, ["altstadt"])
+        #expect(try altstadt.records(.contacts).isEmpty)
+
+        try kuckuck.update(.contacts, id: id, changes: ["quartier": "altstadt"])
+        let moved = try network.sync(kuckuck, ["kuckuck"])
+        #expect(moved.evicted == 1, "the office that moved it lets it go once the server holds the move")
+        try network.sync(watcher, ["kuckuck"])
+        try network.sync(altstadt, ["altstadt"])
+        for office in [kuckuck, watcher] {
+            #expect(try office.records(.contacts).isEmpty, "\(office.office) still shows a record of Altstadt")
+            #expect(try stored(office, id) == 0, "\(office.office) still stores its state")
+            #expect(try logEntries(office, id) == 0, "\(office.office) still logs it")
+            #expect(try office.status().pendingChanges == 0, "leaving is not pushed back as a delete")
+        }
+        let arrived = try altstadt.record(.contacts, id: id)
+        #expect(arrived["phone"] == "05151 1" && arrived["quartier"] == "altstadt")
+        #expect(try network.server.state(of: RecordKey(.contacts, id))?.isVisible == true, "it lives on")
+
+        // Moved back, it returns.
+        try altstadt.update(.contacts, id: id, changes: ["quartier": "kuckuck"])
+        try network.sync(altstadt, ["altstadt"])
+        try network.sync(watcher, ["kuckuck"])
+        #expect(try altstadt.records(.contacts).isEmpty)
+        #expect(try watcher.record(.contacts, id: id)["phone"] == "05151 1")
+    }
+
+    @Test("an edit made at the old Quartier while the record moved is not lost: it merges into the moved record")
+    func editConcurrentWithMove() throws {
+        let network = try Network()
+        let mover = try network.office("Kuckuck 1")
+        let editor = try network.office("Kuckuck 2")
+        let altstadt = try network.office("Altstadt")
+        let id = try mover.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"])["id"]!!
+        try network.sync(mover, ["kuckuck"])
+        try network.sync(editor, ["kuckuck"])
+        try mover.update(.contacts, id: id, changes: ["quartier": "altstadt"])
+        try network.sync(mover, ["kuckuck"])
+        // The editor has not heard of the move; its edit is pending while the eviction arrives.
+        try editor.update(.contacts, id: id, changes: ["notes": "Sommerfest"])
+        let pending = try editor.outgoing()
+        // The eviction comes before the edit was pushed: the editor keeps the record, pushes it
+        // back, and lets it go once the server has merged the edit.
+        let page = try network.server.changes(since: 0, quartiers: ["kuckuck"])
+        #expect(page.evictions.map(\.key) == [RecordKey(.contacts, id)])
+        let applied = try editor.apply(page, from: .upstream(peer: network.server.id.rawValue))
+        #expect(applied.evicted == 0 && applied.pushedBack == 1)
+        #expect(try editor.records(.contacts).count == 1)
+        _ = pending
+        try network.sync(editor, ["kuckuck"])
+        #expect(try editor.records(.contacts).isEmpty)
+        #expect(try stored(editor, id) == 0)
+        try network.sync(altstadt, ["altstadt"])
+        let merged = try altstadt.record(.contacts, id: id)
+        #expect(merged["notes"] == "Sommerfest" && merged["quartier"] == "altstadt")
+    }
+
+    @Test("an office whose Quartiere change receives the new Quartier's records and lets go of the old ones")
+    func scopeChange() throws {
+        let network = try Network()
+        let kuckuck = try network.office("Kuckuck")
+        let office = try network.office("Stadtteilbüro")
+        try kuckuck.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"])
+        try kuckuck.insert(.contacts, values: ["name": "Jonas Muster", "quartier": "altstadt"])
+        try kuckuck.insert(.contacts, values: ["name": "Netzwerk Kontakt", "quartier": "*"])
+        try network.sync(kuckuck, ["kuckuck"])
+        #expect(try kuckuck.records(.contacts).count == 2, "the Altstadt contact left the office that created it")
+        try network.sync(office, ["kuckuck"])
+        #expect(Set(try office.records(.contacts).map { $0["quartier"]! }) == ["kuckuck", "*"])
+        let summary = try network.sync(office, ["altstadt"])
+        #expect(Set(try office.records(.contacts).map { $0["quartier"]! }) == ["altstadt", "*"])
+        #expect(summary.evicted == 1)
+        #expect(try office.status().pendingChanges == 0)
+        let quartiers = try office.database.read { try String.fetchAll($0, sql: "SELECT quartier FROM _sync_records") }
+        #expect(Set(quartiers) == ["altstadt", "*"])
+    }
+
+    @Test("a revived activity whose required values no store holds stays editable and names what is missing")
+    func revivedActivityIsEditable() throws {
+        let network = try Network()
+        let first = try network.office("Kuckuck 1")
+        let second = try network.office("Kuckuck 2")
+        let id = try first.insert(
+            .activities,
+            values: [
+                "title": "Stadtteilfest", "quartier": "kuckuck", "starts_at": "2025-06-02T15:00",
+                "handlungsfeld": "stadtteilkultur",
+            ])["id"]!!
+        try network.sync(first, ["kuckuck"])
+        try network.sync(second, ["kuckuck"])
+        // First edits every field and deletes the record before syncing; second edits the
+        // location meanwhile: the record comes back, and the values only first wrote are gone.
+        try first.update(
+            .activities, id: id,
+            changes: ["title": "Sommerfest", "starts_at": "2025-06-03T15:00", "handlungsfeld": "zusammenleben"])
+        try first.delete(.activities, id: id)
+        try second.update(.activities, id: id, changes: ["location": "Stadtteiltreff Kuckuck"])
+        for _ in 0..<2 {
+            try network.sync(first, ["kuckuck"])
+            try network.sync(second, ["kuckuck"])
+        }
+        let revived = try second.record(.activities, id: id)
+        let missing = Replica.missingRequiredFields(.activities, in: revived)
+        #expect(missing == ["title", "starts_at", "handlungsfeld"])
+        let edited = try second.update(.activities, id: id, changes: ["location": "Gemeindehaus"])
+        #expect(edited["location"] == "Gemeindehaus")
+        // The sqlite3 shell or DB Browser can edit it too.
+        try second.database.write { db in
+            try db.execute(sql: "UPDATE activities SET description = 'offen für alle' WHERE id = ?", arguments: [id])
+        }
+        // A value that is set must still be valid.
+        #expect(throws: (any Error).self) {
+            try second.database.write { db in
+                try db.execute(sql: "UPDATE activities SET handlungsfeld = 'keins' WHERE id = ?", arguments: [id])
+            }
+        }
+    }
+}
