@@ -65,7 +65,9 @@ let package = Package(
             dependencies: ["SyncCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "syncctlTests", dependencies: ["SyncCore", "syncctl"]),
-        .testTarget(name: "SyncServerTests", dependencies: ["SyncCore", "SyncServer", "syncctl"]),
+        .testTarget(
+            name: "SyncServerTests",
+            dependencies: ["SyncCore", "SyncServer", "syncctl", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -102,7 +102,17 @@ public struct RemoteSync: Sendable {
         let peer = session.storeId
         // Anti-entropy: a server that lost changes (restored, or new) gets them back, and the
         // pull starts again where the server's feed now is.
-        summary.recovery = try replica.recover(from: session.serverKnowledge, peer: peer)
+        let knownEpoch = try replica.recoveryEpoch(for: peer)
+        let otherOfficeRecovered = knownEpoch.map { $0 != session.epoch } ?? false
+        summary.recovery = try replica.recover(
+            from: session.serverKnowledge, peer: peer, force: otherOfficeRecovered)
+        var epoch = session.epoch
+        if summary.recovery == .resend && !otherOfficeRecovered {
+            // The first office to notice tells the server, so that every office sends again
+            // what it holds: some may hold what this one does not (or where a record was).
+            epoch = try await client.reportRecovery()
+        }
+        try replica.setRecoveryEpoch(epoch, for: peer)
         if summary.recovery != .none {
             logger.notice(
                 "the server lacks changes this replica holds or has seen; repairing",

@@ -48,6 +48,9 @@ public struct SyncClient: Sendable {
         public var acknowledged: Int64
         /// The largest counter of each replica in any state the server holds.
         public var knowledge: [String: UInt64]
+        /// The server's recovery epoch: it grows each time an office reports that the server
+        /// lost data, so that every office sends what it holds again.
+        public var epoch: Int64
 
         /// What the server holds, as ``Replica/recover(from:peer:)`` takes it.
         public var serverKnowledge: Replica.ServerKnowledge {
@@ -111,6 +114,18 @@ public struct SyncClient: Sendable {
             return try JSONDecoder().decode(Session.self, from: data)
         } catch {
             throw SyncError(.serverError, "the server's session answer is not understood: is it another version?")
+        }
+    }
+
+    /// `POST /v2/recovery`: tells the server this replica found it had lost data; returns the
+    /// server's new recovery epoch, which makes every other office send what it holds again.
+    public func reportRecovery() async throws -> Int64 {
+        let (data, _) = try await send(request(path: "/v2/recovery", method: "POST", authorised: true))
+        struct Answer: Decodable { var epoch: Int64 }
+        do {
+            return try JSONDecoder().decode(Answer.self, from: data).epoch
+        } catch {
+            throw SyncError(.serverError, "the server's answer to a recovery report is not understood")
         }
     }
 

@@ -63,16 +63,37 @@ extension Replica {
         case resend
     }
 
+    /// The server's recovery epoch at the last sync with `peer`; nil before the first.
+    public func recoveryEpoch(for peer: String) throws -> Int64? {
+        try read { db in
+            try Int64?.fetchOne(db, sql: "SELECT epoch FROM _sync_cursors WHERE peer = ?", arguments: [peer]) ?? nil
+        }
+    }
+
+    /// Notes the server's recovery epoch for `peer`.
+    public func setRecoveryEpoch(_ epoch: Int64, for peer: String) throws {
+        try write { db in
+            try db.run(
+                sql: """
+                    INSERT INTO _sync_cursors (peer, cursor, epoch) VALUES (?, 0, ?)
+                    ON CONFLICT (peer) DO UPDATE SET epoch = excluded.epoch
+                    """, arguments: [peer, epoch])
+        }
+    }
+
     /// Compares `server` with this replica's knowledge and, where the server lost something,
-    /// queues the repair (in one transaction): see ``Recovery``.
+    /// queues the repair (in one transaction): see ``Recovery``. With `force`, the repair is
+    /// queued whatever the comparison says: another office found that the server lost data
+    /// (the server's recovery epoch changed), and this one may hold some of it — a record's
+    /// value, or only the Quartier it was routed to before.
     @discardableResult
-    public func recover(from server: ServerKnowledge, peer: String) throws -> Recovery {
+    public func recover(from server: ServerKnowledge, peer: String, force: Bool = false) throws -> Recovery {
         try write { db in
             try fold(db)
             let acked = try Int64.fetchOne(db, sql: "SELECT acked_seq FROM _sync_state WHERE id = 1") ?? 0
             let cursor =
                 try Int64.fetchOne(db, sql: "SELECT cursor FROM _sync_cursors WHERE peer = ?", arguments: [peer]) ?? 0
-            var lost = server.acknowledged < acked
+            var lost = force || server.acknowledged < acked
             for (replica, counter) in try Self.knowledge(db).counters where replica != id {
                 if server.knowledge[replica] < counter { lost = true }
             }

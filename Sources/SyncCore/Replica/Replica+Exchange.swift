@@ -198,6 +198,7 @@ extension Replica {
             // record twice in one batch is written once, at its last state).
             var changed: [StateTable.Entry] = []
             var position: [RecordKey: Int] = [:]
+            var formerRoutes: [(RecordKey, String)] = []
             for (index, incoming) in batch.records.enumerated() {
                 summary.received += 1
                 latest = max(latest, incoming.latestTime)
@@ -214,6 +215,19 @@ extension Replica {
                 // needed where there was something to merge with.
                 let asReceived = local == nil ? incoming.isCanonical : result.state == incoming
                 if case .upstream = source, !asReceived { relayed.append(incoming.key) }
+                // A pushed state routed elsewhere than here tells where the record has been: the
+                // offices of that route must hear that it left (the store may have lost the move,
+                // e.g. restored from a backup). The record is announced again with that route
+                // among its former ones.
+                if case .downstream = source, kind == .server, let route = incoming.route,
+                    route != result.state.route
+                {
+                    formerRoutes.append((incoming.key, route))
+                    if result.outcome == .alreadyKnown, position[incoming.key] == nil {
+                        position[incoming.key] = changed.count
+                        changed.append(StateTable.Entry(state: result.state, encoded: nil))
+                    }
+                }
                 guard result.outcome != .alreadyKnown else { continue }
                 if result.state.openConflictCount > 0 { summary.withOpenConflicts += 1 }
                 let entry = StateTable.Entry(
@@ -226,6 +240,14 @@ extension Replica {
                 }
             }
             try table.save(changed)
+            for (key, route) in formerRoutes {
+                try db.run(
+                    sql: "INSERT OR IGNORE INTO _sync_routes (tbl, id, quartier) VALUES (?, ?, ?)",
+                    arguments: [key.table.rawValue, key.id, route])
+                try db.run(
+                    sql: "UPDATE _sync_records SET moved = 1 WHERE tbl = ? AND id = ?",
+                    arguments: [key.table.rawValue, key.id])
+            }
             if kind == .office {
                 var visibleRows = VisibleRows(db: db)
                 try visibleRows.write(changed)

@@ -58,7 +58,9 @@ enum ReplicaSchema {
     ///   (what a client compares to tell a server that lost data);
     /// - `_sync_acks`: per downstream replica, the log position up to which its pushes are
     ///   stored here, written in the transaction that stores them;
-    /// - `_sync_cursors.scope`: the Quartiere the pull cursor was read for.
+    /// - `_sync_cursors.scope`: the Quartiere the pull cursor was read for; `epoch`: the
+    ///   server's recovery epoch at the last sync (it changes when some office found the
+    ///   server had lost data).
     static let routingTables = """
         ALTER TABLE _sync_records ADD COLUMN moved INTEGER NOT NULL DEFAULT 0;
         CREATE TABLE _sync_routes (
@@ -81,6 +83,7 @@ enum ReplicaSchema {
             position INTEGER NOT NULL
         ) WITHOUT ROWID;
         ALTER TABLE _sync_cursors ADD COLUMN scope TEXT;
+        ALTER TABLE _sync_cursors ADD COLUMN epoch INTEGER;
         """
 
     static let dataTables = """

@@ -22,6 +22,7 @@ struct SyncRoutes: Sendable {
                 #"{"status": "ok", "protocol": \#(SyncClient.protocolVersion), "storeId": "\#(store.storeID)"}"#)
         }
         router.get("/v2/session") { request, context in try await session(request, context) }
+        router.post("/v2/recovery") { request, context in try await recovery(request, context) }
         router.post("/v2/push") { request, context in try await push(request, context) }
         router.get("/v2/pull") { request, context in try await pull(request, context) }
     }
@@ -31,6 +32,15 @@ struct SyncRoutes: Sendable {
         let replica = try Self.replica(request)
         let info = try await run { [store] in try store.session(for: office, replica: replica) }
         return try Self.json(String(decoding: try JSONEncoder().encode(info), as: UTF8.self))
+    }
+
+    func recovery(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let office = try await authenticate(request)
+        let epoch = try await run { [store] in try store.reportRecovery(from: office) }
+        context.logger.notice(
+            "an office found that the store had lost data; every office sends what it holds again",
+            metadata: ["office": "\(office.name)", "epoch": "\(epoch)"])
+        return try Self.json(#"{"epoch": \#(epoch)}"#)
     }
 
     /// The replica named by the `QuartierSync-Replica` header, if any.

@@ -51,6 +51,18 @@ final class SQLiteServerStore: ServerStore {
                     );
                     """)
         }
+        migrator.registerMigration("server-v2-recovery") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE _server_recovery (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        epoch INTEGER NOT NULL,
+                        reported_by TEXT,
+                        reported_at TEXT
+                    );
+                    INSERT INTO _server_recovery (id, epoch) VALUES (1, 0);
+                    """)
+        }
         return migrator
     }
 
@@ -92,7 +104,19 @@ final class SQLiteServerStore: ServerStore {
         for (replica, counter) in try replica.knowledge().counters { knowledge[replica.rawValue] = counter }
         return SessionInfo(
             office: office.name, quartiers: office.quartiers, storeId: storeID, head: try replica.feedHead(),
-            acknowledged: try asking.map { try replica.acknowledgedPosition(of: $0) } ?? 0, knowledge: knowledge)
+            acknowledged: try asking.map { try replica.acknowledgedPosition(of: $0) } ?? 0, knowledge: knowledge,
+            epoch: try replica.database.read { try Int64.fetchOne($0, sql: "SELECT epoch FROM _server_recovery") ?? 0 })
+    }
+
+    func reportRecovery(from office: Office) throws -> Int64 {
+        try replica.database.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE _server_recovery SET epoch = epoch + 1, reported_by = ?,
+                        reported_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+                    """, arguments: [office.name])
+            return try Int64.fetchOne(db, sql: "SELECT epoch FROM _server_recovery") ?? 0
+        }
     }
 
     func office(forToken token: String) throws -> Office? {

@@ -18,6 +18,9 @@ protocol ServerStore: Sendable {
     /// What the store holds, as `replica` of `office` sees it: the answer to `GET /v2/session`.
     func session(for office: Office, replica: ReplicaID?) throws -> SessionInfo
 
+    /// Notes that `office` found the store had lost data; returns the new recovery epoch.
+    func reportRecovery(from office: Office) throws -> Int64
+
     /// The next page of changes after `cursor` that `office` may see.
     func pull(since cursor: Int64, limit: Int, for office: Office) throws -> EncodedBatch
 
@@ -60,4 +63,6 @@ struct SessionInfo: Sendable, Codable, Equatable {
     var acknowledged: Int64
     /// The largest counter of each replica in any state the store holds.
     var knowledge: [String: UInt64]
+    /// The recovery epoch (see `POST /v2/recovery`).
+    var epoch: Int64
 }
