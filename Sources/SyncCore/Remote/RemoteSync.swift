@@ -125,6 +125,7 @@ public struct RemoteSync: Sendable {
         // Records this office created for, or moved to, a Quartier it does not serve leave it
         // once the server holds them; after a change of scope, every record outside it does.
         summary.evicted += try replica.evictOutside(scope: scope, touchedAfter: scopeChanged ? nil : pushedFrom)
+        if scopeChanged { try replica.confirm(scope: scope, for: peer) }
         for _ in 0..<3 {
             let applied = try await pullAll(replica, client, peer, &summary, progress)
             // States pulled that this replica knew better are pushed back at once; a record

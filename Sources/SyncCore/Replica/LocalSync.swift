@@ -61,6 +61,7 @@ public struct LocalSync: Sendable {
         summary.sent = try push(replica, to: upstream)
         if let quartiers {
             summary.evicted += try replica.evictOutside(scope: quartiers, touchedAfter: scopeChanged ? nil : pushedFrom)
+            if scopeChanged { try replica.confirm(scope: quartiers, for: upstream.id.rawValue) }
         }
         for _ in 0..<3 {
             let applied = try pull(replica, from: upstream, quartiers: quartiers)

@@ -17,24 +17,42 @@ extension Replica {
         }
     }
 
-    /// Records the scope the server gave for `peer`. When it differs from the scope the pull
-    /// cursor was read with, the cursor starts again from 0 (the records of a new Quartier lie
-    /// behind it) and the result is true: the caller then evicts everything outside the scope.
+    /// Compares the scope the server gave for `peer` with the one the pull cursor was read for.
+    /// When they differ, the cursor starts again from 0 (the records of a new Quartier lie
+    /// behind it) and the result is true: the caller then evicts everything outside the scope
+    /// and, once that is done, calls ``confirm(scope:for:)``. Until then every sync finds the
+    /// scope changed again, so a sync killed in between repeats the eviction.
     @discardableResult
     public func adopt(scope: [String], for peer: String) throws -> Bool {
-        let scope = Array(Set(scope)).sorted()
-        let json = String(decoding: try JSONEncoder().encode(scope), as: UTF8.self)
+        let json = try Self.scopeJSON(scope)
         return try write { db in
             let stored = try String.fetchOne(
                 db, sql: "SELECT scope FROM _sync_cursors WHERE peer = ?", arguments: [peer])
             guard stored != json else { return false }
             try db.run(
                 sql: """
-                    INSERT INTO _sync_cursors (peer, cursor, scope) VALUES (?, 0, ?)
-                    ON CONFLICT (peer) DO UPDATE SET cursor = 0, scope = excluded.scope
-                    """, arguments: [peer, json])
+                    INSERT INTO _sync_cursors (peer, cursor) VALUES (?, 0)
+                    ON CONFLICT (peer) DO UPDATE SET cursor = 0
+                    """, arguments: [peer])
             return true
         }
+    }
+
+    /// Notes that this replica holds nothing outside `scope` any more: the scope its pull
+    /// cursor for `peer` is read with from now on.
+    public func confirm(scope: [String], for peer: String) throws {
+        let json = try Self.scopeJSON(scope)
+        try write { db in
+            try db.run(
+                sql: """
+                    INSERT INTO _sync_cursors (peer, cursor, scope) VALUES (?, 0, ?)
+                    ON CONFLICT (peer) DO UPDATE SET scope = excluded.scope
+                    """, arguments: [peer, json])
+        }
+    }
+
+    private static func scopeJSON(_ scope: [String]) throws -> String {
+        String(decoding: try JSONEncoder().encode(Array(Set(scope)).sorted()), as: UTF8.self)
     }
 
     /// Evicts the records routed outside `scope` that have nothing left to push: every such
