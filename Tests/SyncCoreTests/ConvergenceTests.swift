@@ -31,7 +31,9 @@ struct ConvergenceTests {
         try world.checkConverged()
     }
 
-    @Test("with the Quartier filter, every office holds exactly its Quartiere's records, moves included", arguments: seeds)
+    @Test(
+        "with the Quartier filter, every office holds exactly its Quartiere's records, moves included", arguments: seeds
+    )
     func convergesWithinScopes(seed: UInt64) throws {
         var world = try World(seed: seed, scoped: true)
         for _ in 0..<world.steps { try world.step() }
@@ -211,8 +213,10 @@ private struct World {
             let scope = scope(office)
             func inScope(_ route: String?) -> Bool { scope.map { Quartier.scope($0, covers: route) } ?? true }
             let expectedRows = try relay.records(.contacts).filter { inScope($0["quartier"] ?? nil) }
-            let expectedConflicts = try relay.conflicts().filter { inScope(states[RecordKey($0.table, $0.recordID)]?.route) }
-                .map(\.id).sorted()
+            let expectedConflicts = try relay.conflicts().filter {
+                inScope(states[RecordKey($0.table, $0.recordID)]?.route)
+            }
+            .map(\.id).sorted()
             let stored = try office.database.read { db in
                 try String?.fetchAll(db, sql: "SELECT quartier FROM _sync_records")
             }

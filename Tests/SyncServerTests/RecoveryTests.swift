@@ -56,7 +56,8 @@ struct RecoveryTests {
         let repaired = try second.sync()
         #expect(repaired["recovery"] as? String == "resend")
         for office in [first, altstadt, second, first] { _ = try office.sync() }
-        let newcomer = try OfficeReplica("Kuckuck Nord", directory: workspace.path, server: server, quartiers: ["kuckuck"])
+        let newcomer = try OfficeReplica(
+            "Kuckuck Nord", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         _ = try newcomer.sync()
 
         let expected = try first.contacts()
@@ -93,7 +94,8 @@ struct RecoveryTests {
         }
         #expect(try lag.sync()["recovery"] as? String == "resend")
         _ = try kuckuck.sync()
-        let newcomer = try OfficeReplica("Kuckuck Süd", directory: workspace.path, server: server, quartiers: ["kuckuck"])
+        let newcomer = try OfficeReplica(
+            "Kuckuck Süd", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         _ = try newcomer.sync()
         #expect(try newcomer.contacts() == kuckuck.contacts())
         #expect(try newcomer.contacts().count == 2)

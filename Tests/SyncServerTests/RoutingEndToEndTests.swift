@@ -57,9 +57,11 @@ struct RoutingEndToEndTests {
         let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
-        let watcher = try OfficeReplica("Kuckuck Süd", directory: workspace.path, server: server, quartiers: ["kuckuck"])
+        let watcher = try OfficeReplica(
+            "Kuckuck Süd", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         let altstadt = try OfficeReplica("Altstadt", directory: workspace.path, server: server, quartiers: ["altstadt"])
-        let id = try add(kuckuck, ["--name", "Erika Beispiel", "--quartier", "kuckuck", "--email", "erika@example.org"])
+        let id = try add(
+            kuckuck, ["--name", "Erika Beispiel", "--quartier", "kuckuck", "--email", "erika@example.org"])
         for office in [kuckuck, watcher, altstadt] { _ = try office.sync() }
         #expect(try altstadt.contacts().isEmpty)
 

@@ -38,9 +38,13 @@ struct ServerConvergenceTests {
         return Array(0..<(environment["QS_SERVER_SEEDS"].flatMap(UInt64.init) ?? 50))
     }
 
-    @Test("offices of several Quartiere converge through a real server, with kills, a restart and a restore", arguments: seeds)
+    @Test(
+        "offices of several Quartiere converge through a real server, with kills, a restart and a restore",
+        arguments: seeds)
     func converges(seed: UInt64) async throws {
-        print("convergence through the server: seed \(seed) (replay: QS_SEED=\(seed) swift test --filter ServerConvergence)")
+        print(
+            "convergence through the server: seed \(seed) (replay: QS_SEED=\(seed) swift test --filter ServerConvergence)"
+        )
         let network = try ServerNetwork(seed: seed)
         defer { network.server.stop() }
         for _ in 0..<network.steps { try await network.step() }
@@ -191,7 +195,9 @@ private final class ServerNetwork {
             if Bool.random(using: &rng) {
                 try replica.delete(table, id: id)
             } else {
-                try replica.database.write { try $0.execute(sql: "DELETE FROM \(table.rawValue) WHERE id = ?", arguments: [id]) }
+                try replica.database.write {
+                    try $0.execute(sql: "DELETE FROM \(table.rawValue) WHERE id = ?", arguments: [id])
+                }
             }
             trace("\(office.name) deletes \(table)/\(id.suffix(12))")
             try note(replica, key, fields: [Conflict.existenceField])
@@ -223,7 +229,8 @@ private final class ServerNetwork {
             let arguments: [(any DatabaseValueConvertible)?] = fields.map { changes[$0]! } + [key.id]
             try replica.database.write { db in
                 try db.execute(
-                    sql: "UPDATE \(key.table.rawValue) SET \(fields.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?",
+                    sql:
+                        "UPDATE \(key.table.rawValue) SET \(fields.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?",
                     arguments: StatementArguments(arguments))
             }
         }
@@ -316,10 +323,13 @@ private final class ServerNetwork {
         for office in offices {
             let replica = office.replica
             #expect(try replica.status().pendingChanges == 0, "\(office.name) still has pending changes; \(context)")
-            let routes = try replica.database.read { try String?.fetchAll($0, sql: "SELECT quartier FROM _sync_records") }
+            let routes = try replica.database.read {
+                try String?.fetchAll($0, sql: "SELECT quartier FROM _sync_records")
+            }
             #expect(
                 routes.allSatisfy { Quartier.scope(office.scope, covers: $0) },
-                "\(office.name) stores records outside \(office.scope): \(Set(routes.map { $0 ?? "NULL" })); \(context)")
+                "\(office.name) stores records outside \(office.scope): \(Set(routes.map { $0 ?? "NULL" })); \(context)"
+            )
             var tables: [[Replica.Values]] = []
             for table in SyncTable.allCases {
                 let rows = try replica.records(table)
@@ -343,10 +353,13 @@ private final class ServerNetwork {
             }
             let conflicts = try replica.conflicts().map(\.id).sorted()
             #expect(
-                Set(conflicts).isSubset(of: serverConflicts), "\(office.name) shows conflicts the server has not; \(context)")
+                Set(conflicts).isSubset(of: serverConflicts),
+                "\(office.name) shows conflicts the server has not; \(context)")
             if let other = seen[office.scope] {
                 #expect(other.rows == tables, "offices serving \(office.scope) show different rows; \(context)")
-                #expect(other.conflicts == conflicts, "offices serving \(office.scope) show different conflicts; \(context)")
+                #expect(
+                    other.conflicts == conflicts, "offices serving \(office.scope) show different conflicts; \(context)"
+                )
             }
             seen[office.scope] = (tables, conflicts)
         }

@@ -75,7 +75,9 @@ extension ChangeBatch {
             var evictions: [Eviction] = []
             for _ in 0..<(try reader.count(limit: 1 << 20)) {
                 let code = try reader.byte()
-                guard let table = SyncTable(code: code) else { throw EncodingError.malformed("unknown table code \(code)") }
+                guard let table = SyncTable(code: code) else {
+                    throw EncodingError.malformed("unknown table code \(code)")
+                }
                 let id = try reader.string()
                 var counters: [ReplicaID: UInt64] = [:]
                 for _ in 0..<(try reader.count(limit: 1 << 16)) {

@@ -185,14 +185,14 @@ enum ReplicaSchema {
                 event == "UPDATE" ? "OLD.\(column) IS NOT NEW.\(column) AND " : ""
             }
             return """
-            CREATE TRIGGER _check_activities_\(event.lowercased()) BEFORE \(event) ON activities
-            WHEN (SELECT applying FROM _sync_clock WHERE id = 1) = 0
-                AND (\(changed("handlungsfeld"))NEW.handlungsfeld NOT IN (\(fields))
-                    OR \(changed("status"))NEW.status NOT IN (\(statuses)))
-            BEGIN
-                SELECT RAISE(ABORT, 'activities.handlungsfeld must be one of \(Handlungsfeld.allValues); activities.status one of planned, held, cancelled');
-            END;
-            """
+                CREATE TRIGGER _check_activities_\(event.lowercased()) BEFORE \(event) ON activities
+                WHEN (SELECT applying FROM _sync_clock WHERE id = 1) = 0
+                    AND (\(changed("handlungsfeld"))NEW.handlungsfeld NOT IN (\(fields))
+                        OR \(changed("status"))NEW.status NOT IN (\(statuses)))
+                BEGIN
+                    SELECT RAISE(ABORT, 'activities.handlungsfeld must be one of \(Handlungsfeld.allValues); activities.status one of planned, held, cancelled');
+                END;
+                """
         }.joined(separator: "\n")
     }
 

@@ -27,10 +27,13 @@ struct OfficeCommand: ParsableCommand {
             let (office, token) = try store.open().addOffice(name: name, quartiers: quartiers)
             guard let token else {
                 if json {
-                    print(#"{"office": \#(quote(office.name)), "quartiers": \#(quote(office.quartiers)), "updated": true}"#)
+                    print(
+                        #"{"office": \#(quote(office.name)), "quartiers": \#(quote(office.quartiers)), "updated": true}"#
+                    )
                 } else {
                     print(
-                        "Office '\(office.name)' now serves \(office.quartiers.joined(separator: ", ")); its token stays valid.")
+                        "Office '\(office.name)' now serves \(office.quartiers.joined(separator: ", ")); its token stays valid."
+                    )
                 }
                 return
             }

@@ -29,7 +29,8 @@ struct Sync: AsyncParsableCommand {
             Output.json([
                 "sent": summary.sent, "received": summary.received, "merged": summary.merged,
                 "conflicts": summary.conflicts, "evicted": summary.evicted, "recovery": "\(summary.recovery)",
-                "durationMs": summary.durationMs, "bytesSent": summary.bytesSent, "bytesReceived": summary.bytesReceived,
+                "durationMs": summary.durationMs, "bytesSent": summary.bytesSent,
+                "bytesReceived": summary.bytesReceived,
             ])
         } else {
             switch summary.recovery {
@@ -45,7 +46,8 @@ struct Sync: AsyncParsableCommand {
             let left = summary.evicted > 0 ? ", \(summary.evicted) left this office's Quartiere" : ""
             print(
                 "Synced: sent \(summary.sent), received \(summary.received), merged \(summary.merged), "
-                    + "new conflicts \(summary.conflicts) (open \(open))\(left) in \(Double(summary.durationMs) / 1000)s")
+                    + "new conflicts \(summary.conflicts) (open \(open))\(left) in \(Double(summary.durationMs) / 1000)s"
+            )
         }
     }
 }
