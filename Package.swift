@@ -60,14 +60,18 @@ let package = Package(
             ],
             path: "Benchmarks/SyncBench"
         ),
+        // What more than one test target needs (seeded generators; more to come).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "SyncCoreTests",
-            dependencies: ["SyncCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SyncCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "syncctlTests", dependencies: ["SyncCore", "syncctl"]),
         .testTarget(
             name: "SyncServerTests",
-            dependencies: ["SyncCore", "SyncServer", "syncctl", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "SyncCore", "SyncServer", "syncctl", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -105,6 +105,13 @@ struct RoutingTests {
         try network.sync(watcher, ["kuckuck"])
         #expect(try altstadt.records(.contacts).isEmpty)
         #expect(try watcher.record(.contacts, id: id)["phone"] == "05151 1")
+
+        // And away again: a route the record had before is known already.
+        try watcher.update(.contacts, id: id, changes: ["quartier": "altstadt"])
+        try network.sync(watcher, ["kuckuck"])
+        try network.sync(altstadt, ["altstadt"])
+        #expect(try watcher.records(.contacts).isEmpty)
+        #expect(try altstadt.record(.contacts, id: id)["quartier"] == "altstadt")
     }
 
     @Test("an edit made at the old Quartier while the record moved is not lost: it merges into the moved record")

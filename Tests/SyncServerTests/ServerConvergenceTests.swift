@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SyncCore
+import TestSupport
 import Testing
 
 /// Seeded randomised convergence through a real `sync-server` process: the production path,
@@ -375,20 +376,5 @@ private final class ServerNetwork {
             let kept = dots.contains(write.dot) || dots.contains { contextAt[$0]?.covers(write.dot) == true }
             #expect(kept, "write \(write.dot) to \(write.field) of \(write.key) was lost; \(context)")
         }
-    }
-}
-
-/// A small deterministic random generator (SplitMix64), so a failing seed replays its steps.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

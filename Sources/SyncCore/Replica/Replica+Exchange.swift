@@ -120,16 +120,18 @@ extension Replica {
         var states: [[UInt8]] = []
         var leaving: [[UInt8]] = []
         states.reserveCapacity(page.count)
+        // Columns by position (seq, state, quartier): a lookup by name searches the row's
+        // columns, once per record of the page.
         for row in page {
-            let bytes = (row["state"] as Data?).map { [UInt8]($0) } ?? []
-            if let quartiers, !Quartier.scope(quartiers, covers: row["quartier"]) {
+            let bytes = (row[1] as Data?).map { [UInt8]($0) } ?? []
+            if let quartiers, !Quartier.scope(quartiers, covers: row[2]) {
                 leaving.append(bytes)
             } else {
                 states.append(bytes)
             }
         }
         let hasMore = rows.count > limit
-        var next: Int64 = page.last?["seq"] ?? cursor
+        var next: Int64 = page.last?[0] ?? cursor
         if !hasMore {
             // The last page: skip the records this reader may not see, so that the next pull
             // does not scan them again.

@@ -72,7 +72,12 @@ enum ReplicaSchema {
         CREATE TRIGGER _sync_records_route AFTER UPDATE OF quartier ON _sync_records
         WHEN OLD.quartier IS NOT NEW.quartier AND OLD.quartier IS NOT NULL
         BEGIN
-            INSERT OR IGNORE INTO _sync_routes (tbl, id, quartier) VALUES (OLD.tbl, OLD.id, OLD.quartier);
+            -- Not INSERT OR IGNORE: inside a trigger the outer statement's conflict handling
+            -- (the upsert's) takes over, and a route already known would abort it.
+            INSERT INTO _sync_routes (tbl, id, quartier)
+                SELECT OLD.tbl, OLD.id, OLD.quartier
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM _sync_routes WHERE tbl = OLD.tbl AND id = OLD.id AND quartier = OLD.quartier);
         END;
         CREATE TABLE _sync_knowledge (
             replica_id TEXT PRIMARY KEY NOT NULL,

@@ -138,6 +138,23 @@ struct DemoScenario {
         }
         let same = try kuckuck.replica.conflicts().map(\.id) == altstadt.replica.conflicts().map(\.id)
         say("   Kuckuck and Altstadt list the same conflict: \(same ? "yes" : "NO")")
+
+        // A move: the Nachbarschaftscafé's contact now works in the Altstadt.
+        let cafe = try kuckuck.replica.records(.contacts, quartier: "kuckuck")
+            .first { ($0["organisation"] ?? nil) == "Nachbarschaftscafé" }
+        if let id = cafe?["id"] ?? nil {
+            say("\n9. Kuckuck moves its Nachbarschaftscafé contact (\(id.suffix(12))) to the Altstadt, and both sync:")
+            try kuckuck.replica.update(.contacts, id: id, changes: ["quartier": "altstadt"])
+            let moved = try await sync(kuckuck)
+            let arrived = try await sync(altstadt)
+            say("   \(kuckuck.name): sent \(moved.sent), left this office \(moved.evicted)")
+            say("   \(altstadt.name): received \(arrived.received)")
+            let leftNothing = try kuckuck.replica.state(of: RecordKey(.contacts, id)) == nil
+            let atAltstadt = (try? altstadt.replica.record(.contacts, id: id)) != nil
+            say(
+                "   Kuckuck keeps nothing of it (no row, no stored state): \(leftNothing ? "yes" : "NO"); Altstadt shows it: \(atAltstadt ? "yes" : "NO")"
+            )
+        }
         say("\nThe server is stopped now; nothing keeps running.")
     }
 }
