@@ -5,9 +5,12 @@ let package = Package(
     name: "QuartierSync",
     platforms: [.macOS(.v14)],
     products: [
+        .library(name: "SyncKernel", targets: ["SyncKernel"]),
         .library(name: "SyncCore", targets: ["SyncCore"]),
+        .library(name: "SyncRemote", targets: ["SyncRemote"]),
+        .library(name: "SyncServer", targets: ["SyncServer"]),
         .executable(name: "syncctl", targets: ["syncctl"]),
-        .executable(name: "sync-server", targets: ["SyncServer"]),
+        .executable(name: "sync-server", targets: ["sync-server"]),
         .executable(name: "sync-bench", targets: ["SyncBench"]),
     ],
     dependencies: [
@@ -20,58 +23,96 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
+        // Layers, lowest first; each imports only those above it (docs/architecture.md).
+
+        // The merge kernel: clocks, record model, merge, binary encoding. No SQLite, no networking.
+        .target(name: "SyncKernel"),
+        // The replica store on GRDB: change capture, fold, states and feed, visible tables, CSV.
         .target(
             name: "SyncCore",
             dependencies: [
+                "SyncKernel",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The wire: protocol version, headers, JSON messages, compression. Shared by both ends.
+        .target(
+            name: "SyncProtocol",
+            dependencies: [
+                "SyncKernel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+            ]
+        ),
+        // The client side of the protocol: HTTP client and the sync of a replica with a server.
+        .target(
+            name: "SyncRemote",
+            dependencies: [
+                "SyncKernel", "SyncCore", "SyncProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // The server side: routes, authentication, the store protocol and its SQLite store.
+        .target(
+            name: "SyncServer",
+            dependencies: [
+                "SyncKernel", "SyncCore", "SyncProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "sync-server",
+            dependencies: [
+                "SyncKernel", "SyncServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .executableTarget(
             name: "syncctl",
             dependencies: [
-                "SyncCore",
+                "SyncKernel", "SyncCore", "SyncRemote", "SyncServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-        .executableTarget(
-            name: "SyncServer",
-            dependencies: [
-                "SyncCore",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "CompressNIO", package: "compress-nio"),
-                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .executableTarget(
             name: "SyncBench",
             dependencies: [
-                "SyncCore",
+                "SyncKernel", "SyncCore", "SyncRemote", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             path: "Benchmarks/SyncBench"
         ),
-        // What more than one test target needs (seeded generators; more to come).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
+        // What the tests and the benchmark share: temporary directories, a command runner,
+        // a real sync-server process, seeded generators, fixtures.
+        .target(name: "TestSupport", dependencies: ["SyncKernel"], path: "Tests/TestSupport"),
+        .testTarget(name: "SyncKernelTests", dependencies: ["SyncKernel", "TestSupport"]),
         .testTarget(
             name: "SyncCoreTests",
-            dependencies: ["SyncCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SyncKernel", "SyncCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .testTarget(name: "syncctlTests", dependencies: ["SyncCore", "syncctl"]),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
-                "SyncCore", "SyncServer", "syncctl", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "SyncKernel", "SyncCore", "SyncProtocol", "SyncRemote", "SyncServer", "TestSupport", "sync-server",
+                "syncctl",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
+        .testTarget(name: "syncctlTests", dependencies: ["SyncKernel", "SyncCore", "TestSupport", "syncctl"]),
     ],
     swiftLanguageModes: [.v6]
 )

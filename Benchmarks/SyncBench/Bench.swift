@@ -1,10 +1,13 @@
 import Foundation
 import SyncCore
+import SyncKernel
+import SyncRemote
+import TestSupport
 
 /// The measurements. Each builds what it needs in `directory` and times only the step it names.
 struct Bench: Sendable {
     let directory: String
-    let binaries: Binaries
+    let binaries: Executables
     let seed: UInt64
     let changes: Int
     let randomIDs: Bool

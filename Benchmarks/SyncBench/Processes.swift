@@ -1,8 +1,11 @@
 import Foundation
 import SyncCore
+import SyncKernel
+import SyncRemote
+import TestSupport
 
 /// The executables next to `sync-bench`, run as separate processes like in production.
-struct Binaries {
+struct Executables {
     let directory: String
 
     init(override: String?) {

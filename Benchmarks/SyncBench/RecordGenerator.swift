@@ -1,14 +1,17 @@
 import SyncCore
+import SyncKernel
+import SyncRemote
+import TestSupport
 
 /// Realistic, fictional contacts and activities from a fixed seed: the same rows every run.
 struct RecordGenerator {
-    private var rng: SplitMix64
+    private var rng: SeededGenerator
     /// Random version-4 ids (records imported from elsewhere) instead of the time-ordered ids
     /// SyncCore gives the records an office creates.
     let randomIDs: Bool
 
     init(seed: UInt64, randomIDs: Bool = false) {
-        rng = SplitMix64(seed: seed)
+        rng = SeededGenerator(seed: seed)
         self.randomIDs = randomIDs
     }
 
@@ -45,16 +48,6 @@ struct RecordGenerator {
         ]
     }
 
-    /// An edit of one or two fields of an existing contact.
-    mutating func edit(index: Int) -> Replica.Values {
-        next() % 2 == 0
-            ? ["phone": "05151 \(100_000 + Int(next() % 900_000))"]
-            : [
-                "notes": "Rückmeldung \(index): nimmt am Arbeitskreis teil.",
-                "role": pick(["Vorstand", "Ehrenamtliche"]),
-            ]
-    }
-
     mutating func uuid() -> String {
         let a = next()
         let b = next()
@@ -69,19 +62,4 @@ struct RecordGenerator {
     private mutating func pick<T>(_ values: [T]) -> T { values[Int(next() % UInt64(values.count))] }
 
     mutating func next() -> UInt64 { rng.next() }
-}
-
-/// SplitMix64: small, fast, and the same on every platform.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
 }

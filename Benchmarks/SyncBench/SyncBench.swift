@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import Logging
 import SyncCore
+import SyncKernel
+import SyncRemote
+import TestSupport
 
 /// `sync-bench`: capture, apply and sync measured against raw SQLite in one run.
 @main
@@ -41,7 +44,7 @@ struct SyncBench: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let bench = Bench(
-            directory: directory, binaries: Binaries(override: binaries), seed: seed, changes: changes,
+            directory: directory, binaries: Executables(override: binaries), seed: seed, changes: changes,
             randomIDs: randomIds,
             log: { if !json { FileHandle.standardError.write(Data("… \($0)\n".utf8)) } })
         var report = Report(records: records, offices: offices, ids: randomIds ? "random" : "time-ordered")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SyncCore
+import SyncKernel
 
 /// `syncctl`: the office's command line for its QuartierSync replica.
 @main
@@ -40,8 +41,8 @@ struct SyncCtl: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as SyncError {
-            FileHandle.standardError.write(Data("syncctl: \(error.message)\n".utf8))
-            Foundation.exit(error.code.exitCode)
+            FileHandle.standardError.write(Data("syncctl: \(error.commandLineMessage)\n".utf8))
+            Foundation.exit(error.exitCode)
         } catch {
             exit(withError: error)
         }

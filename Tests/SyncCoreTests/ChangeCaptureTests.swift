@@ -1,4 +1,6 @@
 import Foundation
+import SyncKernel
+import TestSupport
 import Testing
 
 @testable import SyncCore
@@ -15,20 +17,8 @@ struct ChangeCaptureTests {
     @discardableResult
     static func sqlite3(_ path: String, _ sql: String) throws -> (output: String, status: Int32) {
         let shell = try #require(shell, "the sqlite3 shell is needed: apt-get install -y sqlite3")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: shell)
-        process.arguments = ["-bail", path]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(sql.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (String(decoding: data, as: UTF8.self), process.terminationStatus)
+        let result = try Command.run(shell, ["-bail", path], input: sql)
+        return (result.output + result.error, result.status)
     }
 
     @Test("inserts, updates and deletes from the sqlite3 shell become pending changes")
@@ -147,7 +137,7 @@ struct ChangeCaptureTests {
         #expect(states.allSatisfy { $0.fields["name"]?.first?.value.text?.isEmpty == false })
     }
 
-    @Test("a bulk insert with an id that exists already names it and inserts nothing")
+    @Test("a bulk insert with an id that exists already names the id field, not its value, and inserts nothing")
     func bulkInsertDuplicate() throws {
         let replica = try Replica.inMemory(office: "Kuckuck")
         let existing = try replica.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"])
@@ -157,7 +147,7 @@ struct ChangeCaptureTests {
         #expect {
             try replica.insert(.contacts, contentsOf: rows)
         } throws: { error in
-            (error as? SyncError)?.message.contains(id) == true
+            (error as? SyncError)?.field == "id" && (error as? SyncError)?.message.contains(id) == false
         }
         #expect(try replica.records(.contacts).count == 1)
         #expect(try replica.status().pendingChanges == 1)

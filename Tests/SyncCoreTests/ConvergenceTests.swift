@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SyncKernel
 import TestSupport
 import Testing
 

@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import SyncKernel
+import TestSupport
 import Testing
 
 @testable import SyncCore

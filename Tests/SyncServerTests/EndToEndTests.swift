@@ -1,5 +1,8 @@
 import Foundation
 import SyncCore
+import SyncKernel
+import SyncRemote
+import TestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -11,7 +14,7 @@ import Testing
 struct EndToEndTests {
     @Test("offline edits on two offices converge, and different fields merge")
     func offlineEditsConverge() throws {
-        let workspace = try Workspace()
+        let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
@@ -19,7 +22,7 @@ struct EndToEndTests {
         let added = try kuckuck.syncctl([
             "contact", "add", "--name", "Erika Beispiel", "--quartier", "kuckuck", "--json",
         ])
-        let id = try #require(try added.json()["id"] as? String)
+        let id = try #require(try added.object()["id"] as? String)
         _ = try kuckuck.sync()
         _ = try altstadt.sync()
         #expect(try altstadt.contacts().count == 1)
@@ -43,7 +46,7 @@ struct EndToEndTests {
 
     @Test("the same field edited on both sides shows one conflict on both, with the same provisional value")
     func sameFieldConflict() throws {
-        let workspace = try Workspace()
+        let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["*"])
@@ -53,7 +56,7 @@ struct EndToEndTests {
             "--quartier", "*",
             "--handlungsfeld", "zusammenleben", "--json",
         ])
-        let id = try #require(try added.json()["id"] as? String)
+        let id = try #require(try added.object()["id"] as? String)
         _ = try lag.sync()
         _ = try kuckuck.sync()
         try kuckuck.syncctl(["activity", "edit", id, "--location", "Stadtteiltreff Kuckuck"])
@@ -77,7 +80,7 @@ struct EndToEndTests {
 
     @Test("a server restart between push and pull loses nothing")
     func serverRestart() throws {
-        let workspace = try Workspace()
+        let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
@@ -95,7 +98,7 @@ struct EndToEndTests {
 
     @Test("with the server down, sync exits 75 and keeps every pending change")
     func serverDown() throws {
-        let workspace = try Workspace()
+        let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace)
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         try kuckuck.syncctl(["contact", "add", "--name", "Erika Beispiel", "--quartier", "kuckuck"])
@@ -118,7 +121,7 @@ struct EndToEndTests {
 
     @Test("a wrong or revoked token exits 77 and changes nothing")
     func refusedToken() throws {
-        let workspace = try Workspace()
+        let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
@@ -137,7 +140,7 @@ struct EndToEndTests {
 
     @Test("an office of another Quartier receives none of the first Quartier's contacts, but shared ones")
     func quartierIsolation() throws {
-        let workspace = try Workspace()
+        let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
@@ -154,7 +157,7 @@ struct EndToEndTests {
 
     @Test("a second sync of the same replica is refused with exit 79 while one runs")
     func concurrentSyncRefused() throws {
-        let workspace = try Workspace()
+        let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])

@@ -1,5 +1,8 @@
 import Foundation
 import SyncCore
+import SyncKernel
+import SyncRemote
+import TestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -13,12 +16,12 @@ struct RecoveryTests {
     func add(_ office: OfficeReplica, _ name: String, _ quartier: String) throws -> String {
         let result = try office.syncctl(["contact", "add", "--name", name, "--quartier", quartier, "--json"])
         #expect(result.status == 0, "\(result.error)")
-        return try #require(try result.json()["id"] as? String)
+        return try #require(try result.object()["id"] as? String)
     }
 
     /// `sqlite3 DB ".backup 'FILE'"`, as docs/operations.md says, while the server runs.
     func backUp(_ server: SyncServerProcess, to file: String) throws {
-        let result = try CommandResult.run("/usr/bin/sqlite3", [server.database, ".backup '\(file)'"])
+        let result = try Command.run("/usr/bin/sqlite3", [server.database, ".backup '\(file)'"])
         #expect(result.status == 0, "\(result.error)")
     }
 
@@ -32,7 +35,7 @@ struct RecoveryTests {
 
     @Test("after a restore from an older backup every office converges again and nothing acknowledged is lost")
     func restoreFromOlderBackup() throws {
-        let workspace = try Workspace()
+        let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let first = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
@@ -73,7 +76,7 @@ struct RecoveryTests {
 
     @Test("a server started on an empty store is refilled by the offices")
     func emptyStoreRefilled() throws {
-        let workspace = try Workspace()
+        let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
@@ -103,13 +106,13 @@ struct RecoveryTests {
 
     @Test("a failing server store answers with the protocol's JSON error; syncctl exits 76 and keeps its edits")
     func storeErrorIsJSON() async throws {
-        let workspace = try Workspace()
+        let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         _ = try add(kuckuck, "Erika Beispiel", "kuckuck")
         // Break the store under the running server: the idempotency table is gone.
-        let broken = try CommandResult.run("/usr/bin/sqlite3", [server.database, "DROP TABLE _server_pushes"])
+        let broken = try Command.run("/usr/bin/sqlite3", [server.database, "DROP TABLE _server_pushes"])
         #expect(broken.status == 0, "\(broken.error)")
         let result = try kuckuck.syncctl(["sync"])
         #expect(result.status == 76)
@@ -124,7 +127,9 @@ struct RecoveryTests {
         request.httpBody = Data(ChangeBatch(records: [], offices: [:], cursor: 0, hasMore: false).encoded())
         let (data, response) = try await URLSession.shared.data(for: request)
         #expect((response as? HTTPURLResponse)?.statusCode == 500)
-        #expect((response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type") == "application/json")
+        #expect(
+            (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type")?.hasPrefix("application/json")
+                == true)
         let body = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         #expect((body?["error"] as? [String: Any])?["code"] as? String == "store-failed")
     }

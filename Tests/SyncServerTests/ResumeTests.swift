@@ -1,5 +1,8 @@
 import Foundation
 import SyncCore
+import SyncKernel
+import SyncRemote
+import TestSupport
 import Testing
 
 /// A sync killed with SIGKILL in the middle resumes without losing or doubling anything.
@@ -19,7 +22,7 @@ struct ResumeTests {
 
     @Test("killed during push and during pull, the next sync continues without loss or duplicates")
     func killDuringPushAndPull() throws {
-        let workspace = try Workspace()
+        let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])

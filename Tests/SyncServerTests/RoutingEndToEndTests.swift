@@ -1,5 +1,8 @@
 import Foundation
 import SyncCore
+import SyncKernel
+import SyncRemote
+import TestSupport
 import Testing
 
 /// Deletes, moves and changes of an office's Quartiere through a real `sync-server`, with the
@@ -9,12 +12,12 @@ struct RoutingEndToEndTests {
     func add(_ office: OfficeReplica, _ arguments: [String]) throws -> String {
         let result = try office.syncctl(["contact", "add", "--json"] + arguments)
         #expect(result.status == 0, "\(result.error)")
-        return try #require(try result.json()["id"] as? String)
+        return try #require(try result.object()["id"] as? String)
     }
 
     @Test("a contact deleted at one office disappears at the other office of its Quartier")
     func deleteSeenByTheQuartier() throws {
-        let workspace = try Workspace()
+        let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let first = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
@@ -35,7 +38,7 @@ struct RoutingEndToEndTests {
 
     @Test("a shared contact deleted by the state-wide office disappears at every office")
     func sharedDeleteSeenByAll() throws {
-        let workspace = try Workspace()
+        let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let lag = try OfficeReplica("LAG", directory: workspace.path, server: server, quartiers: ["*"])
@@ -53,7 +56,7 @@ struct RoutingEndToEndTests {
 
     @Test("a contact moved to another Quartier leaves the old Quartier's offices and arrives at the new one's")
     func moveEvictsAndDelivers() throws {
-        let workspace = try Workspace()
+        let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
@@ -73,7 +76,7 @@ struct RoutingEndToEndTests {
         _ = try altstadt.sync()
         for office in [kuckuck, watcher] {
             #expect(try office.contacts().isEmpty, "\(office.name) still lists the moved contact")
-            let stored = try CommandResult.run(
+            let stored = try Command.run(
                 "/usr/bin/sqlite3", [office.path, "SELECT count(*) FROM _sync_records; SELECT count(*) FROM _sync_log"])
             #expect(stored.output == "0\n0\n", "\(office.name) keeps the moved contact's state or log")
             #expect(try office.status()["pendingChanges"] as? Int == 0)
@@ -91,7 +94,7 @@ struct RoutingEndToEndTests {
 
     @Test("an office given other Quartiere on the server receives their records and lets go of the old ones")
     func officeTakesOverAQuartier() throws {
-        let workspace = try Workspace()
+        let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])

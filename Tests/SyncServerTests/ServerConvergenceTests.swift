@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
 import SyncCore
+import SyncKernel
+import SyncRemote
 import TestSupport
 import Testing
 
@@ -77,7 +79,7 @@ private final class ServerNetwork {
 
     let seed: UInt64
     var rng: SeededGenerator
-    let workspace: Workspace
+    let workspace: TemporaryDirectory
     let server: SyncServerProcess
     var offices: [Office] = []
     let steps: Int
@@ -105,7 +107,7 @@ private final class ServerNetwork {
     init(seed: UInt64) throws {
         self.seed = seed
         rng = SeededGenerator(seed: seed)
-        workspace = try Workspace()
+        workspace = TemporaryDirectory("quartiersync-e2e")
         server = try SyncServerProcess.start(in: workspace)
         steps = 40 + Int(seed % 25)
         backupAt = Int.random(in: 2..<steps / 2, using: &rng)
@@ -130,7 +132,7 @@ private final class ServerNetwork {
             backup = workspace.path + "/backup.sqlite"
             trace("backup")
             backedUpScopes = offices.map(\.scope)
-            let result = try CommandResult.run("/usr/bin/sqlite3", [server.database, ".backup '\(backup!)'"])
+            let result = try Command.run("/usr/bin/sqlite3", [server.database, ".backup '\(backup!)'"])
             #expect(result.status == 0, "backup failed: \(result.error); \(context)")
         }
         if stepIndex == restoreAt, let backup {
@@ -274,13 +276,9 @@ private final class ServerNetwork {
     func killedSync(_ index: Int) throws {
         let delay = useconds_t(Int.random(in: 0..<150_000, using: &rng))
         trace("\(offices[index].name) syncs as a process, killed after \(delay / 1000) ms")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Binaries.syncctl)
-        process.arguments = ["sync", "--batch-size", "2", "--replica", offices[index].path]
-        process.environment = ["HOME": workspace.path, "PATH": "/usr/bin:/bin"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try Command.launch(
+            Binaries.syncctl, ["sync", "--batch-size", "2", "--replica", offices[index].path],
+            environment: ["HOME": workspace.path])
         usleep(delay)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

@@ -1,4 +1,5 @@
 import Foundation
+import SyncKernel
 import Testing
 
 @Suite("syncctl import and export")

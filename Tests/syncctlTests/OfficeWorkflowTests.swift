@@ -1,5 +1,7 @@
 import Foundation
 import SyncCore
+import SyncKernel
+import TestSupport
 import Testing
 
 @Suite("syncctl offline")
@@ -24,15 +26,13 @@ struct OfficeWorkflowTests {
         #expect((try activity.json() as? [String: Any])?["organiser_id"] as? String == id)
         #expect(try cli.status()["pendingChanges"] as? Int == 2)
 
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        shell.arguments = [
-            cli.replica,
-            "UPDATE contacts SET notes = 'Ansprechperson Sommerfest'; INSERT INTO contacts (name, quartier) VALUES ('Max Muster', 'kuckuck');",
-        ]
-        try shell.run()
-        shell.waitUntilExit()
-        #expect(shell.terminationStatus == 0)
+        let shell = try Command.run(
+            "/usr/bin/sqlite3",
+            [
+                cli.replica,
+                "UPDATE contacts SET notes = 'Ansprechperson Sommerfest'; INSERT INTO contacts (name, quartier) VALUES ('Max Muster', 'kuckuck');",
+            ])
+        #expect(shell.status == 0, "\(shell.error)")
         #expect(try cli.status()["pendingChanges"] as? Int == 4)
 
         let list = try #require(try cli.run(["contact", "list", "--json"]).json() as? [[String: Any]])

@@ -1,3 +1,5 @@
+import SyncKernel
+
 /// A strictly parsed CSV file: a header and records, each with the line it starts on.
 ///
 /// RFC 4180 with two allowances that spreadsheets in German offices need: the delimiter may be

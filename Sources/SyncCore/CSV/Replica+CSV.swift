@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SyncKernel
 
 /// Importing and exporting contacts and activities as CSV.
 extension Replica {
@@ -16,12 +17,16 @@ extension Replica {
         } catch {
             throw Self.rejected(error.line, error.reason)
         }
-        for column in csv.header where !table.columns.contains(column) {
+        // The header is named by column number, not by its text: in a file without a header,
+        // the first line holds somebody's data.
+        for (index, column) in csv.header.enumerated() where !table.columns.contains(column) {
             throw Self.rejected(
-                1, "unknown column '\(column)'; \(table.rawValue) have \(table.columns.joined(separator: ", "))")
+                1,
+                "column \(index + 1) of the header is not a column of \(table.rawValue); the first line must name "
+                    + "columns among \(table.columns.joined(separator: ", "))")
         }
-        if let duplicate = Dictionary(grouping: csv.header, by: { $0 }).first(where: { $0.value.count > 1 }) {
-            throw Self.rejected(1, "the column '\(duplicate.key)' appears twice")
+        for (index, column) in csv.header.enumerated() where csv.header[..<index].contains(column) {
+            throw Self.rejected(1, "column \(index + 1) of the header repeats the name of an earlier column")
         }
         let validator = RecordValidator(table: table)
         var records: [(line: Int, values: Values)] = []
@@ -35,14 +40,14 @@ extension Replica {
                 var valid = try validator.validate(values, isInsert: true)
                 if let id = valid["id"] ?? nil {
                     guard ids.insert(id).inserted else {
-                        throw SyncError(.invalidInput, "the id \(id) appears twice in the file")
+                        throw SyncError(.invalidInput, "the id appears on an earlier line too", field: "id")
                     }
                 } else {
                     valid["id"] = nil
                 }
                 records.append((record.line, valid))
             } catch let error as SyncError {
-                throw Self.rejected(record.line, error.message)
+                throw Self.rejected(record.line, error, header: csv.header)
             }
         }
         return try write { db in
@@ -51,7 +56,7 @@ extension Replica {
                     try checkReferences(db, table, record.values)
                     _ = try InsertCapture(db: db, table: table).insert([record.values])
                 } catch let error as SyncError {
-                    throw Self.rejected(record.line, error.message)
+                    throw Self.rejected(record.line, error, header: csv.header)
                 } catch let error as DatabaseError {
                     throw Self.rejected(record.line, "the database refused the record (\(error.resultCode))")
                 }
@@ -69,7 +74,17 @@ extension Replica {
         return text
     }
 
-    private static func rejected(_ line: Int, _ reason: String) -> SyncError {
-        SyncError(.importRejected, "line \(line): \(reason); nothing was imported, fix the file and import it again")
+    private static func rejected(_ line: Int, _ reason: String, field: String? = nil) -> SyncError {
+        SyncError(
+            .importRejected, "line \(line): \(reason); nothing was imported, fix the file and import it again",
+            field: field, line: line)
+    }
+
+    /// Names the line and, where the error is about a field, its column in the file.
+    private static func rejected(_ line: Int, _ error: SyncError, header: [String]) -> SyncError {
+        guard let field = error.field, let index = header.firstIndex(of: field) else {
+            return rejected(line, error.message, field: error.field)
+        }
+        return rejected(line, "column \(index + 1): \(error.message)", field: field)
     }
 }

@@ -1,5 +1,6 @@
 import GRDB
 import GRDBSQLite
+import SyncKernel
 
 /// A cached statement bound and stepped through SQLite's C API, for the paths that write many
 /// rows in a loop (import, fold, apply).

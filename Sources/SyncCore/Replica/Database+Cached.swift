@@ -1,14 +1,15 @@
 import GRDB
+import SyncKernel
 
 /// Statements through GRDB's statement cache: SQLite compiles each distinct SQL text once per
 /// connection instead of once per call (compiling a statement that fires the capture triggers
 /// costs more than running it).
 extension Database {
-    func rows(sql: String, arguments: StatementArguments = []) throws -> [Row] {
+    package func rows(sql: String, arguments: StatementArguments = []) throws -> [Row] {
         try Row.fetchAll(cachedStatement(sql: sql), arguments: arguments)
     }
 
-    func row(sql: String, arguments: StatementArguments = []) throws -> Row? {
+    package func row(sql: String, arguments: StatementArguments = []) throws -> Row? {
         try Row.fetchOne(cachedStatement(sql: sql), arguments: arguments)
     }
 
@@ -18,7 +19,7 @@ extension Database {
         try T.fetchOne(cachedStatement(sql: sql), arguments: arguments)
     }
 
-    func run(sql: String, arguments: StatementArguments = []) throws {
+    package func run(sql: String, arguments: StatementArguments = []) throws {
         try cachedStatement(sql: sql).execute(arguments: arguments)
     }
 }

@@ -1,4 +1,5 @@
 import GRDB
+import SyncKernel
 
 /// SyncCore's own inserts: the rows and their change-log entries written in one pass.
 ///
@@ -93,8 +94,8 @@ struct InsertCapture {
                 ?? false
             if exists || !seen.insert(id).inserted {
                 return SyncError(
-                    .invalidInput, "a \(table.singular) with id \(id) exists already: leave the id out to get a new one"
-                )
+                    .invalidInput, "a \(table.singular) with that id exists already: leave the id out to get a new one",
+                    field: "id")
             }
         }
         return SyncError(.invalidInput, "a \(table.singular) id exists already: leave the ids out to get new ones")

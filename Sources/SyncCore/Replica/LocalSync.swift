@@ -1,3 +1,5 @@
+import SyncKernel
+
 /// Syncs a replica with an upstream store in the same process, batch by batch: push the
 /// replica's pending changes, then pull what upstream has that the replica has not seen.
 ///

@@ -1,4 +1,5 @@
 import GRDB
+import SyncKernel
 
 /// Telling a server that lost data, and giving it back.
 ///
@@ -43,6 +44,21 @@ extension Replica {
         try read { db in
             try Int64.fetchOne(
                 db, sql: "SELECT position FROM _sync_acks WHERE replica_id = ?", arguments: [replica.rawValue]) ?? 0
+        }
+    }
+
+    /// What this store holds of everybody's changes, and of `replica`'s pushes, read in one
+    /// transaction without blocking the caller's thread: what a server tells an office.
+    public func serverKnowledge(for replica: ReplicaID?) async throws -> ServerKnowledge {
+        try await read { db in
+            let acknowledged =
+                try replica.flatMap {
+                    try Int64.fetchOne(
+                        db, sql: "SELECT position FROM _sync_acks WHERE replica_id = ?", arguments: [$0.rawValue])
+                } ?? 0
+            return ServerKnowledge(
+                knowledge: try Self.knowledge(db), acknowledged: acknowledged,
+                head: try Int64.fetchOne(db, sql: "SELECT store_seq FROM _sync_state WHERE id = 1") ?? 0)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SyncKernel
 
 /// Exchanging record states with other stores: the changes feed, the outbox, and apply.
 extension Replica {
@@ -58,24 +59,39 @@ extension Replica {
     public func encodedChanges(since cursor: Int64, limit: Int = 500, quartiers: [String]? = nil) throws
         -> EncodedBatch
     {
-        try readingFeed { db in
-            let page = try self.feedPage(db, cursor, limit, quartiers)
-            let evictions = try page.leaving.map(Self.eviction)
-            var replicas = Set<ReplicaID>()
-            for state in page.states {
-                do {
-                    try RecordState.replicaIDs(inEncoded: state, into: &replicas)
-                } catch {
-                    throw SyncError(
-                        .corruptData, "a stored record state cannot be decoded: restore the store from a backup",
-                        cause: error)
-                }
-            }
-            let bytes = ChangeBatch.encode(
-                cursor: page.cursor, hasMore: page.hasMore, offices: try self.offices(db, of: replicas),
-                records: page.states.map { $0[...] }, evictions: evictions)
-            return EncodedBatch(bytes: bytes, count: page.states.count, cursor: page.cursor, hasMore: page.hasMore)
+        try readingFeed { db in try self.encodedPage(db, cursor, limit, quartiers) }
+    }
+
+    /// ``encodedChanges(since:limit:quartiers:)`` of a server store, without blocking the
+    /// caller's thread.
+    public func encodedChanges(since cursor: Int64, limit: Int = 500, quartiers: [String]? = nil) async throws
+        -> EncodedBatch
+    {
+        guard kind == .server else {
+            return try readingFeed { db in try self.encodedPage(db, cursor, limit, quartiers) }
         }
+        return try await read { db in try self.encodedPage(db, cursor, limit, quartiers) }
+    }
+
+    private func encodedPage(_ db: Database, _ cursor: Int64, _ limit: Int, _ quartiers: [String]?) throws
+        -> EncodedBatch
+    {
+        let page = try self.feedPage(db, cursor, limit, quartiers)
+        let evictions = try page.leaving.map(Self.eviction)
+        var replicas = Set<ReplicaID>()
+        for state in page.states {
+            do {
+                try RecordState.replicaIDs(inEncoded: state, into: &replicas)
+            } catch {
+                throw SyncError(
+                    .corruptData, "a stored record state cannot be decoded: restore the store from a backup",
+                    cause: error)
+            }
+        }
+        let bytes = ChangeBatch.encode(
+            cursor: page.cursor, hasMore: page.hasMore, offices: try self.offices(db, of: replicas),
+            records: page.states.map { $0[...] }, evictions: evictions)
+        return EncodedBatch(bytes: bytes, count: page.states.count, cursor: page.cursor, hasMore: page.hasMore)
     }
 
     private func changesPage(_ db: Database, _ cursor: Int64, _ limit: Int, _ quartiers: [String]?) throws
@@ -188,123 +204,131 @@ extension Replica {
     /// conflicts and (for upstream batches) the pull cursor change together or not at all.
     @discardableResult
     public func apply(_ batch: ChangeBatch, from source: Source) throws -> ApplySummary {
-        try write { db in
-            try fold(db)
-            try db.run(sql: "UPDATE _sync_clock SET applying = 1 WHERE id = 1")
-            var table = try StateTable(db)
-            let states = try table.load(batch.records.map(\.key) + batch.evictions.map(\.key))
-            var summary = ApplySummary()
-            var latest = HybridTimestamp.zero
-            var relayed: [RecordKey] = []
-            // The final state of each changed record, written after the merge in bulk (a
-            // record twice in one batch is written once, at its last state).
-            var changed: [StateTable.Entry] = []
-            var position: [RecordKey: Int] = [:]
-            var formerRoutes: [(RecordKey, String)] = []
-            for (index, incoming) in batch.records.enumerated() {
-                summary.received += 1
-                latest = max(latest, incoming.latestTime)
-                // A record seen earlier in this batch merges with the state it got there.
-                let local = position[incoming.key].map { changed[$0].state } ?? states[incoming.key]
-                let result = MergeKernel.merge(local: local, incoming: incoming)
-                switch result.outcome {
-                case .alreadyKnown: summary.alreadyKnown += 1
-                case .fastForward: summary.fastForwarded += 1
-                case .merged: summary.merged += 1
-                case .conflicted: summary.conflicted += 1
-                }
-                // A new record arrives in its canonical form; comparing whole states is only
-                // needed where there was something to merge with.
-                let asReceived = local == nil ? incoming.isCanonical : result.state == incoming
-                if case .upstream = source, !asReceived { relayed.append(incoming.key) }
-                // A pushed state routed elsewhere than here tells where the record has been: the
-                // offices of that route must hear that it left (the store may have lost the move,
-                // e.g. restored from a backup). The record is announced again with that route
-                // among its former ones.
-                if case .downstream = source, kind == .server, let route = incoming.route,
-                    route != result.state.route
-                {
-                    formerRoutes.append((incoming.key, route))
-                    if result.outcome == .alreadyKnown, position[incoming.key] == nil {
-                        position[incoming.key] = changed.count
-                        changed.append(StateTable.Entry(state: result.state, encoded: nil))
-                    }
-                }
-                guard result.outcome != .alreadyKnown else { continue }
-                if result.state.openConflictCount > 0 { summary.withOpenConflicts += 1 }
-                let entry = StateTable.Entry(
-                    state: result.state, encoded: asReceived ? batch.encodedRecord(at: index) : nil)
-                if let earlier = position[incoming.key] {
-                    changed[earlier] = entry
-                } else {
+        try write { db in try apply(db, batch, source) }
+    }
+
+    /// ``apply(_:from:)`` without blocking the caller's thread.
+    @discardableResult
+    public func apply(_ batch: ChangeBatch, from source: Source) async throws -> ApplySummary {
+        try await write { db in try self.apply(db, batch, source) }
+    }
+
+    private func apply(_ db: Database, _ batch: ChangeBatch, _ source: Source) throws -> ApplySummary {
+        try fold(db)
+        try db.run(sql: "UPDATE _sync_clock SET applying = 1 WHERE id = 1")
+        var table = try StateTable(db)
+        let states = try table.load(batch.records.map(\.key) + batch.evictions.map(\.key))
+        var summary = ApplySummary()
+        var latest = HybridTimestamp.zero
+        var relayed: [RecordKey] = []
+        // The final state of each changed record, written after the merge in bulk (a
+        // record twice in one batch is written once, at its last state).
+        var changed: [StateTable.Entry] = []
+        var position: [RecordKey: Int] = [:]
+        var formerRoutes: [(RecordKey, String)] = []
+        for (index, incoming) in batch.records.enumerated() {
+            summary.received += 1
+            latest = max(latest, incoming.latestTime)
+            // A record seen earlier in this batch merges with the state it got there.
+            let local = position[incoming.key].map { changed[$0].state } ?? states[incoming.key]
+            let result = MergeKernel.merge(local: local, incoming: incoming)
+            switch result.outcome {
+            case .alreadyKnown: summary.alreadyKnown += 1
+            case .fastForward: summary.fastForwarded += 1
+            case .merged: summary.merged += 1
+            case .conflicted: summary.conflicted += 1
+            }
+            // A new record arrives in its canonical form; comparing whole states is only
+            // needed where there was something to merge with.
+            let asReceived = local == nil ? incoming.isCanonical : result.state == incoming
+            if case .upstream = source, !asReceived { relayed.append(incoming.key) }
+            // A pushed state routed elsewhere than here tells where the record has been: the
+            // offices of that route must hear that it left (the store may have lost the move,
+            // e.g. restored from a backup). The record is announced again with that route
+            // among its former ones.
+            if case .downstream = source, kind == .server, let route = incoming.route,
+                route != result.state.route
+            {
+                formerRoutes.append((incoming.key, route))
+                if result.outcome == .alreadyKnown, position[incoming.key] == nil {
                     position[incoming.key] = changed.count
-                    changed.append(entry)
+                    changed.append(StateTable.Entry(state: result.state, encoded: nil))
                 }
             }
-            try table.save(changed)
-            for (key, route) in formerRoutes {
-                try db.run(
-                    sql: "INSERT OR IGNORE INTO _sync_routes (tbl, id, quartier) VALUES (?, ?, ?)",
-                    arguments: [key.table.rawValue, key.id, route])
-                try db.run(
-                    sql: "UPDATE _sync_records SET moved = 1 WHERE tbl = ? AND id = ?",
-                    arguments: [key.table.rawValue, key.id])
+            guard result.outcome != .alreadyKnown else { continue }
+            if result.state.openConflictCount > 0 { summary.withOpenConflicts += 1 }
+            let entry = StateTable.Entry(
+                state: result.state, encoded: asReceived ? batch.encodedRecord(at: index) : nil)
+            if let earlier = position[incoming.key] {
+                changed[earlier] = entry
+            } else {
+                position[incoming.key] = changed.count
+                changed.append(entry)
             }
-            if kind == .office {
-                var visibleRows = VisibleRows(db: db)
-                try visibleRows.write(changed)
-                // A record that left this office's scope goes, unless this office knows a write
-                // the sender has not seen: then it is pushed back first, and leaves when the
-                // sender's next eviction covers that write.
-                var leaving: [RecordKey] = []
-                for eviction in batch.evictions {
-                    guard let local = states[eviction.key], position[eviction.key] == nil else { continue }
-                    if local.context.isDominated(by: eviction.context) {
-                        leaving.append(eviction.key)
-                    } else if case .upstream = source {
-                        relayed.append(eviction.key)
-                    }
+        }
+        try table.save(changed)
+        for (key, route) in formerRoutes {
+            try db.run(
+                sql: "INSERT OR IGNORE INTO _sync_routes (tbl, id, quartier) VALUES (?, ?, ?)",
+                arguments: [key.table.rawValue, key.id, route])
+            try db.run(
+                sql: "UPDATE _sync_records SET moved = 1 WHERE tbl = ? AND id = ?",
+                arguments: [key.table.rawValue, key.id])
+        }
+        if kind == .office {
+            var visibleRows = VisibleRows(db: db)
+            try visibleRows.write(changed)
+            // A record that left this office's scope goes, unless this office knows a write
+            // the sender has not seen: then it is pushed back first, and leaves when the
+            // sender's next eviction covers that write.
+            var leaving: [RecordKey] = []
+            for eviction in batch.evictions {
+                guard let local = states[eviction.key], position[eviction.key] == nil else { continue }
+                if local.context.isDominated(by: eviction.context) {
+                    leaving.append(eviction.key)
+                } else if case .upstream = source {
+                    relayed.append(eviction.key)
                 }
-                try evict(db, leaving)
-                summary.evicted = leaving.count
             }
-            try table.finish()
-            for (replica, office) in batch.offices {
-                try db.run(
-                    sql: "INSERT INTO _sync_replicas (replica_id, office) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                    arguments: [replica.rawValue, office])
-            }
-            if case .downstream(let acknowledgement?) = source {
-                try db.run(
-                    sql: """
-                        INSERT INTO _sync_acks (replica_id, position) VALUES (?, ?)
-                        ON CONFLICT (replica_id) DO UPDATE SET position = max(position, excluded.position)
-                        """, arguments: [acknowledgement.replica.rawValue, acknowledgement.position])
-            }
-            summary.pushedBack = Set(relayed).count
-            for key in Set(relayed) {
-                // A relay entry takes a log position (a counter value no write uses) and no dot.
-                try db.run(sql: "UPDATE _sync_clock SET counter = counter + 1 WHERE id = 1")
-                try db.run(
-                    sql:
-                        "INSERT INTO _sync_log (seq, tbl, row_id, op) SELECT counter, ?, ?, 'relay' FROM _sync_clock WHERE id = 1",
-                    arguments: [key.table.rawValue, key.id])
-            }
-            if case .upstream(let peer) = source {
-                try db.run(
-                    sql:
-                        "INSERT INTO _sync_cursors (peer, cursor) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET cursor = max(cursor, excluded.cursor)",
-                    arguments: [peer, batch.cursor])
-            }
+            try evict(db, leaving)
+            summary.evicted = leaving.count
+        }
+        try table.finish()
+        for (replica, office) in batch.offices {
+            try db.run(
+                sql: "INSERT INTO _sync_replicas (replica_id, office) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                arguments: [replica.rawValue, office])
+        }
+        if case .downstream(let acknowledgement?) = source {
             try db.run(
                 sql: """
-                    UPDATE _sync_clock SET applying = 0,
-                        hlc_logical = CASE WHEN ?1 > hlc_ms OR (?1 = hlc_ms AND ?2 > hlc_logical) THEN ?2 ELSE hlc_logical END,
-                        hlc_ms = max(hlc_ms, ?1)
-                    WHERE id = 1
-                    """, arguments: [latest.milliseconds, latest.logical])
-            return summary
+                    INSERT INTO _sync_acks (replica_id, position) VALUES (?, ?)
+                    ON CONFLICT (replica_id) DO UPDATE SET position = max(position, excluded.position)
+                    """, arguments: [acknowledgement.replica.rawValue, acknowledgement.position])
         }
+        summary.pushedBack = Set(relayed).count
+        for key in Set(relayed) {
+            // A relay entry takes a log position (a counter value no write uses) and no dot.
+            try db.run(sql: "UPDATE _sync_clock SET counter = counter + 1 WHERE id = 1")
+            try db.run(
+                sql:
+                    "INSERT INTO _sync_log (seq, tbl, row_id, op) SELECT counter, ?, ?, 'relay' FROM _sync_clock WHERE id = 1",
+                arguments: [key.table.rawValue, key.id])
+        }
+        if case .upstream(let peer) = source {
+            try db.run(
+                sql:
+                    "INSERT INTO _sync_cursors (peer, cursor) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET cursor = max(cursor, excluded.cursor)",
+                arguments: [peer, batch.cursor])
+        }
+        try db.run(
+            sql: """
+                UPDATE _sync_clock SET applying = 0,
+                    hlc_logical = CASE WHEN ?1 > hlc_ms OR (?1 = hlc_ms AND ?2 > hlc_logical) THEN ?2 ELSE hlc_logical END,
+                    hlc_ms = max(hlc_ms, ?1)
+                WHERE id = 1
+                """, arguments: [latest.milliseconds, latest.logical])
+        return summary
     }
 
     /// The pull cursor for `peer`: 0 before the first pull.

@@ -1,4 +1,5 @@
 import GRDB
+import SyncKernel
 
 /// Folding: turning captured log entries into record states.
 ///

@@ -1,4 +1,5 @@
 import GRDB
+import SyncKernel
 
 /// Reading and editing contacts and activities through SyncCore.
 ///
@@ -36,7 +37,7 @@ extension Replica {
     @discardableResult
     public func update(_ table: SyncTable, id: String, changes: Values) throws -> Values {
         guard !changes.isEmpty else {
-            throw SyncError(.invalidInput, "nothing to change: pass at least one field, e.g. --notes TEXT")
+            throw SyncError(.emptyChange, "nothing to change: name at least one field")
         }
         guard changes["id"] == nil else { throw SyncError(.invalidInput, "the id of a record cannot change") }
         let changes = try RecordValidator(table: table).validate(changes, isInsert: false)
@@ -108,12 +109,12 @@ extension Replica {
         guard table == .activities, let organiser = values["organiser_id"] ?? nil else { return }
         guard try exists(db, .contacts, organiser) else {
             throw SyncError(
-                .notFound, "no contact with id \(organiser) for organiser_id: list contacts with 'syncctl contact list'"
+                .notFound, "organiser_id names no contact of this replica", field: "organiser_id"
             )
         }
     }
 
     private func notFound(_ table: SyncTable, _ id: String) -> SyncError {
-        SyncError(.notFound, "no \(table.singular) with id \(id): list them with 'syncctl \(table.singular) list'")
+        SyncError(.notFound, "no \(table.singular) with id \(id)")
     }
 }

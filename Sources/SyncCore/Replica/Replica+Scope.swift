@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SyncKernel
 
 /// The Quartiere an office serves, and the records that leave it.
 ///

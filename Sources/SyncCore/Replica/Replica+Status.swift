@@ -1,4 +1,5 @@
 import GRDB
+import SyncKernel
 
 /// Status and conflicts of a replica.
 extension Replica {
@@ -55,10 +56,4 @@ extension Replica {
         }
     }
 
-    /// Notes the end of a successful sync.
-    public func recordSync(at timestamp: String) throws {
-        try write { db in
-            try db.run(sql: "UPDATE _sync_state SET last_sync_at = ? WHERE id = 1", arguments: [timestamp])
-        }
-    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import SyncKernel
 
 /// One office's local SQLite replica of contacts and activities, usable with no network.
 ///
@@ -51,7 +52,7 @@ public final class Replica: Sendable {
         guard let identity else {
             throw SyncError(
                 .replicaUnavailable,
-                "\(path ?? "the database") is not a QuartierSync replica: create one with 'syncctl init --office NAME'")
+                "\(path ?? "the database") is not a QuartierSync replica")
         }
         id = ReplicaID(rawValue: identity.0)
         office = identity.1
@@ -63,11 +64,11 @@ public final class Replica: Sendable {
         at path: String, office: String, kind: Kind = .office, logger: Logger = Logger(label: "quartiersync.replica")
     ) throws -> Replica {
         let office = office.trimmingCharacters(in: .whitespaces)
-        guard !office.isEmpty else { throw SyncError(.invalidInput, "the office name is empty: pass --office NAME") }
+        guard !office.isEmpty else { throw SyncError(.invalidInput, "the office name is empty", field: "office") }
         guard !FileManager.default.fileExists(atPath: path) else {
             throw SyncError(
                 .replicaExists,
-                "a replica already exists at \(path): use it, or choose another path with --replica")
+                "a replica already exists at \(path)")
         }
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
@@ -86,13 +87,13 @@ public final class Replica: Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw SyncError(
                 .replicaUnavailable,
-                "no replica at \(path): create one with 'syncctl init --office NAME', or pass --replica PATH")
+                "no replica at \(path)")
         }
         let pool = try openPool(path)
         guard try pool.read({ try $0.tableExists("_sync_state") }) else {
             throw SyncError(
                 .replicaUnavailable,
-                "\(path) is not a QuartierSync replica: create one with 'syncctl init --office NAME'")
+                "\(path) is not a QuartierSync replica")
         }
         try ReplicaSchema.migrator.migrate(pool)
         return try Replica(database: pool, path: path, logger: logger)
@@ -144,26 +145,56 @@ public final class Replica: Sendable {
     }
 
     /// Runs `body` in one write transaction, mapping database failures to ``SyncError``.
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
+    package func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try database.write(body)
-        } catch let error as SyncError {
-            throw error
-        } catch let error as DatabaseError {
-            throw SyncError(
-                .database, "the replica database refused the change (\(error.resultCode)): nothing was written",
-                cause: error)
+        } catch {
+            throw Self.writeError(error)
+        }
+    }
+
+    /// Runs `body` in one write transaction without blocking the caller's thread (GRDB's
+    /// async access): what the server's request handlers use.
+    package func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await database.write(body)
+        } catch {
+            throw Self.writeError(error)
         }
     }
 
     /// Runs `body` in a read transaction, mapping database failures to ``SyncError``.
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
+    package func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try database.read(body)
-        } catch let error as SyncError {
-            throw error
-        } catch let error as DatabaseError {
-            throw SyncError(.database, "the replica database could not be read (\(error.resultCode))", cause: error)
+        } catch {
+            throw Self.readError(error)
         }
+    }
+
+    /// Runs `body` in a read transaction without blocking the caller's thread.
+    package func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await database.read(body)
+        } catch {
+            throw Self.readError(error)
+        }
+    }
+
+    private static func writeError(_ error: any Error) -> any Error {
+        guard let error = error as? DatabaseError else { return error }
+        return SyncError(
+            code(error), "the replica database refused the change (\(error.resultCode)): nothing was written",
+            cause: error)
+    }
+
+    private static func readError(_ error: any Error) -> any Error {
+        guard let error = error as? DatabaseError else { return error }
+        return SyncError(code(error), "the replica database could not be read (\(error.resultCode))", cause: error)
+    }
+
+    /// `busy` where waiting helps (another writer holds the lock), `database` otherwise.
+    private static func code(_ error: DatabaseError) -> SyncError.Code {
+        [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) ? .busy : .database
     }
 }

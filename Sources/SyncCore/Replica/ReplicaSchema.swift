@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SyncKernel
 
 /// The replica's SQLite schema: the data tables other tools may use, and the `_sync_*` tables
 /// and triggers that capture every committed edit. Documented in docs/replica-schema.md.

@@ -1,3 +1,5 @@
+import SyncKernel
+
 /// What `syncctl status` shows: who this replica is and what waits to be synced or decided.
 public struct ReplicaStatus: Sendable, Equatable, Codable {
     /// The replica's identity.

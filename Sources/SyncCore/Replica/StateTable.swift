@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SyncKernel
 
 /// Reads and writes record states in `_sync_records`, batch by batch.
 ///

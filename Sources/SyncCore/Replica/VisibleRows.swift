@@ -1,4 +1,5 @@
 import GRDB
+import SyncKernel
 
 /// Writes the provisional view of record states into their tables: what users and other
 /// SQLite clients see. Runs while the capture triggers stand aside (`applying`), inside the

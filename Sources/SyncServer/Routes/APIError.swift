@@ -2,13 +2,18 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import SyncCore
+import SyncKernel
+import SyncProtocol
 
 /// An error answered as JSON: `{"error": {"code": "...", "message": "..."}}` with a status that
 /// fits. Messages say what to do and never contain personal data.
-struct APIError: HTTPResponseError {
-    var status: HTTPResponse.Status
-    var code: String
-    var message: String
+public struct APIError: HTTPResponseError {
+    /// The HTTP status.
+    public var status: HTTPResponse.Status
+    /// The stable code (``ErrorBody/Detail/code``).
+    public var code: String
+    /// What happened and what to do.
+    public var message: String
 
     static func unauthorized(_ message: String) -> APIError {
         APIError(status: .unauthorized, code: "unauthorized", message: message)
@@ -23,10 +28,10 @@ struct APIError: HTTPResponseError {
     /// is the store's failure (500). Messages name no value, only what to do.
     init(store error: any Error) {
         switch (error as? SyncError)?.code {
-        case .invalidInput?, .rejected?:
+        case .invalidInput?, .missingField?, .rejected?:
             let message = (error as? SyncError)?.message ?? "the request was refused"
             self.init(status: .badRequest, code: (error as! SyncError).code.name, message: message)
-        case .database?:
+        case .busy?:
             self.init(
                 status: .serviceUnavailable, code: "store-unavailable",
                 message: "the server store is busy or cannot write; try again later")
@@ -48,16 +53,11 @@ struct APIError: HTTPResponseError {
         self.message = message
     }
 
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = #"{"error": {"code": "\#(code)", "message": \#(Self.quote(message))}}"#
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
-    }
-
-    static func quote(_ text: String) -> String {
-        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
-        return String(decoding: data, as: UTF8.self)
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try context.responseEncoder.encode(
+            ErrorBody(code: code, message: message), from: request, context: context)
+        response.status = status
+        if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+        return response
     }
 }

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import SyncKernel
 
 /// Answers every error a route did not turn into an ``APIError`` with the protocol's JSON error
 /// body and a 500, and logs it (by type, never with request data). Without it, such an error

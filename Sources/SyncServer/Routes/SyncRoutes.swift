@@ -1,25 +1,31 @@
-import CompressNIO
-import Dispatch
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
 import SyncCore
+import SyncKernel
+import SyncProtocol
 
 /// The protocol's routes (docs/protocol.md): health, push and pull, under a bearer token.
-struct SyncRoutes: Sendable {
+public struct SyncRoutes: Sendable {
     let store: any ServerStore
     /// The largest request body accepted, compressed or not.
     let maxBodyBytes: Int
     /// The largest page a client may ask for.
     let maxPageSize = 5000
 
-    func register(on router: Router<BasicRequestContext>) {
+    /// Routes answering from `store`, refusing push bodies over `maxBodyBytes`.
+    public init(store: any ServerStore, maxBodyBytes: Int) {
+        self.store = store
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    /// Adds the routes, and the middleware that answers every error as JSON, to `router`.
+    public func register(on router: Router<BasicRequestContext>) {
         router.add(middleware: JSONErrorMiddleware())
-        router.get("/v1/health") { _, _ in
-            try Self.json(
-                #"{"status": "ok", "protocol": \#(SyncClient.protocolVersion), "storeId": "\#(store.storeID)"}"#)
+        router.get("/v1/health") { request, context in
+            try context.responseEncoder.encode(Health(storeId: store.storeID), from: request, context: context)
         }
         router.get("/v2/session") { request, context in try await session(request, context) }
         router.post("/v2/recovery") { request, context in try await recovery(request, context) }
@@ -30,24 +36,24 @@ struct SyncRoutes: Sendable {
     func session(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let office = try await authenticate(request)
         let replica = try Self.replica(request)
-        let info = try await run { [store] in try store.session(for: office, replica: replica) }
-        return try Self.json(String(decoding: try JSONEncoder().encode(info), as: UTF8.self))
+        let session = try await storeCall { try await store.session(for: office, replica: replica) }
+        return try context.responseEncoder.encode(session, from: request, context: context)
     }
 
     func recovery(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let office = try await authenticate(request)
-        let epoch = try await run { [store] in try store.reportRecovery(from: office) }
+        let epoch = try await storeCall { try await store.reportRecovery(from: office) }
         context.logger.notice(
             "an office found that the store had lost data; every office sends what it holds again",
             metadata: ["office": "\(office.name)", "epoch": "\(epoch)"])
-        return try Self.json(#"{"epoch": \#(epoch)}"#)
+        return try context.responseEncoder.encode(RecoveryReceipt(epoch: epoch), from: request, context: context)
     }
 
     /// The replica named by the `QuartierSync-Replica` header, if any.
     static func replica(_ request: Request) throws -> ReplicaID? {
-        guard let value = request.headers[HTTPField.Name(SyncClient.replicaHeader)!] else { return nil }
+        guard let value = request.headers[HTTPField.Name(Wire.replicaHeader)!] else { return nil }
         guard !value.isEmpty, value.count <= 64, value.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
-            throw APIError.badRequest("bad-replica", "\(SyncClient.replicaHeader) must be the replica's id (a UUID)")
+            throw APIError.badRequest("bad-replica", "\(Wire.replicaHeader) must be the replica's id (a UUID)")
         }
         return ReplicaID(rawValue: value.lowercased())
     }
@@ -71,13 +77,13 @@ struct SyncRoutes: Sendable {
         } catch let error as SyncError {
             throw APIError.malformedBatch(error)
         }
-        let key = request.headers[HTTPField.Name("Idempotency-Key")!]
+        let key = request.headers[HTTPField.Name(Wire.idempotencyHeader)!]
         let replica = try Self.replica(request)
-        let receipt = try await run { [store] in try store.push(batch, key: key, from: office, replica: replica) }
+        let receipt = try await storeCall { try await store.push(batch, key: key, from: office, replica: replica) }
         context.logger.info(
             "push",
             metadata: ["office": "\(office.name)", "received": "\(receipt.received)", "stored": "\(receipt.stored)"])
-        return try Self.json(String(decoding: try JSONEncoder().encode(receipt), as: UTF8.self))
+        return try context.responseEncoder.encode(receipt, from: request, context: context)
     }
 
     func pull(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -89,13 +95,13 @@ struct SyncRoutes: Sendable {
         guard let limit = Int(parameters["limit"].map(String.init) ?? "500"), (1...maxPageSize).contains(limit) else {
             throw APIError.badRequest("bad-limit", "limit must be between 1 and \(maxPageSize)")
         }
-        let page = try await run { [store] in try store.pull(since: since, limit: limit, for: office) }
+        let page = try await storeCall { try await store.pull(since: since, limit: limit, for: office) }
         context.logger.debug("pull", metadata: ["office": "\(office.name)", "records": "\(page.count)"])
         var headers = HTTPFields()
-        headers[.contentType] = SyncClient.batchMediaType
+        headers[.contentType] = Wire.batchMediaType
         var buffer = ByteBuffer(bytes: page.bytes)
         if request.headers[.acceptEncoding]?.lowercased().contains("gzip") == true {
-            buffer = try buffer.compress(with: SyncClient.compression)
+            buffer = try Wire.gzip(page.bytes)
             headers[.contentEncoding] = "gzip"
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
@@ -106,37 +112,27 @@ struct SyncRoutes: Sendable {
             throw APIError.unauthorized("send the office token as 'Authorization: Bearer qs_…'")
         }
         let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
-        guard let office = try await run({ [store] in try store.office(forToken: token) }) else {
+        guard let office = try await storeCall({ try await store.office(forToken: token) }) else {
             throw APIError.unauthorized("unknown or revoked token: ask the server admin for a new one")
         }
         return office
     }
 
-    /// Runs a store call on a dispatch thread: SQLite calls block, and Swift concurrency's
-    /// threads (one per core) must stay free to serve other requests meanwhile. Whatever the
-    /// store throws is answered as a JSON error (docs/protocol.md).
-    private func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    /// Awaits a store call; whatever the store throws is answered as a JSON error
+    /// (docs/protocol.md).
+    private func storeCall<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         do {
-            return try await withCheckedThrowingContinuation { continuation in
-                DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-            }
+            return try await body()
         } catch {
             throw APIError(store: error)
         }
     }
 
     private func gunzip(_ bytes: [UInt8]) throws -> [UInt8] {
-        var buffer = ByteBuffer(bytes: bytes)
         do {
-            return Array(try buffer.decompress(with: .gzip, maxSize: maxBodyBytes * 8).readableBytesView)
+            return try Wire.gunzip(bytes, maxSize: maxBodyBytes * 8)
         } catch {
             throw APIError.badRequest("bad-encoding", "the gzip body cannot be decompressed (or is too large)")
         }
-    }
-
-    static func json(_ text: String) throws -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

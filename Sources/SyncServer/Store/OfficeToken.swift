@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SyncKernel
 
 /// Office tokens: `qs_` and 43 characters of base64url (256 random bits). Only the SHA-256 of a
 /// token is stored, so a copy of the server store does not let anyone sync as an office.

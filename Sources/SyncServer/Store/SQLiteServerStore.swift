@@ -2,6 +2,8 @@ import Foundation
 import GRDB
 import Logging
 import SyncCore
+import SyncKernel
+import SyncProtocol
 
 /// The server store on an embedded SQLite file: SyncCore's store (kind `server`, WAL,
 /// `synchronous=NORMAL`) plus the office registry and the pushes already received.
@@ -10,20 +12,21 @@ import SyncCore
 /// every acknowledged push; a power loss may lose the last transactions before the WAL is
 /// checkpointed. Offices then push those changes again (they stay pending until acknowledged
 /// and merging is idempotent). See docs/operations.md.
-final class SQLiteServerStore: ServerStore {
-    let replica: Replica
-    var storeID: String { replica.id.rawValue }
+public final class SQLiteServerStore: ServerStore {
+    /// The store underneath: SyncCore's store of kind `server`.
+    public let replica: Replica
+    /// The store's id (its replica id).
+    public var storeID: String { replica.id.rawValue }
 
     /// Opens the store at `path`, creating it if needed.
-    init(path: String, logger: Logger) throws {
+    public init(path: String, logger: Logger) throws {
         if FileManager.default.fileExists(atPath: path) {
             replica = try Replica.open(at: path, logger: logger)
         } else {
             replica = try Replica.create(at: path, office: "sync-server", kind: .server, logger: logger)
         }
         guard replica.kind == .server else {
-            throw SyncError(
-                .invalidInput, "\(path) is an office replica, not a server store: pass another --db path")
+            throw SyncError(.replicaUnavailable, "\(path) is an office replica, not a server store")
         }
         try Self.migrator.migrate(replica.database)
     }
@@ -66,11 +69,11 @@ final class SQLiteServerStore: ServerStore {
         return migrator
     }
 
-    func push(_ batch: ChangeBatch, key: String?, from office: Office, replica pusher: ReplicaID?) throws
-        -> PushReceipt
+    public func push(_ batch: ChangeBatch, key: String?, from office: Office, replica pusher: ReplicaID?)
+        async throws -> PushReceipt
     {
         if let key,
-            let earlier = try replica.database.read({ db in
+            let earlier = try await replica.read({ db in
                 try Row.fetchOne(
                     db, sql: "SELECT received, stored, already_known FROM _server_pushes WHERE office = ? AND key = ?",
                     arguments: [office.name, key])
@@ -78,13 +81,13 @@ final class SQLiteServerStore: ServerStore {
         {
             return PushReceipt(received: earlier[0], stored: earlier[1], alreadyKnown: earlier[2])
         }
-        let summary = try replica.apply(
+        let summary = try await replica.apply(
             batch, from: .downstream(acknowledging: pusher.map { .init(replica: $0, position: batch.cursor) }))
         let receipt = PushReceipt(
             received: summary.received, stored: summary.received - summary.alreadyKnown,
             alreadyKnown: summary.alreadyKnown)
         if let key {
-            try replica.database.write { db in
+            try await replica.write { db in
                 try db.execute(
                     sql: """
                         INSERT OR IGNORE INTO _server_pushes (office, key, received, stored, already_known)
@@ -95,21 +98,22 @@ final class SQLiteServerStore: ServerStore {
         return receipt
     }
 
-    func pull(since cursor: Int64, limit: Int, for office: Office) throws -> EncodedBatch {
-        try replica.encodedChanges(since: cursor, limit: limit, quartiers: office.quartiers)
+    public func pull(since cursor: Int64, limit: Int, for office: Office) async throws -> EncodedBatch {
+        try await replica.encodedChanges(since: cursor, limit: limit, quartiers: office.quartiers)
     }
 
-    func session(for office: Office, replica asking: ReplicaID?) throws -> SessionInfo {
-        var knowledge: [String: UInt64] = [:]
-        for (replica, counter) in try replica.knowledge().counters { knowledge[replica.rawValue] = counter }
-        return SessionInfo(
-            office: office.name, quartiers: office.quartiers, storeId: storeID, head: try replica.feedHead(),
-            acknowledged: try asking.map { try replica.acknowledgedPosition(of: $0) } ?? 0, knowledge: knowledge,
-            epoch: try replica.database.read { try Int64.fetchOne($0, sql: "SELECT epoch FROM _server_recovery") ?? 0 })
+    public func session(for office: Office, replica asking: ReplicaID?) async throws -> Session {
+        let held = try await replica.serverKnowledge(for: asking)
+        let epoch = try await replica.read { try Int64.fetchOne($0, sql: "SELECT epoch FROM _server_recovery") ?? 0 }
+        return Session(
+            office: office.name, quartiers: office.quartiers, storeId: storeID, head: held.head,
+            acknowledged: held.acknowledged,
+            knowledge: Dictionary(uniqueKeysWithValues: held.knowledge.counters.map { ($0.key.rawValue, $0.value) }),
+            epoch: epoch)
     }
 
-    func reportRecovery(from office: Office) throws -> Int64 {
-        try replica.database.write { db in
+    public func reportRecovery(from office: Office) async throws -> Int64 {
+        try await replica.write { db in
             try db.execute(
                 sql: """
                     UPDATE _server_recovery SET epoch = epoch + 1, reported_by = ?,
@@ -119,8 +123,8 @@ final class SQLiteServerStore: ServerStore {
         }
     }
 
-    func office(forToken token: String) throws -> Office? {
-        try replica.database.read { db in
+    public func office(forToken token: String) async throws -> Office? {
+        try await replica.read { db in
             try Row.fetchOne(
                 db,
                 sql:
@@ -130,16 +134,18 @@ final class SQLiteServerStore: ServerStore {
         }
     }
 
-    func addOffice(name: String, quartiers: [String]) throws -> (Office, token: String?) {
+    public func addOffice(name: String, quartiers: [String]) async throws -> (Office, token: String?) {
         let name = name.trimmingCharacters(in: .whitespaces)
         let quartiers = quartiers.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !name.isEmpty else { throw SyncError(.invalidInput, "the office name is empty") }
+        guard !name.isEmpty else { throw SyncError(.missingField, "the office name is empty", field: "name") }
         guard !quartiers.isEmpty else {
-            throw SyncError(.invalidInput, "an office needs at least one --quartier (or * for the state-wide network)")
+            throw SyncError(
+                .missingField, "an office needs at least one Quartier (or * for the state-wide network)",
+                field: "quartier")
         }
         let token = OfficeToken.generate()
         let json = String(decoding: try JSONEncoder().encode(quartiers), as: UTF8.self)
-        return try replica.database.write { db in
+        return try await replica.write { db in
             let revoked = try String?.fetchOne(
                 db, sql: "SELECT revoked_at FROM _server_offices WHERE name = ?", arguments: [name])
             if let revoked, revoked == nil {
@@ -169,8 +175,8 @@ final class SQLiteServerStore: ServerStore {
         }
     }
 
-    func offices() throws -> [Office] {
-        try replica.database.read { db in
+    public func offices() async throws -> [Office] {
+        try await replica.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT name, quartiers, created_at, revoked_at FROM _server_offices ORDER BY name"
             )
@@ -178,14 +184,14 @@ final class SQLiteServerStore: ServerStore {
         }
     }
 
-    func revokeOffice(name: String) throws {
-        try replica.database.write { db in
+    public func revokeOffice(name: String) async throws {
+        try await replica.write { db in
             try db.execute(
                 sql:
                     "UPDATE _server_offices SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE name = ? AND revoked_at IS NULL",
                 arguments: [name])
             guard db.changesCount == 1 else {
-                throw SyncError(.notFound, "no active office named '\(name)': list them with 'sync-server office list'")
+                throw SyncError(.notFound, "no active office named '\(name)'")
             }
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SyncCore
+import SyncKernel
 
 /// `syncctl conflicts list`
 struct ConflictsCommand: ParsableCommand {
@@ -16,10 +17,7 @@ struct ConflictsCommand: ParsableCommand {
 
         func run() throws {
             let conflicts = try replica.open().conflicts()
-            if json {
-                print("[" + conflicts.map(Self.object).joined(separator: ",\n ") + "]")
-                return
-            }
+            if json { return try Output.json(conflicts.map(Entry.init)) }
             guard !conflicts.isEmpty else {
                 print("No open conflicts.")
                 return
@@ -36,18 +34,50 @@ struct ConflictsCommand: ParsableCommand {
             print("\(conflicts.count) open conflict\(conflicts.count == 1 ? "" : "s")")
         }
 
-        static func object(_ conflict: Conflict) -> String {
-            let versions = conflict.versions.map { version in
-                Output.RawJSON(
-                    text: "{\"value\": \(Output.value(version.value)), \"office\": \(Output.value(version.office)), "
-                        + "\"replicaId\": \(Output.quote(version.dot.replica.rawValue)), \"counter\": \(version.dot.counter)}"
-                )
+        /// One conflict as `conflicts list --json` prints it.
+        struct Entry: Encodable {
+            /// One competing write.
+            struct Version: Encodable {
+                var value: String?
+                var office: String?
+                var replicaId: String
+                var counter: UInt64
             }
-            let ancestor: String? = conflict.ancestor ?? nil
-            return "{\"id\": \(Output.quote(conflict.id)), \"table\": \(Output.quote(conflict.table.rawValue)), "
-                + "\"recordId\": \(Output.quote(conflict.recordID)), \"field\": \(Output.quote(conflict.field)), "
-                + "\"shown\": \(Output.value(conflict.provisionalWinner.value)), "
-                + "\"ancestor\": \(Output.value(ancestor)), \"versions\": \(Output.value(versions))}"
+
+            var id: String
+            var table: String
+            var recordId: String
+            var field: String
+            var shown: String?
+            var ancestor: String?
+            var versions: [Version]
+
+            init(_ conflict: Conflict) {
+                id = conflict.id
+                table = conflict.table.rawValue
+                recordId = conflict.recordID
+                field = conflict.field
+                shown = conflict.provisionalWinner.value
+                ancestor = conflict.ancestor ?? nil
+                versions = conflict.versions.map {
+                    Version(
+                        value: $0.value, office: $0.office, replicaId: $0.dot.replica.rawValue, counter: $0.dot.counter)
+                }
+            }
+
+            func encode(to encoder: any Encoder) throws {
+                // Empty values are written as null rather than left out: a consumer sees every key.
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(id, forKey: .id)
+                try container.encode(table, forKey: .table)
+                try container.encode(recordId, forKey: .recordId)
+                try container.encode(field, forKey: .field)
+                try container.encode(shown, forKey: .shown)
+                try container.encode(ancestor, forKey: .ancestor)
+                try container.encode(versions, forKey: .versions)
+            }
+
+            enum CodingKeys: String, CodingKey { case id, table, recordId, field, shown, ancestor, versions }
         }
     }
 }

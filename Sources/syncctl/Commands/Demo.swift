@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import SyncCore
+import Logging
+import SyncKernel
+import SyncServer
 
 /// `syncctl demo`: real offices syncing through a real server, narrated.
 struct Demo: AsyncParsableCommand {
@@ -12,34 +14,46 @@ struct Demo: AsyncParsableCommand {
             is stopped and the directory removed at the end (--keep keeps the directory).
             """)
 
-    @Option(help: "The sync-server executable (default: next to syncctl, then $PATH).") var serverBinary: String?
     @Flag(help: "Keep the temporary directory with the replicas and the server store.") var keep = false
 
     func run() async throws {
         let directory = NSTemporaryDirectory() + "quartiersync-demo-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let server = try SyncServerProcess.start(
-            binary: try serverBinary ?? ServerBinary.locate(), database: directory + "/server.sqlite")
         defer {
-            server.stop()
             if keep { print("\nKept \(directory)") } else { try? FileManager.default.removeItem(atPath: directory) }
         }
-        try await DemoScenario(server: server, directory: directory).play()
+        // The server runs in this process, on a free loopback port: the same routes, store and
+        // HTTP as `sync-server serve`, without a second program to find.
+        let store = try SQLiteServerStore(
+            path: directory + "/server.sqlite", logger: Logger(label: "quartiersync.demo.store"))
+        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
+        var serverLogger = Logger(label: "quartiersync.demo.server")
+        serverLogger.logLevel = .warning
+        let app = SyncServerApplication.build(
+            store: store, configuration: ServerConfiguration(port: 0), logger: serverLogger
+        ) { port in listening.yield(port) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            guard let port = await ports.first(where: { _ in true }) else { return }
+            try await DemoScenario(server: DemoServer(store: store, port: port), directory: directory).play()
+            group.cancelAll()
+        }
     }
 }
 
-/// Where the demo finds `sync-server`.
-enum ServerBinary {
-    static func locate() throws -> String {
-        let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let candidates =
-            [here.appendingPathComponent("sync-server").path]
-            + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/sync-server" }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw SyncError(
-                .invalidInput,
-                "sync-server not found next to syncctl or on PATH: run 'swift build' first, or pass --server-binary")
+/// The demo's server: an in-process sync server and its store.
+struct DemoServer {
+    let store: SQLiteServerStore
+    let port: Int
+
+    /// `http://127.0.0.1:PORT`.
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Registers an office and returns its token.
+    func addOffice(_ name: String, quartiers: [String]) async throws -> String {
+        guard let token = try await store.addOffice(name: name, quartiers: quartiers).token else {
+            throw SyncError(.replicaExists, "the demo's office \(name) was registered twice")
         }
-        return found
+        return token
     }
 }

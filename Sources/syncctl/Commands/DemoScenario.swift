@@ -1,10 +1,12 @@
 import Foundation
 import SyncCore
+import SyncKernel
+import SyncRemote
 
 /// The demo's story: who the offices are, what they record, what they edit offline.
 /// All people are fictional; places, organisations and dates are public.
 struct DemoScenario {
-    let server: SyncServerProcess
+    let server: DemoServer
     let directory: String
 
     struct Office {
@@ -13,8 +15,8 @@ struct DemoScenario {
         let replica: Replica
     }
 
-    func office(_ name: String, quartier: String) throws -> Office {
-        let token = try server.addOffice(name, quartiers: [quartier])
+    func office(_ name: String, quartier: String) async throws -> Office {
+        let token = try await server.addOffice(name, quartiers: [quartier])
         let replica = try Replica.create(at: "\(directory)/\(quartier == "*" ? "lag" : quartier).sqlite", office: name)
         try replica.setRemote(try Remote(server: server.url, token: token))
         return Office(name: name, quartier: quartier, replica: replica)
@@ -27,12 +29,12 @@ struct DemoScenario {
     func say(_ text: String) { print(text) }
 
     func play() async throws {
-        say("QuartierSync demo — a sync-server is running at \(server.url)\n")
-        let lag = try office("Landesarbeitsgemeinschaft (LAG)", quartier: "*")
-        let kuckuck = try office("Stadtteiltreff Kuckuck", quartier: "kuckuck")
-        let altstadt = try office("Quartiersbüro Altstadt", quartier: "altstadt")
-        let nordstadt = try office("Quartiersbüro Nordstadt", quartier: "nordstadt")
-        let suedstadt = try office("Stadtteilbüro Südstadt", quartier: "suedstadt")
+        say("QuartierSync demo — a sync server is running at \(server.url)\n")
+        let lag = try await office("Landesarbeitsgemeinschaft (LAG)", quartier: "*")
+        let kuckuck = try await office("Stadtteiltreff Kuckuck", quartier: "kuckuck")
+        let altstadt = try await office("Quartiersbüro Altstadt", quartier: "altstadt")
+        let nordstadt = try await office("Quartiersbüro Nordstadt", quartier: "nordstadt")
+        let suedstadt = try await office("Stadtteilbüro Südstadt", quartier: "suedstadt")
         let quartiere = [kuckuck, altstadt, nordstadt, suedstadt]
         say("1. Registered five offices on the server, each with its own token:")
         for office in [lag] + quartiere { say("   - \(office.name) (Quartier \(office.quartier))") }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import SyncCore
+import SyncKernel
+import SyncRemote
 
 /// `syncctl init --office NAME`
 struct Init: ParsableCommand {
@@ -23,7 +25,7 @@ struct Init: ParsableCommand {
         let created = try Replica.create(at: replica.path, office: office)
         if let remote { try created.setRemote(remote) }
         if json {
-            Output.json(["replicaId": created.id.rawValue, "office": created.office, "path": replica.path])
+            try Output.json(["replicaId": created.id.rawValue, "office": created.office, "path": replica.path])
         } else {
             print("Created replica \(created.id) for office '\(created.office)' at \(replica.path)")
         }

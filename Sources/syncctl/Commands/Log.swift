@@ -1,5 +1,7 @@
 import ArgumentParser
 import SyncCore
+import SyncKernel
+import SyncRemote
 
 /// `syncctl log`
 struct Log: ParsableCommand {
@@ -11,16 +13,7 @@ struct Log: ParsableCommand {
 
     func run() throws {
         let runs = try replica.open().syncRuns(limit: limit)
-        if json {
-            print(
-                "["
-                    + runs.map { run in
-                        "{\"startedAt\": \(Output.quote(run.startedAt)), \"durationMs\": \(run.durationMs), "
-                            + "\"result\": \(Output.quote(run.result)), \"sent\": \(run.sent), \"received\": \(run.received), "
-                            + "\"merged\": \(run.merged), \"conflicts\": \(run.conflicts), \"error\": \(Output.value(run.error))}"
-                    }.joined(separator: ",\n ") + "]")
-            return
-        }
+        if json { return try Output.json(runs) }
         guard !runs.isEmpty else {
             print("No syncs yet.")
             return

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SyncCore
+import SyncKernel
 
 /// `syncctl contact add|list|show|edit|delete`
 struct ContactCommand: ParsableCommand {
@@ -32,7 +33,7 @@ struct AddRecord<Fields: RecordFields>: ParsableCommand {
 
     func run() throws {
         let record = try replica.open().insert(Fields.table, values: fields.values)
-        Output.record(record, table: Fields.table, json: json)
+        try Output.record(record, table: Fields.table, json: json)
     }
 }
 
@@ -47,7 +48,7 @@ struct ListRecords<Fields: RecordFields>: ParsableCommand {
 
     func run() throws {
         let records = try replica.open().records(Fields.table, quartier: quartier)
-        Output.list(records, table: Fields.table, json: json)
+        try Output.list(records, table: Fields.table, json: json)
     }
 }
 
@@ -61,7 +62,7 @@ struct ShowRecord<Fields: RecordFields>: ParsableCommand {
     @Flag(help: "Print the record as JSON.") var json = false
 
     func run() throws {
-        Output.record(try replica.open().record(Fields.table, id: id), table: Fields.table, json: json)
+        try Output.record(try replica.open().record(Fields.table, id: id), table: Fields.table, json: json)
     }
 }
 
@@ -79,7 +80,7 @@ struct EditRecord<Fields: RecordFields>: ParsableCommand {
 
     func run() throws {
         let record = try replica.open().update(Fields.table, id: id, changes: fields.values)
-        Output.record(record, table: Fields.table, json: json)
+        try Output.record(record, table: Fields.table, json: json)
         let missing = Replica.missingRequiredFields(Fields.table, in: record)
         if !missing.isEmpty {
             Output.note(
@@ -103,7 +104,7 @@ struct DeleteRecord<Fields: RecordFields>: ParsableCommand {
     func run() throws {
         try replica.open().delete(Fields.table, id: id)
         if json {
-            Output.json(["deleted": id])
+            try Output.json(["deleted": id])
         } else {
             print("Deleted \(Fields.table.singular) \(id)")
         }

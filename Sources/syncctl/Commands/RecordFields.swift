@@ -1,5 +1,6 @@
 import ArgumentParser
 import SyncCore
+import SyncKernel
 
 /// The fields of one table as command-line options, named like the columns.
 protocol RecordFields: ParsableArguments {

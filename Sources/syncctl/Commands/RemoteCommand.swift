@@ -1,5 +1,7 @@
 import ArgumentParser
 import SyncCore
+import SyncKernel
+import SyncRemote
 
 /// `syncctl remote set|show`
 struct RemoteCommand: ParsableCommand {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import SyncCore
+import SyncKernel
+import SyncRemote
 
 /// `--server URL --token T` (or `--token-file PATH`, `--token-file -` for standard input).
 struct RemoteOptions: ParsableArguments {

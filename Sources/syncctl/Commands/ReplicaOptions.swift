@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SyncCore
+import SyncKernel
 
 /// `--replica PATH`, shared by every command.
 struct ReplicaOptions: ParsableArguments {

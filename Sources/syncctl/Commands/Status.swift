@@ -1,5 +1,7 @@
 import ArgumentParser
 import SyncCore
+import SyncKernel
+import SyncRemote
 
 /// `syncctl status`
 struct Status: ParsableCommand {
@@ -11,11 +13,7 @@ struct Status: ParsableCommand {
     func run() throws {
         let status = try replica.open().status()
         if json {
-            Output.json([
-                "replicaId": status.replicaId, "office": status.office, "pendingChanges": status.pendingChanges,
-                "lastSyncAt": status.lastSyncAt, "openConflicts": status.openConflicts, "contacts": status.contacts,
-                "activities": status.activities,
-            ])
+            try Output.json(status)
         } else {
             print("Office:          \(status.office)")
             print("Replica:         \(status.replicaId)")

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import SyncCore
+import SyncKernel
+import SyncRemote
 
 /// `syncctl sync`
 struct Sync: AsyncParsableCommand {
@@ -26,12 +28,11 @@ struct Sync: AsyncParsableCommand {
         }
         display.finish()
         if json {
-            Output.json([
-                "sent": summary.sent, "received": summary.received, "merged": summary.merged,
-                "conflicts": summary.conflicts, "evicted": summary.evicted, "recovery": "\(summary.recovery)",
-                "durationMs": summary.durationMs, "bytesSent": summary.bytesSent,
-                "bytesReceived": summary.bytesReceived,
-            ])
+            try Output.json(
+                Report(
+                    sent: summary.sent, received: summary.received, merged: summary.merged,
+                    conflicts: summary.conflicts, evicted: summary.evicted, recovery: "\(summary.recovery)",
+                    durationMs: summary.durationMs, bytesSent: summary.bytesSent, bytesReceived: summary.bytesReceived))
         } else {
             switch summary.recovery {
             case .none: break
@@ -49,6 +50,22 @@ struct Sync: AsyncParsableCommand {
                     + "new conflicts \(summary.conflicts) (open \(open))\(left) in \(Double(summary.durationMs) / 1000)s"
             )
         }
+    }
+}
+
+extension Sync {
+    /// What `sync --json` prints.
+    struct Report: Encodable {
+        var sent: Int
+        var received: Int
+        var merged: Int
+        var conflicts: Int
+        var evicted: Int
+        /// `none`, `repull` or `resend` (docs/sync-model.md, anti-entropy).
+        var recovery: String
+        var durationMs: Int
+        var bytesSent: Int
+        var bytesReceived: Int
     }
 }
 

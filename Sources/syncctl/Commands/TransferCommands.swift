@@ -1,6 +1,13 @@
 import ArgumentParser
 import Foundation
 import SyncCore
+import SyncKernel
+
+/// What `import --json` prints.
+struct Imported: Encodable {
+    var imported: Int
+    var table: String
+}
 
 /// `syncctl import contacts|activities FILE.csv`
 struct Import: ParsableCommand {
@@ -22,7 +29,7 @@ struct Import: ParsableCommand {
         }
         let count = try replica.open().importCSV(table, text: text)
         if json {
-            Output.json(["imported": count, "table": table.rawValue])
+            try Output.json(Imported(imported: count, table: table.rawValue))
         } else {
             print("Imported \(count) \(count == 1 ? table.singular : table.rawValue) from \(file)")
         }

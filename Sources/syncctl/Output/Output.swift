@@ -1,12 +1,13 @@
 import Foundation
 import SyncCore
+import SyncKernel
 
-/// Everything `syncctl` prints, in one place: human tables and JSON with keys in schema order.
+/// Everything `syncctl` prints, in one place: human tables, and JSON through `Codable`.
 enum Output {
     /// One record: `column: value` lines, or a JSON object keyed by column name.
-    static func record(_ record: Replica.Values, table: SyncTable, json: Bool) {
+    static func record(_ record: Replica.Values, table: SyncTable, json: Bool) throws {
         if json {
-            print(object(record, table: table))
+            try Self.json(Record(values: record, table: table))
         } else {
             let width = table.columns.map(\.count).max() ?? 0
             for column in table.columns {
@@ -17,11 +18,8 @@ enum Output {
     }
 
     /// Many records: an aligned table of the main columns, or a JSON array of whole records.
-    static func list(_ records: [Replica.Values], table: SyncTable, json: Bool) {
-        if json {
-            print("[" + records.map { object($0, table: table) }.joined(separator: ",\n ") + "]")
-            return
-        }
+    static func list(_ records: [Replica.Values], table: SyncTable, json: Bool) throws {
+        if json { return try Self.json(records.map { Record(values: $0, table: table) }) }
         let columns =
             table == .contacts
             ? ["id", "name", "organisation", "role", "quartier"]
@@ -47,53 +45,40 @@ enum Output {
         for row in rows { print(line(row)) }
     }
 
-    /// A flat JSON object with keys in the given order.
     /// A one-line note on standard error: something the user should know although the
     /// command succeeded. Never personal data.
     static func note(_ text: String) {
         FileHandle.standardError.write(Data("note: \(text)\n".utf8))
     }
 
-    static func json(_ pairs: KeyValuePairs<String, Any?>) {
-        print("{" + pairs.map { "\(quote($0.key)): \(value($0.value))" }.joined(separator: ", ") + "}")
+    /// Prints `value` as JSON: keys sorted, so the output is the same for the same data.
+    static func json(_ value: some Encodable) throws {
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 
-    static func object(_ record: Replica.Values, table: SyncTable) -> String {
-        "{" + table.columns.map { "\(quote($0)): \(value(record[$0] ?? nil))" }.joined(separator: ", ") + "}"
-    }
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
 
-    static func value(_ value: Any?) -> String {
-        switch value {
-        case nil: "null"
-        case let string as String: quote(string)
-        case let optional as String?: optional.map(quote) ?? "null"
-        case let number as Int: String(number)
-        case let number as Double: String(number)
-        case let flag as Bool: flag ? "true" : "false"
-        case let array as [Any?]: "[" + array.map { Self.value($0) }.joined(separator: ", ") + "]"
-        case let raw as RawJSON: raw.text
-        default: quote(String(describing: value!))
+    /// A record as a JSON object keyed by column name, with `null` for empty columns.
+    struct Record: Encodable {
+        var values: Replica.Values
+        var table: SyncTable
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Column.self)
+            for column in table.columns { try container.encode(values[column] ?? nil, forKey: Column(column)) }
         }
     }
 
-    /// Already-encoded JSON to embed as it is.
-    struct RawJSON {
-        var text: String
-    }
-
-    static func quote(_ string: String) -> String {
-        var out = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+    /// A column name as a JSON key.
+    struct Column: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 }

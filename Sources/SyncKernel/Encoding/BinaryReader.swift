@@ -1,0 +1,64 @@
+/// Reads what ``BinaryWriter`` wrote; every read checks bounds and throws on damage.
+struct BinaryReader {
+    private let bytes: [UInt8]
+    private(set) var offset: Int
+
+    init(_ bytes: [UInt8], offset: Int = 0) {
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    var isAtEnd: Bool { offset >= bytes.count }
+
+    mutating func byte() throws(EncodingError) -> UInt8 {
+        guard offset < bytes.count else { throw .truncated }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    mutating func varint() throws(EncodingError) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let next = try byte()
+            guard shift < 64 else { throw .malformed("varint too long") }
+            result |= UInt64(next & 0x7f) << shift
+            if next & 0x80 == 0 { return result }
+            shift += 7
+        }
+    }
+
+    mutating func signed() throws(EncodingError) -> Int64 {
+        let raw = try varint()
+        return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
+    }
+
+    /// `count`, capped by the bytes left (every element takes at least one): a safe capacity
+    /// to reserve for a count read from untrusted input.
+    func bounded(_ count: Int) -> Int { Swift.min(count, bytes.count - offset) }
+
+    mutating func count(limit: Int = 1 << 24) throws(EncodingError) -> Int {
+        let value = try varint()
+        guard value <= UInt64(limit) else { throw .malformed("count \(value) exceeds \(limit)") }
+        return Int(value)
+    }
+
+    mutating func string() throws(EncodingError) -> String {
+        let length = try count()
+        guard bytes.count - offset >= length else { throw .truncated }
+        defer { offset += length }
+        return String(decoding: bytes[offset..<offset + length], as: UTF8.self)
+    }
+
+    mutating func optionalString() throws(EncodingError) -> String? {
+        try byte() == 0 ? nil : try string()
+    }
+}
+
+/// Why stored or received bytes could not be decoded.
+package enum EncodingError: Error, Equatable {
+    /// The data ended in the middle of a value.
+    case truncated
+    /// The data is not in the expected format.
+    case malformed(String)
+}

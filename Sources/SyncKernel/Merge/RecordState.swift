@@ -1,0 +1,120 @@
+/// Everything a store knows about one record: its causal context, whether it exists, and the
+/// concurrent versions of each field.
+///
+/// This is what stores exchange: a change is the whole state of one record (never a diff), so
+/// applying it twice, late, or out of order is harmless, and the per-record version vector
+/// stays contiguous. The values shown in the table are derived from it
+/// (see ``visibleValues``).
+public struct RecordState: Hashable, Sendable {
+    /// The table the record lives in.
+    public var table: SyncTable
+    /// The record's id (text UUID).
+    public var id: String
+    /// Every write to this record that this state has seen.
+    public var context: VersionVector
+    /// Existence as its own register: `true` siblings come from inserts and edits, `false`
+    /// ones from deletes. The record is visible while any sibling says it exists.
+    public var alive: [Sibling<Bool>]
+    /// Concurrent versions of each field, by column name.
+    public var fields: [String: [Sibling<FieldValue>]]
+    /// The latest `updated_at` seen (ISO 8601 text); merges to the maximum.
+    public var updatedAt: String?
+
+    /// Creates a state.
+    public init(
+        table: SyncTable, id: String, context: VersionVector = VersionVector(),
+        alive: [Sibling<Bool>] = [], fields: [String: [Sibling<FieldValue>]] = [:],
+        updatedAt: String? = nil
+    ) {
+        self.table = table
+        self.id = id
+        self.context = context
+        self.alive = alive
+        self.fields = fields
+        self.updatedAt = updatedAt
+    }
+
+    /// The field that routes a record: the offices of its Quartier (or every office, for `*`)
+    /// must hear of it. A Quartier name is not personal data, so a delete keeps this field's
+    /// values (see ``eraseValues()``): a tombstone still says where it must go.
+    public static let routingField = "quartier"
+
+    /// The Quartier whose offices hold this record: the provisional value of `quartier`, kept
+    /// through deletes. `nil` only for a state that never carried one.
+    public var route: String? { fields[Self.routingField]?.provisionalWinner()?.value.text }
+
+    /// Whether the record shows in its table: some version says it exists.
+    public var isVisible: Bool { alive.contains { $0.value } }
+
+    /// Whether existence itself is contested: a delete concurrent with an edit.
+    public var hasDeleteConflict: Bool { isVisible && alive.contains { !$0.value } }
+
+    /// The provisional value of each field (NULL where unknown), as written to the table.
+    public var visibleValues: [String: String?] {
+        var values: [String: String?] = [:]
+        for (field, siblings) in fields {
+            values[field] = siblings.provisionalWinner()?.value.text
+        }
+        return values
+    }
+
+    /// Whether the state is as the merge kernel leaves it: siblings in canonical order, and no
+    /// values kept where the record does not exist (but its route). Stores only ever hold and
+    /// send such states.
+    package var isCanonical: Bool {
+        func ordered<V>(_ siblings: [Sibling<V>]) -> Bool {
+            siblings.count < 2 || zip(siblings, siblings.dropFirst()).allSatisfy { $0.precedes($1) }
+        }
+        guard ordered(alive) else { return false }
+        let visible = isVisible
+        for (field, siblings) in fields {
+            guard ordered(siblings) else { return false }
+            if !visible && field != Self.routingField && siblings.contains(where: { $0.value != .erased }) {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Fields whose siblings hold more than one distinct value: the open conflicts. A deleted
+    /// record has none (only its route keeps values, and nobody sees it).
+    public var conflictingFields: [String] {
+        guard isVisible else { return [] }
+        var contested: [String] = []
+        for (field, siblings) in fields where siblings.count > 1 {
+            let first = siblings[0].value
+            if siblings.contains(where: { $0.value != first }) { contested.append(field) }
+        }
+        return contested.count > 1 ? contested.sorted() : contested
+    }
+
+    /// Records a local write: `changed` fields take `values` at `dot`, and existence becomes
+    /// `exists`. A delete drops every field value but the route, and keeps the dots.
+    public mutating func write(
+        dot: Dot, time: HybridTimestamp, exists: Bool, changed: [String], values: [String: String?]
+    ) {
+        context.add(dot)
+        alive = [Sibling(value: exists, dot: dot, time: time)]
+        for field in changed {
+            fields[field] = [Sibling(value: FieldValue(values[field] ?? nil), dot: dot, time: time)]
+        }
+        if !exists { eraseValues() }
+    }
+
+    /// Drops every field value but the route, keeping the dots: what a tombstone holds.
+    mutating func eraseValues() {
+        for field in fields.keys where field != Self.routingField {
+            fields[field] = fields[field]!.map { Sibling(value: .erased, dot: $0.dot, time: $0.time) }
+        }
+    }
+
+    /// The largest hybrid time of any write in this state.
+    package var latestTime: HybridTimestamp {
+        var latest = HybridTimestamp.zero
+        for sibling in alive where sibling.time > latest { latest = sibling.time }
+        for siblings in fields.values {
+            for sibling in siblings where sibling.time > latest { latest = sibling.time }
+        }
+        return latest
+    }
+}

@@ -1,0 +1,31 @@
+/// One concurrent version of a field: the value, the write that produced it, and when.
+///
+/// A field normally has one sibling. Two writes that did not see each other leave two
+/// siblings: if their values differ, that is a conflict until a later write covers both.
+public struct Sibling<Value: Hashable & Sendable>: Hashable, Sendable {
+    /// The value written.
+    public var value: Value
+    /// The write that produced it.
+    public var dot: Dot
+    /// The writer's hybrid clock at the time; orders the provisional winner.
+    public var time: HybridTimestamp
+
+    /// Creates a sibling.
+    public init(value: Value, dot: Dot, time: HybridTimestamp) {
+        self.value = value
+        self.dot = dot
+        self.time = time
+    }
+
+    /// Deterministic order for the provisional winner: later time, then larger dot.
+    func precedes(_ other: Sibling) -> Bool {
+        (time, dot) < (other.time, other.dot)
+    }
+}
+
+extension Array {
+    /// The provisional winner among siblings: the latest by hybrid time, ties by dot.
+    package func provisionalWinner<V>() -> Sibling<V>? where Element == Sibling<V> {
+        self.max { $0.precedes($1) }
+    }
+}

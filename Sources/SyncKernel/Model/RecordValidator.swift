@@ -1,0 +1,125 @@
+import Foundation
+
+/// Checks and normalises the values of a record before SyncCore writes it.
+///
+/// Other SQLite clients are held to the schema's constraints only; SyncCore and `syncctl`
+/// also check dates, Handlungsfelder and references, and say what to do when a value is wrong.
+package struct RecordValidator {
+    package let table: SyncTable
+    /// Fields a new record must be given (timestamps and status have defaults).
+    private let required: [String]
+    /// What each column of the table holds: one lookup per value decides how to check it.
+    private let kinds: [String: Kind]
+
+    private enum Kind { case text, dateTime, date, handlungsfeld, status, quartier }
+
+    package init(table: SyncTable) {
+        self.table = table
+        required = table.requiredFields.subtracting(["created_at", "status"]).sorted()
+        var kinds: [String: Kind] = ["id": .text]
+        for field in table.fields {
+            switch field {
+            case "starts_at", "ends_at": kinds[field] = .dateTime
+            case "consent_at": kinds[field] = .date
+            case "handlungsfeld": kinds[field] = .handlungsfeld
+            case "status": kinds[field] = .status
+            case "quartier": kinds[field] = .quartier
+            default: kinds[field] = .text
+            }
+        }
+        self.kinds = kinds
+    }
+
+    /// The normalised values, or an error naming the first wrong field. `isInsert` demands the
+    /// required fields; an edit only checks what it changes.
+    package func validate(_ values: [String: String?], isInsert: Bool) throws -> [String: String?] {
+        var result = values
+        for (column, value) in values {
+            guard let kind = kinds[column] else {
+                throw SyncError(
+                    .invalidInput,
+                    "\(table.rawValue) have no field '\(column)'; they have \(table.fields.joined(separator: ", "))",
+                    field: column)
+            }
+            let trimmed = value?.trimmedWhitespace
+            let normalised = try normalise(kind, column, trimmed?.isEmpty == true ? nil : trimmed)
+            // Most values come through unchanged (and as the same string): nothing to write back.
+            if normalised != value { result[column] = normalised }
+        }
+        for field in required {
+            let missing =
+                isInsert ? (result[field] ?? nil) == nil : result.keys.contains(field) && result[field]! == nil
+            if missing {
+                throw SyncError(.missingField, "a \(table.singular) needs a \(field)", field: field)
+            }
+        }
+        return result
+    }
+
+    private func normalise(_ kind: Kind, _ column: String, _ value: String?) throws -> String? {
+        guard let value else {
+            if kind == .status {
+                throw SyncError(
+                    .invalidInput, "status cannot be empty: use planned, held or cancelled", field: column)
+            }
+            return nil
+        }
+        switch kind {
+        case .dateTime:
+            guard let normalised = CalendarText.dateTime(value) else {
+                throw SyncError(
+                    .invalidInput, "\(column) is not a date and time: write it as 2025-06-16T14:00", field: column)
+            }
+            return normalised
+        case .date:
+            guard let normalised = CalendarText.date(value) else {
+                throw SyncError(.invalidInput, "\(column) is not a date: write it as 2025-03-26", field: column)
+            }
+            return normalised
+        case .handlungsfeld:
+            guard Handlungsfeld(rawValue: value) != nil else {
+                throw SyncError(
+                    .invalidInput, "\(column) is not a known Handlungsfeld: use one of \(Handlungsfeld.allValues)",
+                    field: column)
+            }
+            return value
+        case .status:
+            guard ActivityStatus(rawValue: value) != nil else {
+                throw SyncError(
+                    .invalidInput, "\(column) is not a status: use planned, held or cancelled", field: column)
+            }
+            return value
+        case .quartier:
+            guard value.utf8.count <= 80 || value.count <= 80, !value.containsLineBreak else {
+                throw SyncError(
+                    .invalidInput,
+                    "\(column) is not a Quartier name (at most 80 characters, one line): use a short name such as kuckuck, or * for the state-wide network",
+                    field: column)
+            }
+            return value
+        case .text:
+            return value
+        }
+    }
+}
+
+extension String {
+    /// The text without leading and trailing white space or line breaks. (Foundation's
+    /// `trimmingCharacters(in:)` costs tens of microseconds per call on Linux: too much for imports.)
+    package var trimmedWhitespace: String {
+        // Most values start and end with a visible ASCII character: nothing to look up.
+        guard let head = utf8.first, let tail = utf8.last else { return self }
+        if (0x21...0x7E).contains(head) && (0x21...0x7E).contains(tail) { return self }
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        if first == scalars.startIndex && last == scalars.index(before: scalars.endIndex) { return self }
+        return String(scalars[first...last])
+    }
+
+    /// Whether the text holds a line break of any kind (checked on bytes while it is ASCII).
+    package var containsLineBreak: Bool {
+        if utf8.allSatisfy({ $0 < 0x80 }) { return utf8.contains { (0x0A...0x0D).contains($0) } }
+        return contains(where: \.isNewline)
+    }
+}

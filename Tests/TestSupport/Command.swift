@@ -1,0 +1,107 @@
+import Foundation
+
+/// Runs a program and collects what it printed: the one process runner of the tests and the
+/// benchmark.
+public enum Command {
+    /// What a finished program printed, and how it ended.
+    public struct Result: Sendable {
+        /// The exit status.
+        public var status: Int32
+        /// Standard output.
+        public var output: String
+        /// Standard error.
+        public var error: String
+
+        /// Standard output as JSON.
+        public func json() throws -> Any {
+            try JSONSerialization.jsonObject(with: Data(output.utf8), options: [.fragmentsAllowed])
+        }
+
+        /// Standard output as a JSON object.
+        public func object() throws -> [String: Any] {
+            guard let object = try json() as? [String: Any] else {
+                throw CommandError("not a JSON object: \(output) \(error)")
+            }
+            return object
+        }
+    }
+
+    /// Runs `executable ARGS` with `PATH=/usr/bin:/bin` plus `environment`, and waits for it.
+    public static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil
+    ) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        let stdin = input.map { _ in Pipe() }
+        if let stdin { process.standardInput = stdin }
+        try process.run()
+        if let stdin, let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
+        // Read both pipes at once: a program that fills one while the other is read would block.
+        let err = Collected()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { err.data = error.fileHandleForReading.readDataToEndOfFile() }
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
+            error: String(decoding: err.data, as: UTF8.self))
+    }
+
+    /// Starts `executable ARGS` without waiting, its output discarded (to kill it).
+    public static func launch(_ executable: String, _ arguments: [String], environment: [String: String] = [:])
+        throws -> Process
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+}
+
+/// A command that did not answer as expected.
+public struct CommandError: Error, CustomStringConvertible {
+    /// What went wrong.
+    public var description: String
+
+    /// Creates an error.
+    public init(_ description: String) { self.description = description }
+}
+
+/// The built executables, next to the running test bundle or benchmark.
+public enum Binaries {
+    /// The directory holding them.
+    public static var directory: String {
+        let here = Bundle.main.executableURL?.deletingLastPathComponent().path ?? ".build/debug"
+        // A test bundle sits in the build directory; its executable may be one level deeper.
+        for candidate in [here, here + "/.."] where FileManager.default.isExecutableFile(atPath: candidate + "/syncctl")
+        {
+            return candidate
+        }
+        return here
+    }
+
+    /// `sync-server`.
+    public static var server: String { directory + "/sync-server" }
+    /// `syncctl`.
+    public static var syncctl: String { directory + "/syncctl" }
+}
+
+/// Bytes read on another thread. Safe: written once by that thread before the reader's group
+/// finishes, read only after waiting for the group.
+private final class Collected: @unchecked Sendable {
+    var data = Data()
+}

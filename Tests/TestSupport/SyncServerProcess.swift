@@ -1,0 +1,104 @@
+import Foundation
+
+/// A real `sync-server` started as a child process on a free loopback port: what the
+/// end-to-end tests and the benchmark run against.
+///
+/// ```swift
+/// let server = try SyncServerProcess.start(binary: "/usr/local/bin/sync-server", database: "/tmp/demo/server.sqlite")
+/// let token = try server.addOffice("Stadtteiltreff Kuckuck", quartiers: ["kuckuck"])
+/// defer { server.stop() }
+/// ```
+public final class SyncServerProcess: @unchecked Sendable {
+    // Safe: `process` is only replaced by `start`/`restart` and read by `stop`, which callers
+    // do not run concurrently (one owner per server).
+    /// The server executable.
+    public let binary: String
+    /// The server store file.
+    public let database: String
+    /// The port it listens on (127.0.0.1).
+    public private(set) var port: Int
+    private var process: Process?
+
+    /// `http://127.0.0.1:PORT`.
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    /// The process id while running.
+    public var processIdentifier: Int32? { process?.processIdentifier }
+
+    private init(binary: String, database: String, port: Int) {
+        self.binary = binary
+        self.database = database
+        self.port = port
+    }
+
+    /// Starts `sync-server serve` on `port` (0: a free one) and waits until it listens.
+    public static func start(binary: String, database: String, port: Int = 0) throws -> SyncServerProcess {
+        let server = SyncServerProcess(binary: binary, database: database, port: port)
+        try server.launch()
+        return server
+    }
+
+    /// Starts the stopped server again on the same port and store.
+    public func restart() throws {
+        stop()
+        try launch()
+    }
+
+    private func launch() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--db", database, "--host", "127.0.0.1", "--port", String(port)]
+        process.environment = ProcessInfo.processInfo.environment.merging(["LOG_LEVEL": "warning"]) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        // The first line names the address: "listening on 127.0.0.1:PORT".
+        var line = Data()
+        while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+            line.append(byte)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard text.hasPrefix("listening on "), let chosen = text.split(separator: ":").last.flatMap({ Int($0) }) else {
+            process.terminate()
+            throw CommandError("sync-server did not start (\(text.isEmpty ? "no output" : text))")
+        }
+        port = chosen
+        self.process = process
+    }
+
+    /// Registers an office with `sync-server office add … --json` and returns its token.
+    public func addOffice(_ name: String, quartiers: [String]) throws -> String {
+        let output = try run(
+            ["office", "add", name, "--db", database, "--json"] + quartiers.flatMap { ["--quartier", $0] })
+        guard let json = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
+            let token = json["token"] as? String
+        else { throw CommandError("sync-server office add printed no token for \(name)") }
+        return token
+    }
+
+    /// Gives a registered office other Quartiere (`sync-server office add` again); its token
+    /// stays valid.
+    public func setQuartiers(of name: String, to quartiers: [String]) throws {
+        try run(["office", "add", name, "--db", database, "--json"] + quartiers.flatMap { ["--quartier", $0] })
+    }
+
+    /// Runs another `sync-server` command on the same store; returns its standard output.
+    @discardableResult
+    public func run(_ arguments: [String]) throws -> String {
+        let result = try Command.run(binary, arguments, environment: ["LOG_LEVEL": "warning"])
+        guard result.status == 0 else {
+            throw CommandError("sync-server \(arguments.first ?? "") failed: \(result.error)")
+        }
+        return result.output
+    }
+
+    /// Stops the server with SIGTERM (its graceful shutdown) and waits for it.
+    public func stop() {
+        guard let process, process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    deinit { stop() }
+}
