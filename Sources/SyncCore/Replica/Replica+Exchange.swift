@@ -37,7 +37,7 @@ extension Replica {
     ///
     /// With `quartiers`, only records routed to those Quartiere and shared records (`*`) are
     /// returned (what an office may see), deletes included; a record that was routed there
-    /// before and has moved on comes as an ``Eviction`` without values. The cursor still moves
+    /// before and has moved on comes as an `Eviction` without values. The cursor still moves
     /// past the others.
     public func changes(since cursor: Int64, limit: Int = 500, quartiers: [String]? = nil) throws -> ChangeBatch {
         try readingFeed { db in try changesPage(db, cursor, limit, quartiers) }
@@ -207,67 +207,21 @@ extension Replica {
         try write { db in try apply(db, batch, source) }
     }
 
-    /// ``apply(_:from:)`` without blocking the caller's thread.
+    /// Merges a batch like the synchronous `apply(_:from:)`, without blocking the caller's thread.
     @discardableResult
     public func apply(_ batch: ChangeBatch, from source: Source) async throws -> ApplySummary {
         try await write { db in try self.apply(db, batch, source) }
     }
 
+    /// Merges and plans the batch (pure), then writes the plan in the caller's transaction.
     private func apply(_ db: Database, _ batch: ChangeBatch, _ source: Source) throws -> ApplySummary {
         try fold(db)
         try db.run(sql: "UPDATE _sync_clock SET applying = 1 WHERE id = 1")
         var table = try StateTable(db)
         let states = try table.load(batch.records.map(\.key) + batch.evictions.map(\.key))
-        var summary = ApplySummary()
-        var latest = HybridTimestamp.zero
-        var relayed: [RecordKey] = []
-        // The final state of each changed record, written after the merge in bulk (a
-        // record twice in one batch is written once, at its last state).
-        var changed: [StateTable.Entry] = []
-        var position: [RecordKey: Int] = [:]
-        var formerRoutes: [(RecordKey, String)] = []
-        for (index, incoming) in batch.records.enumerated() {
-            summary.received += 1
-            latest = max(latest, incoming.latestTime)
-            // A record seen earlier in this batch merges with the state it got there.
-            let local = position[incoming.key].map { changed[$0].state } ?? states[incoming.key]
-            let result = MergeKernel.merge(local: local, incoming: incoming)
-            switch result.outcome {
-            case .alreadyKnown: summary.alreadyKnown += 1
-            case .fastForward: summary.fastForwarded += 1
-            case .merged: summary.merged += 1
-            case .conflicted: summary.conflicted += 1
-            }
-            // A new record arrives in its canonical form; comparing whole states is only
-            // needed where there was something to merge with.
-            let asReceived = local == nil ? incoming.isCanonical : result.state == incoming
-            if case .upstream = source, !asReceived { relayed.append(incoming.key) }
-            // A pushed state routed elsewhere than here tells where the record has been: the
-            // offices of that route must hear that it left (the store may have lost the move,
-            // e.g. restored from a backup). The record is announced again with that route
-            // among its former ones.
-            if case .downstream = source, kind == .server, let route = incoming.route,
-                route != result.state.route
-            {
-                formerRoutes.append((incoming.key, route))
-                if result.outcome == .alreadyKnown, position[incoming.key] == nil {
-                    position[incoming.key] = changed.count
-                    changed.append(StateTable.Entry(state: result.state, encoded: nil))
-                }
-            }
-            guard result.outcome != .alreadyKnown else { continue }
-            if result.state.openConflictCount > 0 { summary.withOpenConflicts += 1 }
-            let entry = StateTable.Entry(
-                state: result.state, encoded: asReceived ? batch.encodedRecord(at: index) : nil)
-            if let earlier = position[incoming.key] {
-                changed[earlier] = entry
-            } else {
-                position[incoming.key] = changed.count
-                changed.append(entry)
-            }
-        }
-        try table.save(changed)
-        for (key, route) in formerRoutes {
+        let plan = ApplyPlan(batch: batch, states: states, source: source, kind: kind)
+        try table.save(plan.changed)
+        for (key, route) in plan.formerRoutes {
             try db.run(
                 sql: "INSERT OR IGNORE INTO _sync_routes (tbl, id, quartier) VALUES (?, ?, ?)",
                 arguments: [key.table.rawValue, key.id, route])
@@ -277,21 +231,8 @@ extension Replica {
         }
         if kind == .office {
             var visibleRows = VisibleRows(db: db)
-            try visibleRows.write(changed)
-            // A record that left this office's scope goes, unless this office knows a write
-            // the sender has not seen: then it is pushed back first, and leaves when the
-            // sender's next eviction covers that write.
-            var leaving: [RecordKey] = []
-            for eviction in batch.evictions {
-                guard let local = states[eviction.key], position[eviction.key] == nil else { continue }
-                if local.context.isDominated(by: eviction.context) {
-                    leaving.append(eviction.key)
-                } else if case .upstream = source {
-                    relayed.append(eviction.key)
-                }
-            }
-            try evict(db, leaving)
-            summary.evicted = leaving.count
+            try visibleRows.write(plan.changed)
+            try evict(db, plan.leaving)
         }
         try table.finish()
         for (replica, office) in batch.offices {
@@ -306,8 +247,7 @@ extension Replica {
                     ON CONFLICT (replica_id) DO UPDATE SET position = max(position, excluded.position)
                     """, arguments: [acknowledgement.replica.rawValue, acknowledgement.position])
         }
-        summary.pushedBack = Set(relayed).count
-        for key in Set(relayed) {
+        for key in plan.relayed {
             // A relay entry takes a log position (a counter value no write uses) and no dot.
             try db.run(sql: "UPDATE _sync_clock SET counter = counter + 1 WHERE id = 1")
             try db.run(
@@ -327,8 +267,8 @@ extension Replica {
                     hlc_logical = CASE WHEN ?1 > hlc_ms OR (?1 = hlc_ms AND ?2 > hlc_logical) THEN ?2 ELSE hlc_logical END,
                     hlc_ms = max(hlc_ms, ?1)
                 WHERE id = 1
-                """, arguments: [latest.milliseconds, latest.logical])
-        return summary
+                """, arguments: [plan.latest.milliseconds, plan.latest.logical])
+        return plan.summary
     }
 
     /// The pull cursor for `peer`: 0 before the first pull.

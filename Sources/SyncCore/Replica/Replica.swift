@@ -7,8 +7,8 @@ import SyncKernel
 ///
 /// Every committed edit to `contacts` or `activities`, from SyncCore or from any other SQLite
 /// client, is captured by triggers into the change log (see docs/replica-schema.md). The
-/// replica exchanges record states with other stores through ``changes(since:limit:)``,
-/// ``outgoing(limit:)`` and ``apply(_:from:)``, merging with ``MergeKernel``.
+/// replica exchanges record states with other stores through ``changes(since:limit:quartiers:)``,
+/// ``outgoing(limit:)`` and `apply(_:from:)`, merging with `MergeKernel`.
 ///
 /// ```swift
 /// let replica = try Replica.create(at: "/var/lib/quartiersync/kuckuck.sqlite", office: "Kuckuck")

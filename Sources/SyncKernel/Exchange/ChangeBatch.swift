@@ -46,39 +46,3 @@ public struct ChangeBatch: Sendable, Equatable {
             && lhs.hasMore == rhs.hasMore && lhs.evictions == rhs.evictions
     }
 }
-
-/// What applying a batch did.
-public struct ApplySummary: Sendable, Equatable {
-    /// States received.
-    public var received = 0
-    /// States that changed nothing here (already known: duplicates, replays, echoes).
-    public var alreadyKnown = 0
-    /// States that replaced the local one or were new here.
-    public var fastForwarded = 0
-    /// Concurrent states merged without a conflict.
-    public var merged = 0
-    /// Concurrent states that left a conflict.
-    public var conflicted = 0
-    /// States that changed this store and carry an open conflict (however it came about:
-    /// merged here, or merged upstream and fast-forwarded here).
-    public var withOpenConflicts = 0
-    /// Records that left this office's scope and were removed from it.
-    public var evicted = 0
-    /// Records queued to be pushed back: this store knew writes the sender had not seen.
-    public var pushedBack = 0
-
-    /// Creates an empty summary.
-    public init() {}
-
-    /// Adds another summary's counts.
-    public mutating func add(_ other: ApplySummary) {
-        received += other.received
-        alreadyKnown += other.alreadyKnown
-        fastForwarded += other.fastForwarded
-        merged += other.merged
-        conflicted += other.conflicted
-        withOpenConflicts += other.withOpenConflicts
-        evicted += other.evicted
-        pushedBack += other.pushedBack
-    }
-}

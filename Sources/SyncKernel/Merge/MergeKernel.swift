@@ -95,7 +95,7 @@ public enum MergeKernel {
 
     /// A record nobody says exists keeps no values: a tombstone holds dots only. This step is
     /// not part of the join (it forgets), so a store that still holds a value another store
-    /// dropped sends it back (see ``Replica/Source/upstream(peer:)``), and a record revived by
+    /// dropped sends it back (a replica pushes back what it knew better; see the SyncCore module), and a record revived by
     /// a concurrent edit regains every value some store still holds.
     public static func eraseIfDeleted(_ state: inout RecordState) {
         if !state.isVisible { state.eraseValues() }

@@ -36,7 +36,7 @@ public struct RecordState: Hashable, Sendable {
 
     /// The field that routes a record: the offices of its Quartier (or every office, for `*`)
     /// must hear of it. A Quartier name is not personal data, so a delete keeps this field's
-    /// values (see ``eraseValues()``): a tombstone still says where it must go.
+    /// values (see ``MergeKernel/eraseIfDeleted(_:)``): a tombstone still says where it must go.
     public static let routingField = "quartier"
 
     /// The Quartier whose offices hold this record: the provisional value of `quartier`, kept

@@ -1,0 +1,87 @@
+import SyncKernel
+
+/// What applying a batch changes, worked out before anything is written.
+///
+/// Applying runs in three steps: the merge of each incoming state with the stored one
+/// (SyncKernel's `MergeKernel`, pure), this plan (pure: which states to store, which rows to
+/// show, what leaves, what to push back), and the write of the plan in one transaction
+/// (`Replica.apply(_:from:)`). Only the last step touches the database.
+struct ApplyPlan {
+    /// The final state of each record the batch changes, in batch order; a record twice in
+    /// the batch appears once, at its last state. `encoded` is set where the state is stored as
+    /// received.
+    var changed: [StateTable.Entry] = []
+    /// Records pushed to this server with another route than their merged state's: the
+    /// offices of that route must hear that the record left it.
+    var formerRoutes: [(key: RecordKey, route: String)] = []
+    /// Records that leave this office: evictions whose context covers what it knows.
+    var leaving: [RecordKey] = []
+    /// Records this replica knows more about than the batch says, to push back; each once.
+    var relayed: [RecordKey] = []
+    /// What the batch did, as reported to the caller.
+    var summary = ApplySummary()
+    /// The latest hybrid time in the batch: the store's clock moves past it.
+    var latest = HybridTimestamp.zero
+
+    /// Plans `batch` from `source` against the stored `states` of its records (those of its
+    /// evictions included), for a store of `kind`.
+    init(batch: ChangeBatch, states: [RecordKey: RecordState], source: Replica.Source, kind: Replica.Kind) {
+        var position: [RecordKey: Int] = [:]
+        var relayed: [RecordKey] = []
+        for (index, incoming) in batch.records.enumerated() {
+            summary.received += 1
+            latest = max(latest, incoming.latestTime)
+            // A record seen earlier in this batch merges with the state it got there.
+            let local = position[incoming.key].map { changed[$0].state } ?? states[incoming.key]
+            let result = MergeKernel.merge(local: local, incoming: incoming)
+            switch result.outcome {
+            case .alreadyKnown: summary.alreadyKnown += 1
+            case .fastForward: summary.fastForwarded += 1
+            case .merged: summary.merged += 1
+            case .conflicted: summary.conflicted += 1
+            }
+            // A new record arrives in its canonical form; comparing whole states is only
+            // needed where there was something to merge with.
+            let asReceived = local == nil ? incoming.isCanonical : result.state == incoming
+            if case .upstream = source, !asReceived { relayed.append(incoming.key) }
+            // A pushed state routed elsewhere than here tells where the record has been: the
+            // offices of that route must hear that it left (the store may have lost the move,
+            // e.g. restored from a backup). The record is announced again with that route
+            // among its former ones.
+            if case .downstream = source, kind == .server, let route = incoming.route, route != result.state.route {
+                formerRoutes.append((incoming.key, route))
+                if result.outcome == .alreadyKnown, position[incoming.key] == nil {
+                    position[incoming.key] = changed.count
+                    changed.append(StateTable.Entry(state: result.state, encoded: nil))
+                }
+            }
+            guard result.outcome != .alreadyKnown else { continue }
+            if result.state.openConflictCount > 0 { summary.withOpenConflicts += 1 }
+            let entry = StateTable.Entry(
+                state: result.state, encoded: asReceived ? batch.encodedRecord(at: index) : nil)
+            if let earlier = position[incoming.key] {
+                changed[earlier] = entry
+            } else {
+                position[incoming.key] = changed.count
+                changed.append(entry)
+            }
+        }
+        if kind == .office {
+            // A record that left this office's scope goes, unless this office knows a write
+            // the sender has not seen: then it is pushed back first, and leaves when the
+            // sender's next eviction covers that write.
+            for eviction in batch.evictions {
+                guard let local = states[eviction.key], position[eviction.key] == nil else { continue }
+                if local.context.isDominated(by: eviction.context) {
+                    leaving.append(eviction.key)
+                } else if case .upstream = source {
+                    relayed.append(eviction.key)
+                }
+            }
+            summary.evicted = leaving.count
+        }
+        var seen = Set<RecordKey>()
+        self.relayed = relayed.filter { seen.insert($0).inserted }
+        summary.pushedBack = self.relayed.count
+    }
+}

@@ -1,0 +1,90 @@
+import SyncKernel
+import TestSupport
+import Testing
+
+@testable import SyncCore
+
+/// The planning step of apply, without a database: from a batch and the stored states of its
+/// records, what is stored, shown, evicted and pushed back.
+@Suite("Apply plan")
+struct ApplyPlanTests {
+    /// The states an office pushes after inserting a contact of `quartier` and, optionally,
+    /// editing it: the first and the last state of the record.
+    func states(quartier: String = "kuckuck", edits: Int = 1) throws -> (first: RecordState, last: RecordState) {
+        let office = try Replica.inMemory(office: "Kuckuck")
+        let id = try #require(
+            try office.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": quartier])["id"] ?? nil)
+        let first = try #require(try office.outgoing(limit: 10).records.first)
+        try office.acknowledge(upTo: try office.outgoing(limit: 10).cursor)
+        for edit in 0..<edits { _ = try office.update(.contacts, id: id, changes: ["notes": "Notiz \(edit)"]) }
+        let last = try #require(try office.outgoing(limit: 10).records.first)
+        return (first, last)
+    }
+
+    func batch(_ records: [RecordState], evictions: [Eviction] = []) -> ChangeBatch {
+        ChangeBatch(records: records, offices: [:], cursor: 1, hasMore: false, evictions: evictions)
+    }
+
+    @Test("a record twice in one batch is stored once, at its latest state")
+    func twiceInABatch() throws {
+        let (first, last) = try states()
+        let plan = ApplyPlan(batch: batch([first, last]), states: [:], source: .upstream(peer: "s"), kind: .office)
+        #expect(plan.changed.map(\.state) == [last])
+        #expect(plan.summary.received == 2)
+        #expect(plan.relayed.isEmpty)
+    }
+
+    @Test("a state the store holds already changes nothing")
+    func alreadyKnown() throws {
+        let (_, last) = try states()
+        let plan = ApplyPlan(
+            batch: batch([last]), states: [last.key: last], source: .upstream(peer: "s"), kind: .office)
+        #expect(plan.changed.isEmpty)
+        #expect(plan.summary.alreadyKnown == 1)
+    }
+
+    @Test("a pulled state older than the stored one is pushed back, once")
+    func olderStatePushedBack() throws {
+        let (first, last) = try states()
+        let plan = ApplyPlan(
+            batch: batch([first, first]), states: [last.key: last], source: .upstream(peer: "s"), kind: .office)
+        #expect(plan.relayed == [last.key])
+        #expect(plan.summary.pushedBack == 1)
+        #expect(plan.changed.isEmpty)
+    }
+
+    @Test("an eviction that covers what the office knows lets the record go; one that misses a write pushes it back")
+    func evictions() throws {
+        let (first, last) = try states()
+        let covering = Eviction(key: last.key, context: last.context)
+        let leaves = ApplyPlan(
+            batch: batch([], evictions: [covering]), states: [last.key: last], source: .upstream(peer: "s"),
+            kind: .office)
+        #expect(leaves.leaving == [last.key])
+        #expect(leaves.summary.evicted == 1)
+        #expect(leaves.relayed.isEmpty)
+
+        let behind = Eviction(key: last.key, context: first.context)
+        let stays = ApplyPlan(
+            batch: batch([], evictions: [behind]), states: [last.key: last], source: .upstream(peer: "s"),
+            kind: .office)
+        #expect(stays.leaving.isEmpty)
+        #expect(stays.relayed == [last.key])
+    }
+
+    @Test("a server keeps the route a pushed state came with when the record has moved on, and announces it again")
+    func formerRoute() throws {
+        let office = try Replica.inMemory(office: "Kuckuck")
+        let id = try #require(
+            try office.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"])["id"] ?? nil)
+        let before = try #require(try office.outgoing(limit: 10).records.first)
+        _ = try office.update(.contacts, id: id, changes: ["quartier": "altstadt"])
+        let moved = try #require(try office.outgoing(limit: 10).records.first)
+        let plan = ApplyPlan(
+            batch: batch([before]), states: [moved.key: moved], source: .downstream(acknowledging: nil),
+            kind: .server)
+        #expect(plan.summary.alreadyKnown == 1)
+        #expect(plan.formerRoutes.map(\.route) == ["kuckuck"])
+        #expect(plan.changed.map(\.state) == [moved])
+    }
+}
