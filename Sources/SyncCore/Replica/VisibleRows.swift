@@ -38,8 +38,8 @@ struct VisibleRows {
                 let state = entries[index].state
                 let first = Int32(row * columns)
                 statement.bind(first + 1, state.id)
-                for (offset, field) in table.fields.enumerated() {
-                    let value = state.fields[field]?.provisionalWinner()?.value.text
+                for offset in table.fields.indices {
+                    let value = state.fields[index: offset].provisionalWinner()?.value.text
                     // A value no store holds any more (erased by a delete, then revived by a
                     // concurrent edit) shows as empty text where the column requires one.
                     statement.bind(first + Int32(offset) + 2, value ?? (required[offset] ? "" : nil))

@@ -16,6 +16,7 @@ public struct Dot: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     /// Orders dots by replica, then counter; only used to make choices deterministic.
+    @inlinable
     public static func < (lhs: Dot, rhs: Dot) -> Bool {
         (lhs.replica, lhs.counter) < (rhs.replica, rhs.counter)
     }

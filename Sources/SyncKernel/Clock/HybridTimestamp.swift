@@ -19,6 +19,7 @@ public struct HybridTimestamp: Hashable, Sendable, Comparable, CustomStringConve
     /// The zero timestamp, earlier than every real reading.
     public static let zero = HybridTimestamp(milliseconds: 0)
 
+    @inlinable
     public static func < (lhs: HybridTimestamp, rhs: HybridTimestamp) -> Bool {
         (lhs.milliseconds, lhs.logical) < (rhs.milliseconds, rhs.logical)
     }

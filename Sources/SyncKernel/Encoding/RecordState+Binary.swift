@@ -47,8 +47,11 @@ extension RecordState {
             writeStamp(sibling.dot, sibling.time, index, &writer)
         }
         writer.varint(UInt64(fields.count))
-        for (field, siblings) in fields.sorted(by: { $0.key < $1.key }) {
-            writer.string(field)
+        let names = table.fields
+        for position in table.fieldIndicesByName {
+            let siblings = fields[index: position]
+            if siblings.isEmpty { continue }
+            writer.string(names[position])
             writer.varint(UInt64(siblings.count))
             for sibling in siblings {
                 switch sibling.value {
@@ -131,10 +134,12 @@ extension RecordState {
             alive.append(Sibling(value: value, dot: dot, time: time))
         }
         let fieldCount = try reader.count()
-        var fields: [String: [Sibling<FieldValue>]] = [:]
-        fields.reserveCapacity(reader.bounded(fieldCount))
+        var fields = FieldRegisters(table: table)
         for _ in 0..<fieldCount {
             let name = try reader.string()
+            guard let index = table.fieldIndex(name) else {
+                throw .malformed("\(table.rawValue) have no field \(name)")
+            }
             let siblingCount = try reader.count()
             var siblings: [Sibling<FieldValue>] = []
             siblings.reserveCapacity(reader.bounded(siblingCount))
@@ -149,8 +154,8 @@ extension RecordState {
                 let (dot, time) = try stamp(&reader)
                 siblings.append(Sibling(value: value, dot: dot, time: time))
             }
-            fields[name] = siblings
+            fields[index: index] = siblings
         }
-        self.init(table: table, id: id, context: context, alive: alive, fields: fields, updatedAt: updatedAt)
+        self.init(id: id, context: context, alive: alive, fields: fields, updatedAt: updatedAt)
     }
 }

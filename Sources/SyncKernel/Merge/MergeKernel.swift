@@ -59,11 +59,11 @@ public enum MergeKernel {
         var state = RecordState(table: a.table, id: a.id)
         state.context = a.context.merging(b.context)
         state.alive = mergeSiblings(a.alive, a.context, b.alive, b.context) { x, _ in x }
-        for field in Set(a.fields.keys).union(b.fields.keys) {
-            let siblings = mergeSiblings(
-                a.fields[field] ?? [], a.context, b.fields[field] ?? [], b.context
-            ) { $0.joined(with: $1) }
-            if !siblings.isEmpty { state.fields[field] = siblings }
+        for index in a.table.fields.indices {
+            let left = a.fields[index: index]
+            let right = b.fields[index: index]
+            if left.isEmpty && right.isEmpty { continue }
+            state.fields[index: index] = mergeSiblings(left, a.context, right, b.context) { $0.joined(with: $1) }
         }
         state.updatedAt = max(a.updatedAt ?? "", b.updatedAt ?? "").nilIfEmpty
         normalise(&state)
@@ -105,8 +105,8 @@ public enum MergeKernel {
     /// (``RecordState/isCanonical`` says whether this and ``eraseIfDeleted(_:)`` would change
     /// anything.)
     static func normalise(_ state: inout RecordState) {
-        for (field, siblings) in state.fields where siblings.count > 1 {
-            state.fields[field] = siblings.sorted { $0.precedes($1) }
+        for index in state.table.fields.indices where state.fields[index: index].count > 1 {
+            state.fields[index: index].sort { $0.precedes($1) }
         }
         if state.alive.count > 1 { state.alive.sort { $0.precedes($1) } }
     }

@@ -15,8 +15,8 @@ public struct RecordState: Hashable, Sendable {
     /// Existence as its own register: `true` siblings come from inserts and edits, `false`
     /// ones from deletes. The record is visible while any sibling says it exists.
     public var alive: [Sibling<Bool>]
-    /// Concurrent versions of each field, by column name.
-    public var fields: [String: [Sibling<FieldValue>]]
+    /// Concurrent versions of each field, by column.
+    public var fields: FieldRegisters
     /// The latest `updated_at` seen (ISO 8601 text); merges to the maximum.
     public var updatedAt: String?
 
@@ -27,6 +27,18 @@ public struct RecordState: Hashable, Sendable {
         updatedAt: String? = nil
     ) {
         self.table = table
+        self.id = id
+        self.context = context
+        self.alive = alive
+        self.fields = FieldRegisters(table: table, fields)
+        self.updatedAt = updatedAt
+    }
+
+    /// Creates a state from registers already by column.
+    public init(
+        id: String, context: VersionVector, alive: [Sibling<Bool>], fields: FieldRegisters, updatedAt: String?
+    ) {
+        self.table = fields.table
         self.id = id
         self.context = context
         self.alive = alive
@@ -41,7 +53,10 @@ public struct RecordState: Hashable, Sendable {
 
     /// The Quartier whose offices hold this record: the provisional value of `quartier`, kept
     /// through deletes. `nil` only for a state that never carried one.
-    public var route: String? { fields[Self.routingField]?.provisionalWinner()?.value.text }
+    public var route: String? { fields[index: Self.routingFieldIndex].provisionalWinner()?.value.text }
+
+    /// The position of ``routingField`` in every table's fields.
+    static let routingFieldIndex = 0
 
     /// Whether the record shows in its table: some version says it exists.
     public var isVisible: Bool { alive.contains { $0.value } }
@@ -103,8 +118,8 @@ public struct RecordState: Hashable, Sendable {
 
     /// Drops every field value but the route, keeping the dots: what a tombstone holds.
     mutating func eraseValues() {
-        for field in fields.keys where field != Self.routingField {
-            fields[field] = fields[field]!.map { Sibling(value: .erased, dot: $0.dot, time: $0.time) }
+        for index in table.fields.indices where index != Self.routingFieldIndex && !fields[index: index].isEmpty {
+            fields[index: index] = fields[index: index].map { Sibling(value: .erased, dot: $0.dot, time: $0.time) }
         }
     }
 

@@ -18,13 +18,15 @@ public struct Sibling<Value: Hashable & Sendable>: Hashable, Sendable {
     }
 
     /// Deterministic order for the provisional winner: later time, then larger dot.
-    func precedes(_ other: Sibling) -> Bool {
+    @inlinable
+    package func precedes(_ other: Sibling) -> Bool {
         (time, dot) < (other.time, other.dot)
     }
 }
 
 extension Array {
     /// The provisional winner among siblings: the latest by hybrid time, ties by dot.
+    @inlinable
     package func provisionalWinner<V>() -> Sibling<V>? where Element == Sibling<V> {
         self.max { $0.precedes($1) }
     }

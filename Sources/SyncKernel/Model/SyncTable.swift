@@ -38,6 +38,21 @@ public enum SyncTable: String, Sendable, CaseIterable, Codable, CustomStringConv
     private static let contactColumns = ["id"] + contactFields + ["updated_at"]
     private static let activityColumns = ["id"] + activityFields + ["updated_at"]
 
+    /// The position of `name` in ``fields`` (its bit in a change-log mask), or nil.
+    public func fieldIndex(_ name: String) -> Int? {
+        // Ten names at most: comparing them beats hashing the name.
+        self == .contacts ? Self.contactFields.firstIndex(of: name) : Self.activityFields.firstIndex(of: name)
+    }
+
+    /// The positions of ``fields`` in the order of their names: the order in which the binary
+    /// format writes them.
+    package var fieldIndicesByName: [Int] {
+        self == .contacts ? Self.contactOrder : Self.activityOrder
+    }
+
+    private static let contactOrder = contactFields.indices.sorted { contactFields[$0] < contactFields[$1] }
+    private static let activityOrder = activityFields.indices.sorted { activityFields[$0] < activityFields[$1] }
+
     /// The bit mask with every field set, as written for an INSERT.
     package var allFieldsMask: Int64 { (Int64(1) << Int64(fields.count)) - 1 }
 
