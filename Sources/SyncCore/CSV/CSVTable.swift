@@ -7,6 +7,11 @@ import SyncKernel
 /// that is not well-formed — a quote left open, a quote inside an unquoted field, a record
 /// with the wrong number of fields — is an error naming the line, because an import that
 /// guesses can put a phone number into the notes of someone else.
+///
+/// Why not a CSV library from the package list: SwiftCSV 0.10 reports a malformed quote
+/// without the line it is on (and its message repeats the offending character, which may be
+/// personal data), and CSV.swift 2.5 accepts a quote left open by reading on to the end of the
+/// file. An import must name the line and refuse the file, so the parser stays here.
 struct CSVTable {
     /// One record and the line number (1-based) where it starts.
     struct Record {
