@@ -138,7 +138,7 @@ extension RecordState {
         for _ in 0..<fieldCount {
             let name = try reader.string()
             guard let index = table.fieldIndex(name) else {
-                throw .malformed("\(table.rawValue) have no field \(name)")
+                throw .malformed("a state names a field its table does not have")
             }
             let siblingCount = try reader.count()
             var siblings: [Sibling<FieldValue>] = []

@@ -50,8 +50,9 @@ public struct FieldRegisters: Hashable, Sendable, Sequence {
     /// The names of the written fields, in schema order.
     public var keys: [String] { map(\.key) }
 
-    /// The versions of the written fields, in schema order.
-    public var values: [[Sibling<FieldValue>]] { slots.filter { !$0.isEmpty } }
+    /// The versions of the written fields, in schema order (a view: nothing is copied, as
+    /// apply reads it for every state).
+    public var values: LazyFilterSequence<[[Sibling<FieldValue>]]> { slots.lazy.filter { !$0.isEmpty } }
 
     /// The written fields, in schema order.
     public func makeIterator() -> some IteratorProtocol<(key: String, value: [Sibling<FieldValue>])> {
