@@ -7,9 +7,10 @@ import SyncServer
 /// `syncctl demo`: real offices syncing through a real server, narrated.
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show four Hameln quartier offices and the state-wide network syncing through a real sync-server.",
+        abstract: "Show four Hameln quartier offices and the state-wide network syncing through a real sync server.",
         discussion: """
-            Everything happens in a temporary directory: a sync-server on a free loopback port, \
+            Everything happens in a temporary directory: the sync server, run in this process on a \
+            free loopback port, \
             one replica per office, fictional people, the network's real 2025 dates. The server \
             is stopped and the directory removed at the end (--keep keeps the directory).
             """)
