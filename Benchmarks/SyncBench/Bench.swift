@@ -13,7 +13,7 @@ struct Bench: Sendable {
     let randomIDs: Bool
     let log: @Sendable (String) -> Void
 
-    func contacts(count: Int, salt: UInt64) -> [Replica.Values] {
+    func contacts(count: Int, salt: UInt64) -> [RecordValues] {
         var generator = RecordGenerator(seed: seed &+ salt, randomIDs: randomIDs)
         return (0..<count).map { generator.contact(index: $0) }
     }
@@ -21,7 +21,7 @@ struct Bench: Sendable {
     /// capture: rows inserted through SyncCore (validation, triggers, change log), one
     /// transaction; fold: the log turned into record states; apply: those states merged into a
     /// fresh replica page by page (1,000 states a page), as a pull would.
-    func captureAndApply(rows: [Replica.Values], run: Int) throws -> (capture: Double, fold: Double, apply: Double) {
+    func captureAndApply(rows: [RecordValues], run: Int) throws -> (capture: Double, fold: Double, apply: Double) {
         let source = try Replica.create(at: directory + "/capture-\(run).sqlite", office: "Kuckuck")
         var start = DispatchTime.now()
         try source.insert(.contacts, contentsOf: rows)
@@ -76,7 +76,7 @@ struct Bench: Sendable {
             .contacts,
             contentsOf: contacts(count: changes, salt: UInt64(size) &+ 7).map { row in
                 var row = row
-                row["id"] = nil
+                row.remove(column: 0)
                 row["quartier"] = "kuckuck"
                 return row
             })
@@ -162,7 +162,7 @@ struct Bench: Sendable {
                 .contacts,
                 contentsOf: contacts(count: 200, salt: UInt64(index) &+ 99).map { row in
                     var row = row
-                    row["id"] = nil
+                    row.remove(column: 0)
                     row["quartier"] = quartier
                     return row
                 })

@@ -11,7 +11,7 @@ struct RawSQLiteBaseline {
     let path: String
 
     /// Rows per second for plain inserts, then for upserts of the same ids.
-    func run(rows: [Replica.Values]) throws -> (insert: Double, upsert: Double) {
+    func run(rows: [RecordValues]) throws -> (insert: Double, upsert: Double) {
         var db: OpaquePointer?
         guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil) == SQLITE_OK else {
             throw BenchError("cannot open \(path)")
@@ -31,7 +31,7 @@ struct RawSQLiteBaseline {
         let values = rows.map { row in
             columns.map { column -> String? in
                 if column == "created_at" || column == "updated_at" { return "2025-06-16T12:00:00.000Z" }
-                return row[column] ?? nil
+                return row[column]
             }
         }
         let insertRate = try timed(db, insert, values)

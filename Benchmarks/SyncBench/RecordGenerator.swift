@@ -31,21 +31,22 @@ struct RecordGenerator {
     static let quartiere = ["kuckuck", "altstadt", "nordstadt", "suedstadt"]
 
     /// A contact of about 226 bytes of values, as measured in the pitfalls.
-    mutating func contact(index: Int) -> Replica.Values {
+    mutating func contact(index: Int) -> RecordValues {
         let given = pick(Self.givenNames)
         let family = pick(Self.familyNames)
-        return [
-            "id": randomIDs
-                ? uuid() : RecordID.timeOrdered(milliseconds: Self.firstCreation + Int64(index) * 60_000, using: &rng),
-            "quartier": pick(Self.quartiere),
-            "name": "\(given) \(family) \(index)",
-            "organisation": "\(pick(Self.organisations)) \(pick(Self.quartiere).capitalized) e.V.",
-            "role": pick(["Ehrenamtliche", "Vorstand", "Ansprechperson", "Quartiersmanagerin"]),
-            "email": "\(given.lowercased()).\(family.lowercased()).\(index)@example.org",
-            "phone": "05151 \(100_000 + Int(next() % 900_000))",
-            "notes": "Kontakt über das Stadtteilfest; bevorzugt Anrufe am Vormittag.",
-            "consent_at": "2025-0\(1 + Int(next() % 9))-1\(Int(next() % 9))",
-        ]
+        var contact = RecordValues(.contacts)
+        contact["id"] =
+            randomIDs
+            ? uuid() : RecordID.timeOrdered(milliseconds: Self.firstCreation + Int64(index) * 60_000, using: &rng)
+        contact["quartier"] = pick(Self.quartiere)
+        contact["name"] = "\(given) \(family) \(index)"
+        contact["organisation"] = "\(pick(Self.organisations)) \(pick(Self.quartiere).capitalized) e.V."
+        contact["role"] = pick(["Ehrenamtliche", "Vorstand", "Ansprechperson", "Quartiersmanagerin"])
+        contact["email"] = "\(given.lowercased()).\(family.lowercased()).\(index)@example.org"
+        contact["phone"] = "05151 \(100_000 + Int(next() % 900_000))"
+        contact["notes"] = "Kontakt über das Stadtteilfest; bevorzugt Anrufe am Vormittag."
+        contact["consent_at"] = "2025-0\(1 + Int(next() % 9))-1\(Int(next() % 9))"
+        return contact
     }
 
     mutating func uuid() -> String {

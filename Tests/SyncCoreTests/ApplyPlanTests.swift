@@ -13,7 +13,7 @@ struct ApplyPlanTests {
     func states(quartier: String = "kuckuck", edits: Int = 1) throws -> (first: RecordState, last: RecordState) {
         let office = try Replica.inMemory(office: "Kuckuck")
         let id = try #require(
-            try office.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": quartier])["id"] ?? nil)
+            try office.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": quartier]).id)
         let first = try #require(try office.outgoing(limit: 10).records.first)
         try office.acknowledge(upTo: try office.outgoing(limit: 10).cursor)
         for edit in 0..<edits { _ = try office.update(.contacts, id: id, changes: ["notes": "Notiz \(edit)"]) }
@@ -76,7 +76,7 @@ struct ApplyPlanTests {
     func formerRoute() throws {
         let office = try Replica.inMemory(office: "Kuckuck")
         let id = try #require(
-            try office.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"])["id"] ?? nil)
+            try office.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"]).id)
         let before = try #require(try office.outgoing(limit: 10).records.first)
         _ = try office.update(.contacts, id: id, changes: ["quartier": "altstadt"])
         let moved = try #require(try office.outgoing(limit: 10).records.first)

@@ -39,9 +39,9 @@ struct ChangeCaptureTests {
         let rows = try replica.records(.contacts)
         #expect(rows.count == 1)
         let row = try #require(rows.first)
-        #expect((row["id"] ?? nil)?.count == 36, "the id default gives a UUID")
+        #expect(row.id?.count == 36, "the id default gives a UUID")
         #expect(row["created_at"] != nil && row["updated_at"] != nil)
-        let state = try #require(try replica.state(of: RecordKey(.contacts, row["id"]!!)))
+        let state = try #require(try replica.state(of: RecordKey(.contacts, row.id!)))
         #expect(state.context[replica.id] == 3, "inserted at dot 1, updated at dot 3 (the other record took 2 and 4)")
         #expect(state.fields["phone"]?.first?.dot.counter == 3)
         #expect(state.fields["name"]?.first?.dot.counter == 1, "fields the update left alone keep their dot")
@@ -65,7 +65,7 @@ struct ChangeCaptureTests {
         let replica = try Replica.inMemory(office: "Kuckuck")
         let contact = try replica.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"])
         try replica.database.write { db in
-            try db.execute(sql: "UPDATE contacts SET name = name WHERE id = ?", arguments: [contact["id"]!!])
+            try db.execute(sql: "UPDATE contacts SET name = name WHERE id = ?", arguments: [contact.id!])
         }
         #expect(try replica.status().pendingChanges == 1)
     }
@@ -112,7 +112,9 @@ struct ChangeCaptureTests {
         let path = directory.file("office.sqlite")
         let replica = try Replica.create(at: path, office: "Kuckuck")
         // 130 rows: two statements of 64 rows and two single rows.
-        let rows: [Replica.Values] = (0..<130).map { ["name": "Person \($0)", "quartier": "kuckuck"] }
+        let rows: [RecordValues] = try (0..<130).map {
+            try RecordValues(.contacts, ["name": "Person \($0)", "quartier": "kuckuck"])
+        }
         #expect(try replica.insert(.contacts, contentsOf: rows) == 130)
         let result = try Self.sqlite3(
             path,
@@ -141,8 +143,10 @@ struct ChangeCaptureTests {
     func bulkInsertDuplicate() throws {
         let replica = try Replica.inMemory(office: "Kuckuck")
         let existing = try replica.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"])
-        let id = try #require(existing["id"] ?? nil)
-        var rows: [Replica.Values] = (0..<100).map { ["name": "Person \($0)", "quartier": "kuckuck"] }
+        let id = try #require(existing.id)
+        var rows: [RecordValues] = try (0..<100).map {
+            try RecordValues(.contacts, ["name": "Person \($0)", "quartier": "kuckuck"])
+        }
         rows[40]["id"] = id
         #expect {
             try replica.insert(.contacts, contentsOf: rows)

@@ -117,7 +117,7 @@ private struct World {
                     "name": names.randomElement(using: &rng)!, "quartier": quartier,
                     "phone": phones.randomElement(using: &rng)!,
                 ])
-            try noteWrite(replica, RecordKey(.contacts, row["id"]!!), fields: SyncTable.contacts.fields)
+            try noteWrite(replica, RecordKey(.contacts, row.id!), fields: SyncTable.contacts.fields)
             return
         }
         let id = visible.randomElement(using: &rng)!
@@ -143,7 +143,7 @@ private struct World {
                 )
                 .execute(arguments: StatementArguments(arguments))
             }
-            let changed = changes.keys.filter { before[$0]! != changes[$0]! }
+            let changed = changes.keys.filter { before[$0] != changes[$0]! }
             if !changed.isEmpty { try noteWrite(replica, key, fields: changed) }
         }
     }
@@ -197,11 +197,11 @@ private struct World {
     }
 
     /// The rows only one side has, for the failure message (all data here is made up).
-    func difference(_ office: Replica, _ rows: [Replica.Values], _ expected: [Replica.Values]) -> String {
+    func difference(_ office: Replica, _ rows: [RecordValues], _ expected: [RecordValues]) -> String {
         let extra = rows.filter { !expected.contains($0) }
         let missing = expected.filter { !rows.contains($0) }
         let states = (extra + missing).map { row -> String in
-            let key = RecordKey(.contacts, row["id"]!!)
+            let key = RecordKey(.contacts, row.id!)
             return
                 "\(key): office state \(String(describing: try? office.state(of: key))) relay state \(String(describing: try? relay.state(of: key)))"
         }
@@ -214,7 +214,7 @@ private struct World {
         for office in offices {
             let scope = scope(office)
             func inScope(_ route: String?) -> Bool { scope.map { Quartier.scope($0, covers: route) } ?? true }
-            let expectedRows = try relay.records(.contacts).filter { inScope($0["quartier"] ?? nil) }
+            let expectedRows = try relay.records(.contacts).filter { inScope($0["quartier"]) }
             let expectedConflicts = try relay.conflicts().filter {
                 inScope(states[RecordKey($0.table, $0.recordID)]?.route)
             }

@@ -16,7 +16,9 @@ struct FeedTests {
         let quartiere = ["kuckuck", "altstadt", "*"]
         try office.insert(
             .contacts,
-            contentsOf: (0..<50).map { ["name": "Person \($0)", "quartier": quartiere[$0 % 3], "phone": "\($0)"] })
+            contentsOf: try (0..<50).map {
+                try RecordValues(.contacts, ["name": "Person \($0)", "quartier": quartiere[$0 % 3], "phone": "\($0)"])
+            })
         _ = try LocalSync(batchSize: 20).push(office, to: store)
         for filter in [nil, ["kuckuck"], ["altstadt", "nordstadt"]] as [[String]?] {
             var cursor: Int64 = 0

@@ -63,8 +63,8 @@ struct MergeKernelTests {
             [.a: 1, .b: 1], alive: [(true, .b, 1)], ["name": [("Erika", .a, 1)], "phone": [("0511 2", .b, 1)]])
         let result = MergeKernel.merge(local: onA, incoming: onB)
         #expect(result.outcome == .merged)
-        #expect(result.state.visibleValues["name"] == "Erika B.")
-        #expect(result.state.visibleValues["phone"] == "0511 2")
+        #expect(result.state.visibleRecord["name"] == "Erika B.")
+        #expect(result.state.visibleRecord["phone"] == "0511 2")
         #expect(result.state.conflictingFields.isEmpty)
         #expect(result.state == MergeKernel.merge(local: onB, incoming: onA).state)
     }
@@ -80,7 +80,7 @@ struct MergeKernelTests {
         #expect(atA.outcome == .conflicted && atB.outcome == .conflicted)
         #expect(atA.state == atB.state)
         #expect(atA.state.fields["name"]!.map(\.value) == [.text("Erika A"), .text("Erika B")])
-        #expect(atA.state.visibleValues["name"] == "Erika B", "the later write is the provisional winner")
+        #expect(atA.state.visibleRecord["name"] == "Erika B", "the later write is the provisional winner")
         let conflicts = Conflict.conflicts(in: atA.state, offices: [.a: "Kuckuck", .b: "Altstadt"])
         #expect(conflicts.count == 1)
         #expect(conflicts[0].field == "name")
@@ -113,8 +113,8 @@ struct MergeKernelTests {
             #expect(result.state.isVisible)
             #expect(result.state.hasDeleteConflict)
             #expect(
-                result.state.visibleValues["name"] == "Erika", "the value the delete erased comes back from the edit")
-            #expect(result.state.visibleValues["phone"] == "0511 2")
+                result.state.visibleRecord["name"] == "Erika", "the value the delete erased comes back from the edit")
+            #expect(result.state.visibleRecord["phone"] == "0511 2")
         }
     }
 
@@ -154,11 +154,14 @@ struct MergeKernelTests {
             contact([.a: 1, .b: 3], alive: [(true, .b, 3)], ["name": [("Erika B", .b, 3)]]))
         #expect(conflicted.conflictingFields == ["name"])
         var resolved = conflicted
-        resolved.write(dot: dot(.c, 1), time: time(4, .c), exists: true, changed: ["name"], values: ["name": "Erika A"])
+        var row = RecordValues(.contacts)
+        row["name"] = "Erika A"
+        let nameBit = Int64(1) << Int64(SyncTable.contacts.fieldIndex("name")!)
+        resolved.write(dot: dot(.c, 1), time: time(4, .c), exists: true, mask: nameBit, row: row)
         let elsewhere = MergeKernel.merge(local: conflicted, incoming: resolved)
         #expect(elsewhere.outcome == .fastForward)
         #expect(elsewhere.state.conflictingFields.isEmpty)
-        #expect(elsewhere.state.visibleValues["name"] == "Erika A")
+        #expect(elsewhere.state.visibleRecord["name"] == "Erika A")
         // A stale sibling arriving after the resolution changes nothing.
         let stale = contact([.a: 2], alive: [(true, .a, 2)], ["name": [("Erika A", .a, 2)]])
         #expect(MergeKernel.merge(local: elsewhere.state, incoming: stale).outcome == .alreadyKnown)
@@ -189,10 +192,12 @@ struct MergeKernelTests {
             counters[who, default: 0] += 1
             var state = replicas[who] ?? RecordState(table: .contacts, id: "c1")
             let field = ["name", "phone"].randomElement(using: &rng)!
+            var row = RecordValues(.contacts)
+            row[field] = ["x", "y", nil].randomElement(using: &rng)!
             state.write(
                 dot: Dot(replica: who, counter: counters[who]!), time: HybridTimestamp(milliseconds: Int64(step)),
-                exists: Int.random(in: 0..<5, using: &rng) > 0, changed: [field],
-                values: [field: ["x", "y", nil].randomElement(using: &rng)!])
+                exists: Int.random(in: 0..<5, using: &rng) > 0,
+                mask: Int64(1) << Int64(SyncTable.contacts.fieldIndex(field)!), row: row)
             MergeKernel.normalise(&state)
             replicas[who] = state
             snapshots.append(state)

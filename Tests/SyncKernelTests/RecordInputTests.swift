@@ -38,26 +38,44 @@ struct RecordInputTests {
     @Test("values are trimmed, empty text becomes NULL, and wrong values name the field")
     func validation() throws {
         let validator = RecordValidator(table: .contacts)
-        let values = try validator.validate(
-            [
-                "name": "  Erika Beispiel\t", "quartier": "kuckuck", "notes": "   ", "phone": "05151 000000",
-                "email": "\u{00A0}erika@example.org",
-            ],
-            isInsert: true)
+        func validate(_ values: [String: String?]) throws -> RecordValues {
+            try validator.validate(try RecordValues(.contacts, values), isInsert: true)
+        }
+        let values = try validate([
+            "name": "  Erika Beispiel\t", "quartier": "kuckuck", "notes": "   ", "phone": "05151 000000",
+            "email": "\u{00A0}erika@example.org",
+        ])
         #expect(values["name"] == "Erika Beispiel")
         #expect(values["phone"] == "05151 000000")
         #expect(values["email"] == "erika@example.org", "Unicode white space is trimmed too")
-        #expect(values.keys.contains("notes") && values["notes"]! == nil)
-        #expect(throws: SyncError.self) { try validator.validate(["name": "X", "quartier": "a\nb"], isInsert: true) }
-        #expect(throws: SyncError.self) {
-            try validator.validate(["name": "X", "quartier": "a\u{2028}b"], isInsert: true)
+        let notes = try #require(SyncTable.contacts.columnIndex("notes"))
+        #expect(values.isGiven(notes) && values["notes"] == nil, "blank notes are given, as NULL")
+        #expect(throws: SyncError.self) { try validate(["name": "X", "quartier": "a\nb"]) }
+        #expect(throws: SyncError.self) { try validate(["name": "X", "quartier": "a\u{2028}b"]) }
+        #expect(throws: SyncError.self) { try validate(["name": "X", "quartier": "k", "colour": "red"]) }
+        #expect(throws: SyncError.self) { try validate(["name": " ", "quartier": "kuckuck"]) }
+        #expect(throws: SyncError.self) { try validate(["name": "X", "quartier": "k", "updated_at": "2025-01-01"]) }
+    }
+
+    @Test("a record holds one slot per column and remembers which columns were given")
+    func recordValues() throws {
+        var contact = RecordValues(.contacts)
+        #expect(contact.isEmpty && contact.values.count == SyncTable.contacts.columns.count)
+        contact["name"] = "Erika Beispiel"
+        contact["phone"] = nil
+        #expect(contact.givenColumns == ["name", "phone"], "a column set to NULL is given too")
+        #expect(contact["name"] == "Erika Beispiel" && contact["phone"] == nil && contact["no such column"] == nil)
+        contact.remove(column: SyncTable.contacts.columnIndex("phone")!)
+        #expect(contact.givenColumns == ["name"])
+        #expect {
+            try RecordValues(.contacts, ["name": "Erika", "colour": "red"])
+        } throws: { error in
+            (error as? SyncError)?.field == "colour"
         }
-        #expect(throws: SyncError.self) {
-            try validator.validate(["name": "X", "quartier": "k", "colour": "red"], isInsert: true)
-        }
-        #expect(throws: SyncError.self) {
-            try validator.validate(["name": " ", "quartier": "kuckuck"], isInsert: true)
-        }
+        let json = String(decoding: try JSONEncoder().encode(contact), as: UTF8.self)
+        #expect(
+            json.contains("\"name\":\"Erika Beispiel\"") && json.contains("\"phone\":null"),
+            "every column, null when empty")
     }
 
     @Test("new record ids are version-7 UUIDs that sort by creation time")

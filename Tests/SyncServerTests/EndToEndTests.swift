@@ -72,8 +72,8 @@ struct EndToEndTests {
         #expect(left.map(\.id) == right.map(\.id))
         #expect(left.first?.field == "location")
         #expect(Set(left.first?.versions.compactMap(\.office) ?? []) == ["Kuckuck", "LAG"])
-        let shownLeft = try kuckuck.replica().record(.activities, id: id)["location"] ?? nil
-        let shownRight = try lag.replica().record(.activities, id: id)["location"] ?? nil
+        let shownLeft = try kuckuck.replica().record(.activities, id: id)["location"]
+        let shownRight = try lag.replica().record(.activities, id: id)["location"]
         #expect(shownLeft == shownRight)
         #expect(shownLeft == left.first?.provisionalWinner.value)
     }

@@ -55,5 +55,5 @@ struct OfficeReplica {
 
     func replica() throws -> Replica { try Replica.open(at: path) }
 
-    func contacts() throws -> [Replica.Values] { try replica().records(.contacts) }
+    func contacts() throws -> [RecordValues] { try replica().records(.contacts) }
 }

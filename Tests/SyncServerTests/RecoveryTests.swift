@@ -64,11 +64,11 @@ struct RecoveryTests {
         _ = try newcomer.sync()
 
         let expected = try first.contacts()
-        #expect(Set(expected.map { $0["id"]!! }) == [before, after, fresh])
+        #expect(Set(expected.map { $0.id! }) == [before, after, fresh])
         #expect(try first.replica().record(.contacts, id: before)["phone"] == "05151 222222")
         #expect(try second.contacts() == expected)
         #expect(try newcomer.contacts() == expected, "a new office receives what the server had lost")
-        #expect(try altstadt.contacts().map { $0["id"]!! } == [altstadtOnly])
+        #expect(try altstadt.contacts().map { $0.id! } == [altstadtOnly])
         for office in [first, second, altstadt] {
             #expect(try office.status()["pendingChanges"] as? Int == 0)
         }

@@ -177,7 +177,7 @@ private final class ServerNetwork {
         let roll = Int.random(in: 0..<10, using: &rng)
         if ids.isEmpty || roll < 3 {
             let quartier = (office.scope + [Quartier.shared]).randomElement(using: &rng)!
-            var values: Replica.Values = ["quartier": quartier]
+            var values: [String: String?] = ["quartier": quartier]
             if table == .contacts {
                 values["name"] = Self.names.randomElement(using: &rng)!
                 values["phone"] = Self.phones.randomElement(using: &rng)!
@@ -187,8 +187,8 @@ private final class ServerNetwork {
                 values["handlungsfeld"] = Handlungsfeld.allCases.randomElement(using: &rng)!.rawValue
             }
             let row = try replica.insert(table, values: values)
-            trace("\(office.name) inserts \(table)/\(row["id"]!!.suffix(12)) in \(quartier)")
-            try note(replica, RecordKey(table, row["id"]!!), fields: table.fields)
+            trace("\(office.name) inserts \(table)/\(row.id!.suffix(12)) in \(quartier)")
+            try note(replica, RecordKey(table, row.id!), fields: table.fields)
             return
         }
         let id = ids.randomElement(using: &rng)!
@@ -209,7 +209,7 @@ private final class ServerNetwork {
             trace("\(office.name) moves \(table)/\(id.suffix(12)) to \(quartier)")
             try change(replica, key, ["quartier": quartier])
         default:
-            var changes: Replica.Values = [:]
+            var changes: [String: String?] = [:]
             if table == .contacts {
                 if Bool.random(using: &rng) { changes["name"] = Self.names.randomElement(using: &rng)! }
                 changes["phone"] = Self.phones.randomElement(using: &rng)!
@@ -223,7 +223,7 @@ private final class ServerNetwork {
     }
 
     /// One UPDATE, through SyncCore or as plain SQL; notes the fields it really changed.
-    func change(_ replica: Replica, _ key: RecordKey, _ changes: Replica.Values) throws {
+    func change(_ replica: Replica, _ key: RecordKey, _ changes: [String: String?]) throws {
         let before = try replica.record(key.table, id: key.id)
         if Bool.random(using: &rng) {
             try replica.update(key.table, id: key.id, changes: changes)
@@ -237,7 +237,7 @@ private final class ServerNetwork {
                     arguments: StatementArguments(arguments))
             }
         }
-        let changed = changes.keys.filter { before[$0]! != changes[$0]! }
+        let changed = changes.keys.filter { before[$0] != changes[$0]! }
         if !changed.isEmpty { try note(replica, key, fields: changed) }
     }
 
@@ -299,16 +299,12 @@ private final class ServerNetwork {
     // MARK: Checks
 
     /// A row as the server's state says an office must show it.
-    static func row(of state: RecordState) -> Replica.Values {
-        var row: Replica.Values = ["id": state.id, "updated_at": state.updatedAt ?? ""]
-        let values = state.visibleValues
-        for field in state.table.fields {
-            // A value no store holds shows as NULL, or as empty text where the column requires one.
-            if let value = values[field] ?? nil {
-                row[field] = .some(value)
-            } else {
-                row[field] = .some(state.table.requiredFields.contains(field) ? "" : nil)
-            }
+    static func row(of state: RecordState) -> RecordValues {
+        var row = state.visibleRecord
+        row["updated_at"] = state.updatedAt ?? ""
+        // A value no store holds shows as NULL, or as empty text where the column requires one.
+        for field in state.table.fields where row[field] == nil && state.table.requiredFields.contains(field) {
+            row[field] = ""
         }
         return row
     }
@@ -318,7 +314,7 @@ private final class ServerNetwork {
         let states = try store.changes(since: 0, limit: 1_000_000).records
         let byKey = Dictionary(uniqueKeysWithValues: states.map { ($0.key, $0) })
         let serverConflicts = Set(try store.conflicts().map(\.id))
-        var seen: [[String]: (rows: [[Replica.Values]], conflicts: [String])] = [:]
+        var seen: [[String]: (rows: [[RecordValues]], conflicts: [String])] = [:]
         for office in offices {
             let replica = office.replica
             #expect(try replica.status().pendingChanges == 0, "\(office.name) still has pending changes; \(context)")
@@ -329,17 +325,17 @@ private final class ServerNetwork {
                 routes.allSatisfy { Quartier.scope(office.scope, covers: $0) },
                 "\(office.name) stores records outside \(office.scope): \(Set(routes.map { $0 ?? "NULL" })); \(context)"
             )
-            var tables: [[Replica.Values]] = []
+            var tables: [[RecordValues]] = []
             for table in SyncTable.allCases {
                 let rows = try replica.records(table)
                 tables.append(rows)
                 #expect(
-                    rows.allSatisfy { Quartier.scope(office.scope, covers: $0["quartier"] ?? nil) },
+                    rows.allSatisfy { Quartier.scope(office.scope, covers: $0["quartier"]) },
                     "\(office.name) shows \(table) outside its Quartiere; \(context)")
                 let expected = states.filter {
                     $0.table == table && $0.isVisible && Quartier.scope(office.scope, covers: $0.route)
                 }
-                let shown = Dictionary(uniqueKeysWithValues: rows.map { ($0["id"]!!, $0) })
+                let shown = Dictionary(uniqueKeysWithValues: rows.map { ($0.id!, $0) })
                 #expect(
                     Set(shown.keys) == Set(expected.map(\.id)),
                     "\(office.name) shows other \(table) than the server holds for its Quartiere: extra \(Set(shown.keys).subtracting(expected.map(\.id))), missing \(Set(expected.map(\.id)).subtracting(shown.keys)); \(context)"

@@ -116,7 +116,7 @@ struct OfficeWorkflowTests {
         let altstadt = try Replica.inMemory(office: "Altstadt")
         let relay = try Replica.inMemory(office: "relay")
         let contact = try kuckuck.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "*"])
-        let id = try #require(contact["id"] ?? nil)
+        let id = try #require(contact.id)
         let sync = LocalSync()
         _ = try sync.sync(kuckuck, with: relay)
         _ = try sync.sync(altstadt, with: relay)

@@ -13,14 +13,14 @@ import SyncKernel
 /// personal data), and CSV.swift 2.5 accepts a quote left open by reading on to the end of the
 /// file. An import must name the line and refuse the file, so the parser stays here.
 struct CSVTable {
-    /// One record and the line number (1-based) where it starts.
-    struct Record {
+    /// One record of the file and the line number (1-based) where it starts.
+    struct Line {
         var line: Int
         var fields: [String]
     }
 
     var header: [String]
-    var records: [Record]
+    var records: [Line]
 
     /// A parse failure with its line.
     struct ParseError: Error {
@@ -33,7 +33,7 @@ struct CSVTable {
         if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
         let firstLine = scalars.prefix { $0 != "\n" && $0 != "\r" }
         let delimiter: Unicode.Scalar = firstLine.contains(";") && !firstLine.contains(",") ? ";" : ","
-        var all: [Record] = []
+        var all: [Line] = []
         var index = 0
         var line = 1
         while index < scalars.count {
@@ -100,7 +100,7 @@ struct CSVTable {
                 }
             }
             if fields == [""] { continue }  // an empty line
-            all.append(Record(line: start, fields: fields))
+            all.append(Line(line: start, fields: fields))
         }
         guard let first = all.first else {
             throw ParseError(line: 1, reason: "the file is empty; the first line must name the columns")

@@ -29,32 +29,35 @@ extension Replica {
             throw Self.rejected(1, "column \(index + 1) of the header repeats the name of an earlier column")
         }
         let validator = RecordValidator(table: table)
-        var records: [(line: Int, values: Values)] = []
+        // The header names only columns of the table (checked above): their positions, once.
+        let positions = csv.header.map { table.columnIndex($0)! }
+        let updatedAt = table.columns.count - 1
+        var records: [(line: Int, record: RecordValues)] = []
         var ids = Set<String>()
-        for record in csv.records {
-            var values: Values = [:]
-            for (column, text) in zip(csv.header, record.fields) where column != "updated_at" {
-                values[column] = text
+        for line in csv.records {
+            var record = RecordValues(table)
+            for (index, text) in zip(positions, line.fields) where index != updatedAt {
+                record[column: index] = text
             }
             do {
-                var valid = try validator.validate(values, isInsert: true)
-                if let id = valid["id"] ?? nil {
+                var valid = try validator.validate(record, isInsert: true)
+                if let id = valid.id {
                     guard ids.insert(id).inserted else {
                         throw SyncError(.invalidInput, "the id appears on an earlier line too", field: "id")
                     }
                 } else {
-                    valid["id"] = nil
+                    valid.remove(column: 0)
                 }
-                records.append((record.line, valid))
+                records.append((line.line, valid))
             } catch let error as SyncError {
-                throw Self.rejected(record.line, error, header: csv.header)
+                throw Self.rejected(line.line, error, header: csv.header)
             }
         }
         return try write { db in
             for record in records {
                 do {
-                    try checkReferences(db, table, record.values)
-                    _ = try InsertCapture(db: db, table: table).insert([record.values])
+                    try checkReferences(db, record.record)
+                    _ = try InsertCapture(db: db, table: table).insert([record.record])
                 } catch let error as SyncError {
                     throw Self.rejected(record.line, error, header: csv.header)
                 } catch let error as DatabaseError {
@@ -69,7 +72,7 @@ extension Replica {
     public func exportCSV(_ table: SyncTable) throws -> String {
         var text = CSVTable.line(table.columns) + "\n"
         for record in try records(table) {
-            text += CSVTable.line(table.columns.map { record[$0] ?? nil }) + "\n"
+            text += CSVTable.line(record.values) + "\n"
         }
         return text
     }

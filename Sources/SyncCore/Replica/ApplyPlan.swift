@@ -27,6 +27,8 @@ struct ApplyPlan {
     /// evictions included), for a store of `kind`.
     init(batch: ChangeBatch, states: [RecordKey: RecordState], source: Replica.Source, kind: Replica.Kind) {
         var position: [RecordKey: Int] = [:]
+        position.reserveCapacity(batch.records.count)
+        changed.reserveCapacity(batch.records.count)
         var relayed: [RecordKey] = []
         for (index, incoming) in batch.records.enumerated() {
             summary.received += 1

@@ -13,8 +13,8 @@ struct InsertCapture {
     let db: Database
     let table: SyncTable
 
-    /// Inserts `records` (validated values) and returns their ids in order.
-    func insert(_ records: [Replica.Values]) throws -> [String] {
+    /// Inserts `records` (validated) and returns their ids in order.
+    func insert(_ records: [RecordValues]) throws -> [String] {
         guard !records.isEmpty else { return [] }
         guard
             let clock = try db.row(
@@ -35,7 +35,7 @@ struct InsertCapture {
 
         let columns = table.columns
         let defaults = columns.map { Self.defaultValue($0, now: nowText) }
-        let ids = records.map { (($0["id"] ?? nil) ?? RecordID.timeOrdered(milliseconds: now)) }
+        let ids = records.map { $0.id ?? RecordID.timeOrdered(milliseconds: now) }
         // Many rows per statement (see BulkStatement.rowsPerStatement).
         var statements: [Int: (rows: BulkStatement, log: BulkStatement)] = [:]
         for chunk in BulkStatement.chunks(records.count) {
@@ -47,11 +47,10 @@ struct InsertCapture {
             }
             let (rows, log) = statements[chunk.count]!
             for (row, offset) in chunk.enumerated() {
-                let values = records[offset]
                 let first = Int32(row * columns.count)
                 rows.bind(first + 1, ids[offset])
                 for index in 1..<columns.count {
-                    rows.bind(first + Int32(index) + 1, (values[columns[index]] ?? nil) ?? defaults[index])
+                    rows.bind(first + Int32(index) + 1, records[offset][column: index] ?? defaults[index])
                 }
                 let entry = Int32(row * 4)
                 log.bind(entry + 1, counter + 1 + Int64(offset))

@@ -18,36 +18,36 @@ extension Replica {
                 WHERE seq > ? AND op != 'relay' ORDER BY seq
                 """, arguments: [folded])
         guard let last = entries.last else { return }
-        var keys: [RecordKey] = []
+        // Columns by position: a lookup by name searches (and lowercases) the row's columns.
+        let keys = entries.map { RecordKey(SyncTable(rawValue: $0[1])!, $0[2]) }
+        var unique: [RecordKey] = []
         var seen = Set<RecordKey>()
-        for entry in entries {
-            let key = RecordKey(SyncTable(rawValue: entry["tbl"])!, entry["row_id"])
-            if seen.insert(key).inserted { keys.append(key) }
-        }
+        unique.reserveCapacity(keys.count)
+        for key in keys where seen.insert(key).inserted { unique.append(key) }
         var table = try StateTable(db)
-        var states = try table.load(keys)
-        let rows = try currentRows(db, keys)
-        for entry in entries {
-            let key = RecordKey(SyncTable(rawValue: entry["tbl"])!, entry["row_id"])
-            let op: String = entry["op"]
-            let mask: Int64 = entry["mask"]
-            let dot = Dot(replica: id, counter: UInt64(entry["seq"] as Int64))
-            let time = HybridTimestamp(milliseconds: entry["hlc_ms"], logical: UInt32(entry["hlc_logical"] as Int64))
-            let changed = key.table.fields.enumerated().filter { mask & (1 << Int64($0.offset)) != 0 }.map(\.element)
-            var state = states[key] ?? RecordState(table: key.table, id: key.id)
+        var states = try table.load(unique)
+        let rows = try currentRows(db, unique)
+        for (entry, key) in zip(entries, keys) {
+            let op: String = entry[3]
+            let dot = Dot(replica: id, counter: UInt64(entry[0] as Int64))
+            let time = HybridTimestamp(milliseconds: entry[4], logical: UInt32(entry[5] as Int64))
+            var state = states.removeValue(forKey: key) ?? RecordState(table: key.table, id: key.id)
             let row = rows[key]
-            state.write(dot: dot, time: time, exists: op != "delete", changed: changed, values: row ?? [:])
-            if let updatedAt = row?["updated_at"] ?? nil { state.updatedAt = max(state.updatedAt ?? "", updatedAt) }
+            state.write(dot: dot, time: time, exists: op != "delete", mask: entry[6], row: row)
+            if let updatedAt = row?[column: key.table.columns.count - 1] {
+                state.updatedAt = max(state.updatedAt ?? "", updatedAt)
+            }
             states[key] = state
         }
-        try table.save(keys.map { StateTable.Entry(state: states[$0]!) })
+        try table.save(unique.map { StateTable.Entry(state: states[$0]!) })
         try table.finish()
-        try db.run(sql: "UPDATE _sync_state SET folded_seq = ? WHERE id = 1", arguments: [last["seq"] as Int64])
+        try db.run(sql: "UPDATE _sync_state SET folded_seq = ? WHERE id = 1", arguments: [last[0] as Int64])
     }
 
-    /// The current table rows of `keys` (absent when deleted), as column → value.
-    func currentRows(_ db: Database, _ keys: [RecordKey]) throws -> [RecordKey: [String: String?]] {
-        var rows: [RecordKey: [String: String?]] = [:]
+    /// The current table rows of `keys` (absent when deleted).
+    func currentRows(_ db: Database, _ keys: [RecordKey]) throws -> [RecordKey: RecordValues] {
+        var rows: [RecordKey: RecordValues] = [:]
+        rows.reserveCapacity(keys.count)
         for table in SyncTable.allCases {
             let ids = keys.filter { $0.table == table }.map(\.id)
             guard !ids.isEmpty else { continue }
@@ -59,9 +59,8 @@ extension Replica {
                     """)
             let cursor = try Row.fetchCursor(statement, arguments: [StateTable.jsonArray(ids)])
             while let row = try cursor.next() {
-                var values: [String: String?] = [:]
-                for (index, column) in columns.enumerated() { values[column] = row[index] as String? }
-                rows[RecordKey(table, row[0])] = values
+                let record = Self.record(table, row)
+                rows[RecordKey(table, record.id!)] = record
             }
         }
         return rows

@@ -7,56 +7,68 @@ import SyncKernel
 /// they record edits from any other client; inserts write the same log entries themselves
 /// (see ``InsertCapture``). Values are validated first (see ``RecordValidator``).
 extension Replica {
-    /// A record as column → value, with every column of its table present.
-    public typealias Values = [String: String?]
-
     /// Inserts a record and returns it as stored, with its generated `id` and timestamps.
     @discardableResult
-    public func insert(_ table: SyncTable, values: Values) throws -> Values {
-        let values = try RecordValidator(table: table).validate(values, isInsert: true)
+    public func insert(_ record: RecordValues) throws -> RecordValues {
+        let record = try RecordValidator(table: record.table).validate(record, isInsert: true)
         return try write { db in
-            try checkReferences(db, table, values)
-            let id = try InsertCapture(db: db, table: table).insert([values])[0]
-            return try row(db, table, id)!
+            try checkReferences(db, record)
+            let id = try InsertCapture(db: db, table: record.table).insert([record])[0]
+            return try row(db, record.table, id)!
         }
     }
 
-    /// Inserts many records in one transaction: all of them, or none if one is invalid.
+    /// Inserts a record given by column name (see ``insert(_:)``).
+    @discardableResult
+    public func insert(_ table: SyncTable, values: [String: String?]) throws -> RecordValues {
+        try insert(try RecordValues(table, values))
+    }
+
+    /// Inserts many records of `table` in one transaction: all of them, or none if one is
+    /// invalid. The fast path for imports and tests of scale.
     /// - Returns: the number inserted.
     @discardableResult
-    public func insert(_ table: SyncTable, contentsOf records: [Values]) throws -> Int {
+    public func insert(_ table: SyncTable, contentsOf records: [RecordValues]) throws -> Int {
         let validator = RecordValidator(table: table)
         let valid = try records.map { try validator.validate($0, isInsert: true) }
         return try write { db in
-            for values in valid { try checkReferences(db, table, values) }
+            for record in valid { try checkReferences(db, record) }
             return try InsertCapture(db: db, table: table).insert(valid).count
         }
     }
 
-    /// Changes the given fields of one record and returns it as stored.
+    /// Changes the given columns of one record and returns it as stored.
     @discardableResult
-    public func update(_ table: SyncTable, id: String, changes: Values) throws -> Values {
+    public func update(_ table: SyncTable, id: String, changes: RecordValues) throws -> RecordValues {
+        precondition(changes.table == table, "changes of a \(changes.table.singular) for a \(table.singular)")
         guard !changes.isEmpty else {
             throw SyncError(.emptyChange, "nothing to change: name at least one field")
         }
-        guard changes["id"] == nil else { throw SyncError(.invalidInput, "the id of a record cannot change") }
+        guard !changes.isGiven(0) else { throw SyncError(.invalidInput, "the id of a record cannot change") }
         let changes = try RecordValidator(table: table).validate(changes, isInsert: false)
         return try write { db in
             guard try exists(db, table, id) else { throw notFound(table, id) }
-            try checkReferences(db, table, changes)
-            let columns = changes.keys.sorted()
+            try checkReferences(db, changes)
+            let columns = table.columns.indices.filter(changes.isGiven)
             try db.run(
-                sql: "UPDATE \(table.rawValue) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?",
-                arguments: StatementArguments(columns.map { changes[$0]! } + [id]))
+                sql:
+                    "UPDATE \(table.rawValue) SET \(columns.map { "\(table.columns[$0]) = ?" }.joined(separator: ", ")) WHERE id = ?",
+                arguments: StatementArguments(columns.map { changes[column: $0] } + [id]))
             return try row(db, table, id)!
         }
     }
 
-    /// The required fields of `values` that hold no value, in column order: what a record
+    /// Changes the given fields of one record, by column name (see ``update(_:id:changes:)``).
+    @discardableResult
+    public func update(_ table: SyncTable, id: String, changes: [String: String?]) throws -> RecordValues {
+        try update(table, id: id, changes: try RecordValues(table, changes))
+    }
+
+    /// The required fields of `record` that hold no value, in column order: what a record
     /// brought back by an edit concurrent with its delete lacks where no store still held the
     /// value (docs/sync-model.md). Such a record stays editable; these fields wait for a value.
-    public static func missingRequiredFields(_ table: SyncTable, in values: Values) -> [String] {
-        table.fields.filter { table.requiredFields.contains($0) && ((values[$0] ?? nil) ?? "").isEmpty }
+    public static func missingRequiredFields(in record: RecordValues) -> [String] {
+        record.table.fields.filter { record.table.requiredFields.contains($0) && (record[$0] ?? "").isEmpty }
     }
 
     /// Deletes one record. Its fields' values leave this replica; a tombstone keeps the dots.
@@ -68,14 +80,14 @@ extension Replica {
     }
 
     /// One record, or a `not-found` error.
-    public func record(_ table: SyncTable, id: String) throws -> Values {
+    public func record(_ table: SyncTable, id: String) throws -> RecordValues {
         guard let values = try read({ db in try row(db, table, id) }) else { throw notFound(table, id) }
         return values
     }
 
     /// All visible records of `table`, optionally of one Quartier, ordered for reading:
     /// contacts by name, activities by start.
-    public func records(_ table: SyncTable, quartier: String? = nil) throws -> [Values] {
+    public func records(_ table: SyncTable, quartier: String? = nil) throws -> [RecordValues] {
         try read { db in
             let order = table == .contacts ? "name, id" : "starts_at, id"
             let filter = quartier == nil ? "" : "WHERE quartier = ?"
@@ -83,21 +95,22 @@ extension Replica {
                 sql:
                     "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.rawValue) \(filter) ORDER BY \(order)",
                 arguments: StatementArguments(quartier.map { [$0] } ?? []))
-            return rows.map { Self.values(table, $0) }
+            return rows.map { Self.record(table, $0) }
         }
     }
 
-    func row(_ db: Database, _ table: SyncTable, _ id: String) throws -> Values? {
+    func row(_ db: Database, _ table: SyncTable, _ id: String) throws -> RecordValues? {
         try db.row(
             sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.rawValue) WHERE id = ?",
             arguments: [id]
-        ).map { Self.values(table, $0) }
+        ).map { Self.record(table, $0) }
     }
 
-    static func values(_ table: SyncTable, _ row: Row) -> Values {
-        var values: Values = [:]
-        for (index, column) in table.columns.enumerated() { values[column] = row[index] as String? }
-        return values
+    /// A row read with the table's columns in order.
+    static func record(_ table: SyncTable, _ row: Row) -> RecordValues {
+        var record = RecordValues(table)
+        for index in table.columns.indices { record[column: index] = row[index] as String? }
+        return record
     }
 
     private func exists(_ db: Database, _ table: SyncTable, _ id: String) throws -> Bool {
@@ -105,8 +118,8 @@ extension Replica {
             ?? false
     }
 
-    func checkReferences(_ db: Database, _ table: SyncTable, _ values: Values) throws {
-        guard table == .activities, let organiser = values["organiser_id"] ?? nil else { return }
+    func checkReferences(_ db: Database, _ record: RecordValues) throws {
+        guard record.table == .activities, let organiser = record["organiser_id"] else { return }
         guard try exists(db, .contacts, organiser) else {
             throw SyncError(
                 .notFound, "organiser_id names no contact of this replica", field: "organiser_id"

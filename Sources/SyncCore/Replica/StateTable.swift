@@ -89,23 +89,25 @@ struct StateTable {
         for chunk in BulkStatement.chunks(entries.count) {
             let statement = try upserts[chunk.count] ?? BulkStatement(db, sql: Self.upsertSQL(rows: chunk.count))
             upserts[chunk.count] = statement
-            for (row, entry) in entries[chunk].enumerated() {
-                let state = entry.state
+            // By index: binding from `entries[index]` in place copies no state (a copy would
+            // retain every field's siblings).
+            for (row, index) in chunk.enumerated() {
                 let first = Int32(row * 7)
                 sequence += 1
-                for (replica, counter) in state.context.counters where knowledge[replica, default: 0] < counter {
+                for (replica, counter) in entries[index].state.context.counters
+                where knowledge[replica, default: 0] < counter {
                     knowledge[replica] = counter
                 }
-                statement.bind(first + 1, state.table.rawValue)
-                statement.bind(first + 2, state.id)
+                statement.bind(first + 1, entries[index].state.table.rawValue)
+                statement.bind(first + 2, entries[index].state.id)
                 statement.bind(first + 3, sequence)
-                statement.bind(first + 4, state.route)
-                statement.bind(first + 5, state.isVisible ? 1 : 0)
-                statement.bind(first + 6, Int64(state.openConflictCount))
-                if let encoded = entry.encoded {
+                statement.bind(first + 4, entries[index].state.route)
+                statement.bind(first + 5, entries[index].state.isVisible ? 1 : 0)
+                statement.bind(first + 6, Int64(entries[index].state.openConflictCount))
+                if let encoded = entries[index].encoded {
                     statement.bind(first + 7, blob: encoded)
                 } else {
-                    statement.bind(first + 7, blob: state.encoded())
+                    statement.bind(first + 7, blob: entries[index].state.encoded())
                 }
             }
             try statement.execute()

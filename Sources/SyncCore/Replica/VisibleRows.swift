@@ -16,11 +16,12 @@ struct VisibleRows {
     mutating func write(_ entries: [StateTable.Entry]) throws {
         for table in SyncTable.allCases {
             var visible: [Int] = []
-            for (index, entry) in entries.enumerated() where entry.state.table == table {
-                if entry.state.isVisible {
+            visible.reserveCapacity(entries.count)
+            for index in entries.indices where entries[index].state.table == table {
+                if entries[index].state.isVisible {
                     visible.append(index)
                 } else {
-                    try db.run(sql: "DELETE FROM \(table.rawValue) WHERE id = ?", arguments: [entry.state.id])
+                    try db.run(sql: "DELETE FROM \(table.rawValue) WHERE id = ?", arguments: [entries[index].state.id])
                 }
             }
             try upsert(table, entries, visible)
@@ -34,17 +35,17 @@ struct VisibleRows {
             let key = chunk.count * 2 + (table == .contacts ? 0 : 1)
             let statement = try upserts[key] ?? BulkStatement(db, sql: Self.upsertSQL(table, rows: chunk.count))
             upserts[key] = statement
+            // `entries[index].state` in place: a local copy would retain every field's siblings.
             for (row, index) in states[chunk].enumerated() {
-                let state = entries[index].state
                 let first = Int32(row * columns)
-                statement.bind(first + 1, state.id)
-                for offset in table.fields.indices {
-                    let value = state.fields[index: offset].provisionalWinner()?.value.text
+                statement.bind(first + 1, entries[index].state.id)
+                for offset in required.indices {
+                    let value = entries[index].state.fields[index: offset].provisionalWinner()?.value.text
                     // A value no store holds any more (erased by a delete, then revived by a
                     // concurrent edit) shows as empty text where the column requires one.
                     statement.bind(first + Int32(offset) + 2, value ?? (required[offset] ? "" : nil))
                 }
-                statement.bind(first + Int32(columns), state.updatedAt ?? "")
+                statement.bind(first + Int32(columns), entries[index].state.updatedAt ?? "")
             }
             try statement.execute()
         }

@@ -18,6 +18,15 @@ extension RecordState {
     /// The record's key.
     public var key: RecordKey { RecordKey(table, id) }
 
-    /// How many conflicts are open on this record (contested fields plus delete-vs-edit).
-    public var openConflictCount: Int { conflictingFields.count + (hasDeleteConflict ? 1 : 0) }
+    /// How many conflicts are open on this record (contested fields plus delete-vs-edit):
+    /// ``conflictingFields`` counted without naming them (apply asks for every state).
+    public var openConflictCount: Int {
+        guard isVisible else { return 0 }
+        var count = alive.contains { !$0.value } ? 1 : 0
+        for siblings in fields.values where siblings.count > 1 {
+            let first = siblings[0].value
+            if siblings.contains(where: { $0.value != first }) { count += 1 }
+        }
+        return count
+    }
 }

@@ -4,7 +4,7 @@
 /// This is what stores exchange: a change is the whole state of one record (never a diff), so
 /// applying it twice, late, or out of order is harmless, and the per-record version vector
 /// stays contiguous. The values shown in the table are derived from it
-/// (see ``visibleValues``).
+/// (see ``visibleRecord``).
 public struct RecordState: Hashable, Sendable {
     /// The table the record lives in.
     public var table: SyncTable
@@ -64,13 +64,16 @@ public struct RecordState: Hashable, Sendable {
     /// Whether existence itself is contested: a delete concurrent with an edit.
     public var hasDeleteConflict: Bool { isVisible && alive.contains { !$0.value } }
 
-    /// The provisional value of each field (NULL where unknown), as written to the table.
-    public var visibleValues: [String: String?] {
-        var values: [String: String?] = [:]
-        for (field, siblings) in fields {
-            values[field] = siblings.provisionalWinner()?.value.text
+    /// The row as the table shows it: the id, the provisional value of each field (NULL where
+    /// unknown) and `updated_at`.
+    public var visibleRecord: RecordValues {
+        var record = RecordValues(table)
+        record[column: 0] = id
+        for index in table.fields.indices {
+            record[column: index + 1] = fields[index: index].provisionalWinner()?.value.text
         }
-        return values
+        record[column: table.columns.count - 1] = updatedAt
+        return record
     }
 
     /// Whether the state is as the merge kernel leaves it: siblings in canonical order, and no
@@ -103,15 +106,15 @@ public struct RecordState: Hashable, Sendable {
         return contested.count > 1 ? contested.sorted() : contested
     }
 
-    /// Records a local write: `changed` fields take `values` at `dot`, and existence becomes
-    /// `exists`. A delete drops every field value but the route, and keeps the dots.
-    public mutating func write(
-        dot: Dot, time: HybridTimestamp, exists: Bool, changed: [String], values: [String: String?]
-    ) {
+    /// Records a local write: the fields whose bits are set in `mask` (bit `i`: field `i` of
+    /// ``SyncTable/fields``, as in a change-log entry) take their values from `row` at `dot`,
+    /// and existence becomes `exists`. A delete drops every field value but the route, and
+    /// keeps the dots.
+    public mutating func write(dot: Dot, time: HybridTimestamp, exists: Bool, mask: Int64, row: RecordValues?) {
         context.add(dot)
         alive = [Sibling(value: exists, dot: dot, time: time)]
-        for field in changed {
-            fields[field] = [Sibling(value: FieldValue(values[field] ?? nil), dot: dot, time: time)]
+        for index in table.fields.indices where mask & (1 << Int64(index)) != 0 {
+            fields[index: index] = [Sibling(value: FieldValue(row?[column: index + 1]), dot: dot, time: time)]
         }
         if !exists { eraseValues() }
     }

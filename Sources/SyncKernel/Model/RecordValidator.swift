@@ -6,51 +6,54 @@ import Foundation
 /// also check dates, Handlungsfelder and references, and say what to do when a value is wrong.
 package struct RecordValidator {
     package let table: SyncTable
-    /// Fields a new record must be given (timestamps and status have defaults).
-    private let required: [String]
-    /// What each column of the table holds: one lookup per value decides how to check it.
-    private let kinds: [String: Kind]
+    /// Columns a new record must be given (timestamps and status have defaults).
+    private let required: [Int]
+    /// What each column holds, by position in ``SyncTable/columns``: how to check its value.
+    private let kinds: [Kind]
 
-    private enum Kind { case text, dateTime, date, handlungsfeld, status, quartier }
+    private enum Kind { case text, dateTime, date, handlungsfeld, status, quartier, updatedAt }
 
     package init(table: SyncTable) {
         self.table = table
-        required = table.requiredFields.subtracting(["created_at", "status"]).sorted()
-        var kinds: [String: Kind] = ["id": .text]
-        for field in table.fields {
-            switch field {
-            case "starts_at", "ends_at": kinds[field] = .dateTime
-            case "consent_at": kinds[field] = .date
-            case "handlungsfeld": kinds[field] = .handlungsfeld
-            case "status": kinds[field] = .status
-            case "quartier": kinds[field] = .quartier
-            default: kinds[field] = .text
+        let optional: Set<String> = ["created_at", "status"]
+        required = table.columns.indices.filter {
+            table.requiredFields.contains(table.columns[$0]) && !optional.contains(table.columns[$0])
+        }
+        kinds = table.columns.map { column in
+            switch column {
+            case "starts_at", "ends_at": .dateTime
+            case "consent_at": .date
+            case "handlungsfeld": .handlungsfeld
+            case "status": .status
+            case "quartier": .quartier
+            case "updated_at": .updatedAt
+            default: .text
             }
         }
-        self.kinds = kinds
     }
 
-    /// The normalised values, or an error naming the first wrong field. `isInsert` demands the
-    /// required fields; an edit only checks what it changes.
-    package func validate(_ values: [String: String?], isInsert: Bool) throws -> [String: String?] {
-        var result = values
-        for (column, value) in values {
-            guard let kind = kinds[column] else {
-                throw SyncError(
-                    .invalidInput,
-                    "\(table.rawValue) have no field '\(column)'; they have \(table.fields.joined(separator: ", "))",
-                    field: column)
+    /// The normalised record, or an error naming the first wrong column. `isInsert` demands
+    /// the required columns; an edit only checks what it changes. `updated_at` is kept by the
+    /// engine: a record giving it is refused.
+    package func validate(_ record: RecordValues, isInsert: Bool) throws -> RecordValues {
+        precondition(record.table == table, "a \(record.table.singular) checked as a \(table.singular)")
+        var result = record
+        for index in kinds.indices where record.isGiven(index) {
+            if kinds[index] == .updatedAt {
+                throw SyncError(.invalidInput, "updated_at is kept by QuartierSync: leave it out", field: "updated_at")
             }
+            let value = record[column: index]
             let trimmed = value?.trimmedWhitespace
-            let normalised = try normalise(kind, column, trimmed?.isEmpty == true ? nil : trimmed)
+            let normalised = try normalise(kinds[index], table.columns[index], trimmed?.isEmpty == true ? nil : trimmed)
             // Most values come through unchanged (and as the same string): nothing to write back.
-            if normalised != value { result[column] = normalised }
+            if normalised != value { result[column: index] = normalised }
         }
-        for field in required {
+        for index in required {
             let missing =
-                isInsert ? (result[field] ?? nil) == nil : result.keys.contains(field) && result[field]! == nil
+                isInsert ? result[column: index] == nil : result.isGiven(index) && result[column: index] == nil
             if missing {
-                throw SyncError(.missingField, "a \(table.singular) needs a \(field)", field: field)
+                throw SyncError(
+                    .missingField, "a \(table.singular) needs a \(table.columns[index])", field: table.columns[index])
             }
         }
         return result
@@ -97,7 +100,7 @@ package struct RecordValidator {
                     field: column)
             }
             return value
-        case .text:
+        case .text, .updatedAt:
             return value
         }
     }

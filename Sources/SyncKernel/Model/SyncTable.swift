@@ -38,6 +38,12 @@ public enum SyncTable: String, Sendable, CaseIterable, Codable, CustomStringConv
     private static let contactColumns = ["id"] + contactFields + ["updated_at"]
     private static let activityColumns = ["id"] + activityFields + ["updated_at"]
 
+    /// The position of `name` in ``columns``, or nil. A field's column is its position in
+    /// ``fields`` plus one (`id` comes first).
+    public func columnIndex(_ name: String) -> Int? {
+        self == .contacts ? Self.contactColumns.firstIndex(of: name) : Self.activityColumns.firstIndex(of: name)
+    }
+
     /// The position of `name` in ``fields`` (its bit in a change-log mask), or nil.
     public func fieldIndex(_ name: String) -> Int? {
         // Ten names at most: comparing them beats hashing the name.

@@ -46,7 +46,7 @@ struct DemoScenario {
                 "name": "Jana Beispiel", "organisation": "Landesarbeitsgemeinschaft", "role": "Netzwerkkoordination",
                 "quartier": "*", "email": "jana.beispiel@example.org",
             ])
-        let organiser = coordinator["id"] ?? nil
+        let organiser = coordinator.id
         let dates: [(String, String, String?)] = [
             ("Arbeitskreis Gemeinwesenarbeit", "2025-03-26T10:00", nil),
             ("Bewohner*innen-Initiativen-Treffen", "2025-04-03T17:00", "Gifhorn"),
@@ -65,7 +65,7 @@ struct DemoScenario {
                     "title": title, "starts_at": starts, "location": location, "quartier": "*",
                     "handlungsfeld": "zusammenleben", "organiser_id": organiser,
                 ])
-            if starts.hasPrefix("2025-06-16") { akJune = row["id"]!! }
+            if starts.hasPrefix("2025-06-16") { akJune = row.id! }
         }
         say("2. The LAG recorded the network's 2025 dates (\(dates.count) activities) and one shared contact.")
 
@@ -123,10 +123,10 @@ struct DemoScenario {
         let contact = try kuckuck.replica.record(.contacts, id: organiser!)
         say("\n7. What merged by itself:")
         say(
-            "   end time (Kuckuck) and description (Altstadt) are both on the June Arbeitskreis: ends \((activity["ends_at"] ?? nil) ?? "-"), \"\((activity["description"] ?? nil) ?? "-")\""
+            "   end time (Kuckuck) and description (Altstadt) are both on the June Arbeitskreis: ends \(activity["ends_at"] ?? "-"), \"\(activity["description"] ?? "-")\""
         )
         say(
-            "   the shared contact has Kuckuck's note and the LAG's new phone (note: \((contact["notes"] ?? nil) != nil ? "yes" : "no"), phone: \((contact["phone"] ?? nil) != nil ? "yes" : "no"))"
+            "   the shared contact has Kuckuck's note and the LAG's new phone (note: \(contact["notes"] != nil ? "yes" : "no"), phone: \(contact["phone"] != nil ? "yes" : "no"))"
         )
         say("\n8. What waits for a person:")
         for conflict in try kuckuck.replica.conflicts() {
@@ -143,8 +143,8 @@ struct DemoScenario {
 
         // A move: the Nachbarschaftscafé's contact now works in the Altstadt.
         let cafe = try kuckuck.replica.records(.contacts, quartier: "kuckuck")
-            .first { ($0["organisation"] ?? nil) == "Nachbarschaftscafé" }
-        if let id = cafe?["id"] ?? nil {
+            .first { $0["organisation"] == "Nachbarschaftscafé" }
+        if let id = cafe?.id {
             say("\n9. Kuckuck moves its Nachbarschaftscafé contact (\(id.suffix(12))) to the Altstadt, and both sync:")
             try kuckuck.replica.update(.contacts, id: id, changes: ["quartier": "altstadt"])
             let moved = try await sync(kuckuck)

@@ -32,8 +32,8 @@ struct AddRecord<Fields: RecordFields>: ParsableCommand {
     @Flag(help: "Print the new record as JSON.") var json = false
 
     func run() throws {
-        let record = try replica.open().insert(Fields.table, values: fields.values)
-        try Output.record(record, table: Fields.table, json: json)
+        let record = try replica.open().insert(fields.record)
+        try Output.record(record, json: json)
     }
 }
 
@@ -62,7 +62,7 @@ struct ShowRecord<Fields: RecordFields>: ParsableCommand {
     @Flag(help: "Print the record as JSON.") var json = false
 
     func run() throws {
-        try Output.record(try replica.open().record(Fields.table, id: id), table: Fields.table, json: json)
+        try Output.record(try replica.open().record(Fields.table, id: id), json: json)
     }
 }
 
@@ -79,9 +79,9 @@ struct EditRecord<Fields: RecordFields>: ParsableCommand {
     @Flag(help: "Print the changed record as JSON.") var json = false
 
     func run() throws {
-        let record = try replica.open().update(Fields.table, id: id, changes: fields.values)
-        try Output.record(record, table: Fields.table, json: json)
-        let missing = Replica.missingRequiredFields(Fields.table, in: record)
+        let record = try replica.open().update(Fields.table, id: id, changes: fields.record)
+        try Output.record(record, json: json)
+        let missing = Replica.missingRequiredFields(in: record)
         if !missing.isEmpty {
             Output.note(
                 "this \(Fields.table.singular) still lacks required values that a delete erased: \(missing.joined(separator: ", ")); set them with 'syncctl \(Fields.table.singular) edit \(id)'"

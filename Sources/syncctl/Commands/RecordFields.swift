@@ -7,7 +7,7 @@ protocol RecordFields: ParsableArguments {
     /// The table these options fill.
     static var table: SyncTable { get }
     /// The columns given on the command line (an empty value clears a field).
-    var values: Replica.Values { get }
+    var record: RecordValues { get }
 }
 
 /// `--quartier`, `--name`, … for contacts.
@@ -25,12 +25,13 @@ struct ContactFields: RecordFields {
         name: [.customLong("consent-at"), .customLong("consent")], help: "The date consent was given (2025-03-26).")
     var consentAt: String?
 
-    var values: Replica.Values {
-        let all: [String: String?] = [
-            "quartier": quartier, "name": name, "organisation": organisation, "role": role, "email": email,
-            "phone": phone, "notes": notes, "consent_at": consentAt,
-        ]
-        return all.filter { $0.value != nil }
+    var record: RecordValues {
+        RecordValues.given(
+            .contacts,
+            [
+                ("quartier", quartier), ("name", name), ("organisation", organisation), ("role", role),
+                ("email", email), ("phone", phone), ("notes", notes), ("consent_at", consentAt),
+            ])
     }
 }
 
@@ -51,12 +52,22 @@ struct ActivityFields: RecordFields {
     var organiserId: String?
     @Option(help: "planned, held or cancelled.") var status: String?
 
-    var values: Replica.Values {
-        let all: [String: String?] = [
-            "quartier": quartier, "title": title, "description": description, "starts_at": startsAt,
-            "ends_at": endsAt, "location": location, "handlungsfeld": handlungsfeld, "organiser_id": organiserId,
-            "status": status,
-        ]
-        return all.filter { $0.value != nil }
+    var record: RecordValues {
+        RecordValues.given(
+            .activities,
+            [
+                ("quartier", quartier), ("title", title), ("description", description), ("starts_at", startsAt),
+                ("ends_at", endsAt), ("location", location), ("handlungsfeld", handlungsfeld),
+                ("organiser_id", organiserId), ("status", status),
+            ])
+    }
+}
+
+extension RecordValues {
+    /// A record of `table` with the options that were given on the command line.
+    fileprivate static func given(_ table: SyncTable, _ options: [(column: String, value: String?)]) -> RecordValues {
+        var record = RecordValues(table)
+        for option in options where option.value != nil { record[option.column] = option.value }
+        return record
     }
 }

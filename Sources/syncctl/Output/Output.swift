@@ -5,26 +5,26 @@ import SyncKernel
 /// Everything `syncctl` prints, in one place: human tables, and JSON through `Codable`.
 enum Output {
     /// One record: `column: value` lines, or a JSON object keyed by column name.
-    static func record(_ record: Replica.Values, table: SyncTable, json: Bool) throws {
+    static func record(_ record: RecordValues, json: Bool) throws {
         if json {
-            try Self.json(Record(values: record, table: table))
+            try Self.json(record)
         } else {
-            let width = table.columns.map(\.count).max() ?? 0
-            for column in table.columns {
-                let label = column.padding(toLength: width, withPad: " ", startingAt: 0)
-                print("\(label)  \((record[column] ?? nil) ?? "")")
+            let columns = record.table.columns
+            let width = columns.map(\.count).max() ?? 0
+            for (column, value) in zip(columns, record.values) {
+                print("\(column.padding(toLength: width, withPad: " ", startingAt: 0))  \(value ?? "")")
             }
         }
     }
 
     /// Many records: an aligned table of the main columns, or a JSON array of whole records.
-    static func list(_ records: [Replica.Values], table: SyncTable, json: Bool) throws {
-        if json { return try Self.json(records.map { Record(values: $0, table: table) }) }
+    static func list(_ records: [RecordValues], table: SyncTable, json: Bool) throws {
+        if json { return try Self.json(records) }
         let columns =
             table == .contacts
             ? ["id", "name", "organisation", "role", "quartier"]
             : ["id", "starts_at", "title", "quartier", "handlungsfeld", "status"]
-        let rows = records.map { record in columns.map { (record[$0] ?? nil) ?? "" } }
+        let rows = records.map { record in columns.map { record[$0] ?? "" } }
         Self.table(header: columns, rows: rows)
         print("\(records.count) \(records.count == 1 ? table.singular : table.rawValue)")
     }
@@ -61,24 +61,4 @@ enum Output {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }()
-
-    /// A record as a JSON object keyed by column name, with `null` for empty columns.
-    struct Record: Encodable {
-        var values: Replica.Values
-        var table: SyncTable
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: Column.self)
-            for column in table.columns { try container.encode(values[column] ?? nil, forKey: Column(column)) }
-        }
-    }
-
-    /// A column name as a JSON key.
-    struct Column: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ name: String) { stringValue = name }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
 }
