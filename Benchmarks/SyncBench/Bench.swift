@@ -119,7 +119,7 @@ struct Bench: Sendable {
         process.executableURL = URL(fileURLWithPath: binaries.syncctl)
         process.arguments = ["sync", "--json", "--replica", replica, "--batch-size", "2000"]
         let outputPath = replica + ".sync.json"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         process.standardOutput = output
         try process.run()

@@ -41,30 +41,27 @@ extension Replica {
 
     /// The log position up to which `replica`'s pushes are stored here (0 if none).
     public func acknowledgedPosition(of replica: ReplicaID) throws -> Int64 {
-        try read { db in
-            try Int64.fetchOne(
-                db, sql: "SELECT position FROM _sync_acks WHERE replica_id = ?", arguments: [replica.rawValue]) ?? 0
-        }
+        try read { db in try Peers(db: db).acknowledgedPosition(of: replica) }
     }
 
     /// What this store holds of everybody's changes, and of `replica`'s pushes, read in one
     /// transaction without blocking the caller's thread: what a server tells an office.
     public func serverKnowledge(for replica: ReplicaID?) async throws -> ServerKnowledge {
         try await read { db in
-            let acknowledged =
-                try replica.flatMap {
-                    try Int64.fetchOne(
-                        db, sql: "SELECT position FROM _sync_acks WHERE replica_id = ?", arguments: [$0.rawValue])
-                } ?? 0
-            return ServerKnowledge(
-                knowledge: try Self.knowledge(db), acknowledged: acknowledged,
-                head: try Int64.fetchOne(db, sql: "SELECT store_seq FROM _sync_state WHERE id = 1") ?? 0)
+            ServerKnowledge(
+                knowledge: try Self.knowledge(db),
+                acknowledged: try replica.map { try Peers(db: db).acknowledgedPosition(of: $0) } ?? 0,
+                head: try Self.feedHead(db))
         }
     }
 
     /// The feed position of this store's latest change.
     public func feedHead() throws -> Int64 {
-        try read { db in try Int64.fetchOne(db, sql: "SELECT store_seq FROM _sync_state WHERE id = 1") ?? 0 }
+        try read { db in try Self.feedHead(db) }
+    }
+
+    private static func feedHead(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT store_seq FROM _sync_state WHERE id = 1") ?? 0
     }
 
     /// What a replica does after comparing itself with its server.
@@ -81,20 +78,12 @@ extension Replica {
 
     /// The server's recovery epoch at the last sync with `peer`; nil before the first.
     public func recoveryEpoch(for peer: String) throws -> Int64? {
-        try read { db in
-            try Int64?.fetchOne(db, sql: "SELECT epoch FROM _sync_cursors WHERE peer = ?", arguments: [peer]) ?? nil
-        }
+        try read { db in try Peers(db: db).recoveryEpoch(for: peer) }
     }
 
     /// Notes the server's recovery epoch for `peer`.
     public func setRecoveryEpoch(_ epoch: Int64, for peer: String) throws {
-        try write { db in
-            try db.run(
-                sql: """
-                    INSERT INTO _sync_cursors (peer, cursor, epoch) VALUES (?, 0, ?)
-                    ON CONFLICT (peer) DO UPDATE SET epoch = excluded.epoch
-                    """, arguments: [peer, epoch])
-        }
+        try write { db in try Peers(db: db).setRecoveryEpoch(epoch, for: peer) }
     }
 
     /// Compares `server` with this replica's knowledge and, where the server lost something,
@@ -106,27 +95,18 @@ extension Replica {
     public func recover(from server: ServerKnowledge, peer: String, force: Bool = false) throws -> Recovery {
         try write { db in
             try fold(db)
-            let acked = try Int64.fetchOne(db, sql: "SELECT acked_seq FROM _sync_state WHERE id = 1") ?? 0
-            let cursor =
-                try Int64.fetchOne(db, sql: "SELECT cursor FROM _sync_cursors WHERE peer = ?", arguments: [peer]) ?? 0
+            let outbox = Outbox(db: db)
+            let peers = Peers(db: db)
+            let acked = try outbox.acknowledgedPosition()
+            let cursor = try peers.cursor(for: peer)
             var lost = force || server.acknowledged < acked
             for (replica, counter) in try Self.knowledge(db).counters where replica != id {
                 if server.knowledge[replica] < counter { lost = true }
             }
-            if lost {
-                // Every record, one relay entry each (a log position and no dot).
-                try db.run(
-                    sql: """
-                        INSERT INTO _sync_log (seq, tbl, row_id, op)
-                        SELECT (SELECT counter FROM _sync_clock WHERE id = 1) + row_number() OVER (ORDER BY seq),
-                            tbl, id, 'relay'
-                        FROM _sync_records
-                        """)
-                try db.run(
-                    sql: "UPDATE _sync_clock SET counter = counter + ? WHERE id = 1", arguments: [db.changesCount])
-            }
+            // Every record, one relay entry each.
+            if lost { try outbox.relayAll() }
             guard lost || server.head < cursor else { return .none }
-            try db.run(sql: "UPDATE _sync_cursors SET cursor = 0 WHERE peer = ?", arguments: [peer])
+            try peers.rewind(peer)
             return lost ? .resend : .repull
         }
     }

@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 import SyncKernel
 
-/// Exchanging record states with other stores: the changes feed, the outbox, and apply.
+/// Exchanging record states with other stores: the changes feed (``Feed``), the outbox
+/// (``Outbox``), and apply — merge (kernel), plan (``ApplyPlan``), write (one transaction).
 extension Replica {
     /// Where a batch came from, which decides how the replica remembers it.
     public enum Source: Sendable, Equatable {
@@ -40,7 +41,7 @@ extension Replica {
     /// before and has moved on comes as an `Eviction` without values. The cursor still moves
     /// past the others.
     public func changes(since cursor: Int64, limit: Int = 500, quartiers: [String]? = nil) throws -> ChangeBatch {
-        try readingFeed { db in try changesPage(db, cursor, limit, quartiers) }
+        try readingFeed { db in try Feed(db: db).changes(since: cursor, limit: limit, quartiers: quartiers) }
     }
 
     /// Runs `body` where the feed is current. A server store has no local edits to fold, so its
@@ -59,7 +60,7 @@ extension Replica {
     public func encodedChanges(since cursor: Int64, limit: Int = 500, quartiers: [String]? = nil) throws
         -> EncodedBatch
     {
-        try readingFeed { db in try self.encodedPage(db, cursor, limit, quartiers) }
+        try readingFeed { db in try Feed(db: db).encodedChanges(since: cursor, limit: limit, quartiers: quartiers) }
     }
 
     /// ``encodedChanges(since:limit:quartiers:)`` of a server store, without blocking the
@@ -68,98 +69,13 @@ extension Replica {
         -> EncodedBatch
     {
         guard kind == .server else {
-            return try readingFeed { db in try self.encodedPage(db, cursor, limit, quartiers) }
-        }
-        return try await read { db in try self.encodedPage(db, cursor, limit, quartiers) }
-    }
-
-    private func encodedPage(_ db: Database, _ cursor: Int64, _ limit: Int, _ quartiers: [String]?) throws
-        -> EncodedBatch
-    {
-        let page = try self.feedPage(db, cursor, limit, quartiers)
-        let evictions = try page.leaving.map(Self.eviction)
-        var replicas = Set<ReplicaID>()
-        for state in page.states {
-            do {
-                try RecordState.replicaIDs(inEncoded: state, into: &replicas)
-            } catch {
-                throw SyncError(
-                    .corruptData, "a stored record state cannot be decoded: restore the store from a backup",
-                    cause: error)
+            return try readingFeed { db in
+                try Feed(db: db).encodedChanges(since: cursor, limit: limit, quartiers: quartiers)
             }
         }
-        let bytes = ChangeBatch.encode(
-            cursor: page.cursor, hasMore: page.hasMore, offices: try self.offices(db, of: replicas),
-            records: page.states.map { $0[...] }, evictions: evictions)
-        return EncodedBatch(bytes: bytes, count: page.states.count, cursor: page.cursor, hasMore: page.hasMore)
-    }
-
-    private func changesPage(_ db: Database, _ cursor: Int64, _ limit: Int, _ quartiers: [String]?) throws
-        -> ChangeBatch
-    {
-        let page = try feedPage(db, cursor, limit, quartiers)
-        let records = try page.states.map { try StateTable.decode(bytes: $0) }
-        var batch = ChangeBatch(
-            records: records, offices: try offices(db, for: records), cursor: page.cursor, hasMore: page.hasMore,
-            evictions: try page.leaving.map(Self.eviction))
-        // The stored bytes travel on as they are: sending the page re-encodes nothing.
-        batch.encodedRecords = page.states.map { $0[...] }
-        return batch
-    }
-
-    /// The stored states of one page of the feed — those in the reader's scope, and those that
-    /// left it — and where the next page starts.
-    private func feedPage(_ db: Database, _ cursor: Int64, _ limit: Int, _ quartiers: [String]?) throws
-        -> (states: [[UInt8]], leaving: [[UInt8]], cursor: Int64, hasMore: Bool)
-    {
-        let rows: [Row]
-        if let quartiers {
-            // A record is in the page when it is routed to the reader's scope now, or was before
-            // (then the reader is told it left). Former routes are only looked up for records
-            // that ever moved.
-            rows = try db.rows(
-                sql: """
-                    SELECT seq, state, quartier FROM _sync_records r
-                    WHERE seq > ?1 AND (quartier = '*' OR quartier IN (SELECT value FROM json_each(?2))
-                        OR (moved AND EXISTS (
-                            SELECT 1 FROM _sync_routes h WHERE h.tbl = r.tbl AND h.id = r.id
-                            AND (h.quartier = '*' OR h.quartier IN (SELECT value FROM json_each(?2))))))
-                    ORDER BY seq LIMIT ?3
-                    """,
-                arguments: [cursor, StateTable.jsonArray(quartiers), limit + 1])
-        } else {
-            rows = try db.rows(
-                sql: "SELECT seq, state, quartier FROM _sync_records WHERE seq > ? ORDER BY seq LIMIT ?",
-                arguments: [cursor, limit + 1])
+        return try await read { db in
+            try Feed(db: db).encodedChanges(since: cursor, limit: limit, quartiers: quartiers)
         }
-        let page = rows.prefix(limit)
-        var states: [[UInt8]] = []
-        var leaving: [[UInt8]] = []
-        states.reserveCapacity(page.count)
-        // Columns by position (seq, state, quartier): a lookup by name searches the row's
-        // columns, once per record of the page.
-        for row in page {
-            let bytes = (row[1] as Data?).map { [UInt8]($0) } ?? []
-            if let quartiers, !Quartier.scope(quartiers, covers: row[2]) {
-                leaving.append(bytes)
-            } else {
-                states.append(bytes)
-            }
-        }
-        let hasMore = rows.count > limit
-        var next: Int64 = page.last?[0] ?? cursor
-        if !hasMore {
-            // The last page: skip the records this reader may not see, so that the next pull
-            // does not scan them again.
-            next = max(next, try db.value(Int64.self, sql: "SELECT max(seq) FROM _sync_records") ?? cursor)
-        }
-        return (states, leaving, next, hasMore)
-    }
-
-    /// The eviction of a stored state: its key and context, none of its values.
-    private static func eviction(_ bytes: [UInt8]) throws -> Eviction {
-        let state = try StateTable.decode(bytes: bytes)
-        return Eviction(key: state.key, context: state.context)
     }
 
     /// The next page of local changes not yet acknowledged by upstream, at most `limit` log
@@ -168,36 +84,19 @@ extension Replica {
     public func outgoing(limit: Int = 500) throws -> ChangeBatch {
         try write { db in
             try fold(db)
-            let acked = try db.value(Int64.self, sql: "SELECT acked_seq FROM _sync_state WHERE id = 1") ?? 0
-            let entries = try db.rows(
-                sql: "SELECT seq, tbl, row_id FROM _sync_log WHERE seq > ? ORDER BY seq LIMIT ?",
-                arguments: [acked, limit + 1])
-            let page = entries.prefix(limit)
-            var keys: [RecordKey] = []
-            var seen = Set<RecordKey>()
-            for entry in page {
-                let key = RecordKey(SyncTable(rawValue: entry["tbl"])!, entry["row_id"])
-                if seen.insert(key).inserted { keys.append(key) }
-            }
-            let states = try StateTable(db).load(keys)
-            let records = keys.compactMap { states[$0] }
-            return ChangeBatch(
-                records: records, offices: try offices(db, for: records),
-                cursor: page.last?["seq"] ?? acked, hasMore: entries.count > limit)
+            return try Outbox(db: db).page(limit: limit)
         }
     }
 
     /// The log position up to which upstream acknowledged this replica's changes.
     public func pushedPosition() throws -> Int64 {
-        try read { db in try Int64.fetchOne(db, sql: "SELECT acked_seq FROM _sync_state WHERE id = 1") ?? 0 }
+        try read { db in try Outbox(db: db).acknowledgedPosition() }
     }
 
     /// Marks local changes up to log position `position` as stored upstream. Later edits,
     /// including edits of the same records made after the page was read, stay pending.
     public func acknowledge(upTo position: Int64) throws {
-        try write { db in
-            try db.run(sql: "UPDATE _sync_state SET acked_seq = max(acked_seq, ?) WHERE id = 1", arguments: [position])
-        }
+        try write { db in try Outbox(db: db).acknowledge(upTo: position) }
     }
 
     /// Merges a batch of states into this replica, in one transaction: states, visible rows,
@@ -221,46 +120,21 @@ extension Replica {
         let states = try table.load(batch.records.map(\.key) + batch.evictions.map(\.key))
         let plan = ApplyPlan(batch: batch, states: states, source: source, kind: kind)
         try table.save(plan.changed)
-        for (key, route) in plan.formerRoutes {
-            try db.run(
-                sql: "INSERT OR IGNORE INTO _sync_routes (tbl, id, quartier) VALUES (?, ?, ?)",
-                arguments: [key.table.rawValue, key.id, route])
-            try db.run(
-                sql: "UPDATE _sync_records SET moved = 1 WHERE tbl = ? AND id = ?",
-                arguments: [key.table.rawValue, key.id])
-        }
+        try table.remember(formerRoutes: plan.formerRoutes)
         if kind == .office {
             var visibleRows = VisibleRows(db: db)
             try visibleRows.write(plan.changed)
             try evict(db, plan.leaving)
         }
         try table.finish()
-        for (replica, office) in batch.offices {
-            try db.run(
-                sql: "INSERT INTO _sync_replicas (replica_id, office) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                arguments: [replica.rawValue, office])
+        try OfficeDirectory(db: db).remember(batch.offices)
+        let peers = Peers(db: db)
+        switch source {
+        case .downstream(let acknowledgement?): try peers.acknowledge(acknowledgement)
+        case .upstream(let peer): try peers.advance(peer, to: batch.cursor)
+        case .downstream(nil): break
         }
-        if case .downstream(let acknowledgement?) = source {
-            try db.run(
-                sql: """
-                    INSERT INTO _sync_acks (replica_id, position) VALUES (?, ?)
-                    ON CONFLICT (replica_id) DO UPDATE SET position = max(position, excluded.position)
-                    """, arguments: [acknowledgement.replica.rawValue, acknowledgement.position])
-        }
-        for key in plan.relayed {
-            // A relay entry takes a log position (a counter value no write uses) and no dot.
-            try db.run(sql: "UPDATE _sync_clock SET counter = counter + 1 WHERE id = 1")
-            try db.run(
-                sql:
-                    "INSERT INTO _sync_log (seq, tbl, row_id, op) SELECT counter, ?, ?, 'relay' FROM _sync_clock WHERE id = 1",
-                arguments: [key.table.rawValue, key.id])
-        }
-        if case .upstream(let peer) = source {
-            try db.run(
-                sql:
-                    "INSERT INTO _sync_cursors (peer, cursor) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET cursor = max(cursor, excluded.cursor)",
-                arguments: [peer, batch.cursor])
-        }
+        try Outbox(db: db).relay(plan.relayed)
         try db.run(
             sql: """
                 UPDATE _sync_clock SET applying = 0,
@@ -273,30 +147,6 @@ extension Replica {
 
     /// The pull cursor for `peer`: 0 before the first pull.
     public func cursor(for peer: String) throws -> Int64 {
-        try read { db in
-            try db.value(Int64.self, sql: "SELECT cursor FROM _sync_cursors WHERE peer = ?", arguments: [peer]) ?? 0
-        }
-    }
-
-    func offices(_ db: Database, for records: [RecordState]) throws -> [ReplicaID: String] {
-        var replicas = Set<ReplicaID>()
-        for record in records {
-            for sibling in record.alive { replicas.insert(sibling.dot.replica) }
-            for siblings in record.fields.values { for sibling in siblings { replicas.insert(sibling.dot.replica) } }
-        }
-        return try offices(db, of: replicas)
-    }
-
-    func offices(_ db: Database, of replicas: Set<ReplicaID>) throws -> [ReplicaID: String] {
-        var offices: [ReplicaID: String] = [:]
-        for replica in replicas {
-            if let office = try db.value(
-                String.self, sql: "SELECT office FROM _sync_replicas WHERE replica_id = ?",
-                arguments: [replica.rawValue])
-            {
-                offices[replica] = office
-            }
-        }
-        return offices
+        try read { db in try Peers(db: db).cursor(for: peer) }
     }
 }

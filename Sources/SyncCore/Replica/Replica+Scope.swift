@@ -13,8 +13,9 @@ extension Replica {
     /// The scope the pull cursor for `peer` was read with; nil before the first sync with it.
     public func scope(for peer: String) throws -> [String]? {
         try read { db in
-            try String.fetchOne(db, sql: "SELECT scope FROM _sync_cursors WHERE peer = ?", arguments: [peer])
-                .flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+            try Peers(db: db).scopeJSON(for: peer).flatMap {
+                try? JSONDecoder().decode([String].self, from: Data($0.utf8))
+            }
         }
     }
 
@@ -27,14 +28,9 @@ extension Replica {
     public func adopt(scope: [String], for peer: String) throws -> Bool {
         let json = try Self.scopeJSON(scope)
         return try write { db in
-            let stored = try String.fetchOne(
-                db, sql: "SELECT scope FROM _sync_cursors WHERE peer = ?", arguments: [peer])
-            guard stored != json else { return false }
-            try db.run(
-                sql: """
-                    INSERT INTO _sync_cursors (peer, cursor) VALUES (?, 0)
-                    ON CONFLICT (peer) DO UPDATE SET cursor = 0
-                    """, arguments: [peer])
+            let peers = Peers(db: db)
+            guard try peers.scopeJSON(for: peer) != json else { return false }
+            try peers.rewind(peer)
             return true
         }
     }
@@ -43,13 +39,7 @@ extension Replica {
     /// cursor for `peer` is read with from now on.
     public func confirm(scope: [String], for peer: String) throws {
         let json = try Self.scopeJSON(scope)
-        try write { db in
-            try db.run(
-                sql: """
-                    INSERT INTO _sync_cursors (peer, cursor, scope) VALUES (?, 0, ?)
-                    ON CONFLICT (peer) DO UPDATE SET scope = excluded.scope
-                    """, arguments: [peer, json])
-        }
+        try write { db in try Peers(db: db).setScopeJSON(json, for: peer) }
     }
 
     private static func scopeJSON(_ scope: [String]) throws -> String {
@@ -79,13 +69,7 @@ extension Replica {
                         WHERE quartier != '*' AND quartier NOT IN (SELECT value FROM json_each(?))
                         """, arguments: [StateTable.jsonArray(scope)])
             }
-            let pending = Set(
-                try db.rows(
-                    sql: """
-                        SELECT DISTINCT tbl, row_id FROM _sync_log
-                        WHERE seq > (SELECT acked_seq FROM _sync_state WHERE id = 1)
-                        """
-                ).map { RecordKey(SyncTable(rawValue: $0[0])!, $0[1]) })
+            let pending = try Outbox(db: db).pendingKeys()
             let leaving = candidates.compactMap { row -> RecordKey? in
                 let key = RecordKey(SyncTable(rawValue: row[0])!, row[1])
                 let route: String? = row[2]

@@ -26,23 +26,14 @@ extension Replica {
     /// Changes not yet acknowledged by a server — local edits and records queued to be pushed
     /// back — (cheap: counts only the unacknowledged tail of the change log).
     public func pendingChanges() throws -> Int {
-        try read { db in
-            try db.value(
-                Int.self,
-                sql: """
-                    SELECT count(*) FROM _sync_log
-                    WHERE seq > (SELECT acked_seq FROM _sync_state WHERE id = 1)
-                    """) ?? 0
-        }
+        try read { db in try Outbox(db: db).pendingCount() }
     }
 
     /// The open conflicts, oldest record change first.
     public func conflicts() throws -> [Conflict] {
         try write { db in
             try fold(db)
-            let offices = Dictionary(
-                uniqueKeysWithValues: try db.rows(sql: "SELECT replica_id, office FROM _sync_replicas")
-                    .map { (ReplicaID(rawValue: $0["replica_id"]), $0["office"] as String) })
+            let offices = try OfficeDirectory(db: db).all()
             return try db.rows(sql: "SELECT state FROM _sync_records WHERE conflicts > 0 ORDER BY seq")
                 .flatMap { Conflict.conflicts(in: try StateTable.decode($0["state"]), offices: offices) }
         }

@@ -73,13 +73,14 @@ public final class SQLiteServerStore: ServerStore {
         async throws -> PushReceipt
     {
         if let key,
-            let earlier = try await replica.read({ db in
+            let earlier = try await replica.read({ @Sendable db -> PushReceipt? in
                 try Row.fetchOne(
                     db, sql: "SELECT received, stored, already_known FROM _server_pushes WHERE office = ? AND key = ?",
-                    arguments: [office.name, key])
+                    arguments: [office.name, key]
+                ).map { PushReceipt(received: $0[0], stored: $0[1], alreadyKnown: $0[2]) }
             })
         {
-            return PushReceipt(received: earlier[0], stored: earlier[1], alreadyKnown: earlier[2])
+            return earlier
         }
         let summary = try await replica.apply(
             batch, from: .downstream(acknowledging: pusher.map { .init(replica: $0, position: batch.cursor) }))

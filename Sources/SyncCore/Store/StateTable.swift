@@ -124,6 +124,19 @@ struct StateTable {
         """
     }
 
+    /// Notes Quartiere records were routed to before they moved: their former Quartier's
+    /// offices are still sent the record's later states, as evictions.
+    func remember(formerRoutes: [(key: RecordKey, route: String)]) throws {
+        for (key, route) in formerRoutes {
+            try db.run(
+                sql: "INSERT OR IGNORE INTO _sync_routes (tbl, id, quartier) VALUES (?, ?, ?)",
+                arguments: [key.table.rawValue, key.id, route])
+            try db.run(
+                sql: "UPDATE _sync_records SET moved = 1 WHERE tbl = ? AND id = ?",
+                arguments: [key.table.rawValue, key.id])
+        }
+    }
+
     /// Removes the states of `keys` and their former routes: the records left this store.
     func remove(_ keys: [RecordKey]) throws {
         for table in SyncTable.allCases {

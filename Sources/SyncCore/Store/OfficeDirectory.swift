@@ -1,0 +1,48 @@
+import GRDB
+import SyncKernel
+
+/// Which office each replica belongs to (`_sync_replicas`): learnt from every batch, sent with
+/// every batch, so that conflicts and audit views can name offices instead of replica ids.
+struct OfficeDirectory {
+    let db: Database
+
+    /// Notes the offices a batch names. A replica's office never changes once known.
+    func remember(_ offices: [ReplicaID: String]) throws {
+        for (replica, office) in offices {
+            try db.run(
+                sql: "INSERT INTO _sync_replicas (replica_id, office) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                arguments: [replica.rawValue, office])
+        }
+    }
+
+    /// The offices of every replica that wrote a part of `records`, as far as known.
+    func offices(for records: [RecordState]) throws -> [ReplicaID: String] {
+        var replicas = Set<ReplicaID>()
+        for record in records {
+            for sibling in record.alive { replicas.insert(sibling.dot.replica) }
+            for siblings in record.fields.values { for sibling in siblings { replicas.insert(sibling.dot.replica) } }
+        }
+        return try offices(of: replicas)
+    }
+
+    /// The offices of `replicas`, as far as known.
+    func offices(of replicas: Set<ReplicaID>) throws -> [ReplicaID: String] {
+        var offices: [ReplicaID: String] = [:]
+        for replica in replicas {
+            if let office = try db.value(
+                String.self, sql: "SELECT office FROM _sync_replicas WHERE replica_id = ?",
+                arguments: [replica.rawValue])
+            {
+                offices[replica] = office
+            }
+        }
+        return offices
+    }
+
+    /// Every known replica's office.
+    func all() throws -> [ReplicaID: String] {
+        Dictionary(
+            uniqueKeysWithValues: try db.rows(sql: "SELECT replica_id, office FROM _sync_replicas")
+                .map { (ReplicaID(rawValue: $0[0]), $0[1] as String) })
+    }
+}
