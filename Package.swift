@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "syncctl",
             dependencies: [
-                "SyncKernel", "SyncCore", "SyncRemote", "SyncServer",
+                "SyncKernel", "SyncCore", "SyncProtocol", "SyncRemote", "SyncServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -37,7 +37,9 @@ extension Replica {
         }
     }
 
-    /// Changes the given columns of one record and returns it as stored.
+    /// Changes the given columns of one record and returns it as stored. A given field that is
+    /// in conflict is written even when its value stays, which settles the conflict (recorded
+    /// in ``resolutions()`` as an `edit`); any write settles a delete against an edit.
     @discardableResult
     public func update(_ table: SyncTable, id: String, changes: RecordValues) throws -> RecordValues {
         precondition(changes.table == table, "changes of a \(changes.table.singular) for a \(table.singular)")
@@ -49,11 +51,26 @@ extension Replica {
         return try write { db in
             guard try exists(db, table, id) else { throw notFound(table, id) }
             try checkReferences(db, changes)
-            let columns = table.columns.indices.filter(changes.isGiven)
-            try db.run(
-                sql:
-                    "UPDATE \(table.rawValue) SET \(columns.map { "\(table.columns[$0]) = ?" }.joined(separator: ", ")) WHERE id = ?",
-                arguments: StatementArguments(columns.map { changes[column: $0] } + [id]))
+            // An edit of a contested field settles it, whatever the value (see ForcedWrite).
+            try fold(db)
+            let key = RecordKey(table, id)
+            let state = try StateTable(db).load([key])[key]
+            let conflicts = state.map { Conflict.conflicts(in: $0, offices: [:]) } ?? []
+            var forced: Int64 = 0
+            for conflict in conflicts {
+                if let index = table.fieldIndex(conflict.field), changes.isGiven(index + 1) {
+                    forced |= 1 << Int64(index)
+                }
+            }
+            let written = try ForcedWrite(db: db, table: table).update(id, changes, forced: forced)
+            if written, let state {
+                let settled = conflicts.filter {
+                    $0.kind == .deleteVersusEdit || table.fieldIndex($0.field).map { changes.isGiven($0 + 1) } == true
+                }
+                if !settled.isEmpty {
+                    try record(db, settled, in: state, decision: .edit, reason: "changed by an edit of the record")
+                }
+            }
             return try row(db, table, id)!
         }
     }
@@ -89,7 +106,12 @@ extension Replica {
     /// contacts by name, activities by start.
     public func records(_ table: SyncTable, quartier: String? = nil) throws -> [RecordValues] {
         try read { db in
-            let order = table == .contacts ? "name, id" : "starts_at, id"
+            let order =
+                switch table {
+                case .contacts: "name, id"
+                case .activities: "starts_at, id"
+                case .resolutions: "resolved_at, id"
+                }
             let filter = quartier == nil ? "" : "WHERE quartier = ?"
             let rows = try db.rows(
                 sql:

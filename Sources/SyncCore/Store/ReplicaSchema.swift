@@ -21,7 +21,7 @@ enum ReplicaSchema {
         migrator.registerMigration("v1-replica") { db in
             try db.execute(sql: dataTables)
             try db.execute(sql: syncTables)
-            for table in SyncTable.allCases { try db.execute(sql: triggers(for: table)) }
+            for table in SyncTable.editable { try db.execute(sql: triggers(for: table)) }
             try db.execute(sql: activityChecks)
         }
         migrator.registerMigration("v2-remote") { db in
@@ -49,8 +49,32 @@ enum ReplicaSchema {
                     arguments: [replica.rawValue, Int64(counter)])
             }
         }
+        migrator.registerMigration("v5-resolutions") { db in
+            try db.execute(sql: resolutionTable)
+            try db.execute(sql: triggers(for: .resolutions))
+        }
         return migrator
     }
+
+    /// The audit trail of settled conflicts, replicated like the data (``SyncTable/resolutions``).
+    static let resolutionTable = """
+        CREATE TABLE resolutions (
+            id TEXT PRIMARY KEY NOT NULL DEFAULT \(uuidDefault),
+            quartier TEXT NOT NULL,
+            conflict_id TEXT NOT NULL,
+            record_table TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            decision TEXT NOT NULL,
+            chosen_office TEXT,
+            office TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            resolved_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL DEFAULT (\(nowISO))
+        );
+        CREATE INDEX resolutions_quartier ON resolutions(quartier);
+        CREATE INDEX resolutions_record ON resolutions(record_table, record_id);
+        """
 
     /// What routing, evictions and anti-entropy need (docs/sync-model.md, "Routing"):
     /// - `_sync_records.quartier` is a record's route; `moved` says it had another one before,
@@ -223,6 +247,20 @@ enum ReplicaSchema {
         );
         """
 
+    /// What a capture trigger runs: the clock ticks and one change-log entry is appended.
+    /// `row` and `mask` are SQL expressions (`NEW.id`, or `?` bound by the caller).
+    static func captureSQL(table: SyncTable, op: String, row: String, mask: String) -> String {
+        """
+        UPDATE _sync_clock SET counter = counter + 1,
+            hlc_logical = CASE WHEN \(nowMilliseconds) > hlc_ms THEN 0 ELSE hlc_logical + 1 END,
+            hlc_ms = max(hlc_ms, \(nowMilliseconds))
+            WHERE id = 1;
+        INSERT INTO _sync_log (seq, tbl, row_id, op, hlc_ms, hlc_logical, mask)
+            SELECT counter, '\(table.rawValue)', \(row), '\(op)', hlc_ms, hlc_logical, \(mask)
+            FROM _sync_clock WHERE id = 1;
+        """
+    }
+
     /// Capture triggers for one table. Built-in SQL only, so that writes from the `sqlite3`
     /// shell or any other client are captured exactly like SyncCore's own.
     static func triggers(for table: SyncTable) -> String {
@@ -232,15 +270,7 @@ enum ReplicaSchema {
             .map { "((OLD.\($0.element) IS NOT NEW.\($0.element)) << \($0.offset))" }
             .joined(separator: " | ")
         func capture(op: String, row: String, mask: String) -> String {
-            """
-            UPDATE _sync_clock SET counter = counter + 1,
-                hlc_logical = CASE WHEN \(nowMilliseconds) > hlc_ms THEN 0 ELSE hlc_logical + 1 END,
-                hlc_ms = max(hlc_ms, \(nowMilliseconds))
-                WHERE id = 1;
-            INSERT INTO _sync_log (seq, tbl, row_id, op, hlc_ms, hlc_logical, mask)
-                SELECT counter, '\(name)', \(row), '\(op)', hlc_ms, hlc_logical, \(mask)
-                FROM _sync_clock WHERE id = 1;
-            """
+            captureSQL(table: table, op: op, row: row, mask: mask)
         }
         return """
             CREATE TRIGGER _sync_\(name)_insert AFTER INSERT ON \(name)

@@ -32,7 +32,7 @@ struct VisibleRows {
         let columns = table.columns.count
         let required = table.fields.map { table.requiredFields.contains($0) }
         for chunk in BulkStatement.chunks(states.count) {
-            let key = chunk.count * 2 + (table == .contacts ? 0 : 1)
+            let key = chunk.count * 4 + Int(table.code)
             let statement = try upserts[key] ?? BulkStatement(db, sql: Self.upsertSQL(table, rows: chunk.count))
             upserts[key] = statement
             // `entries[index].state` in place: a local copy would retain every field's siblings.

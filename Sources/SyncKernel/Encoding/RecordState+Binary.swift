@@ -1,14 +1,19 @@
 /// The compact binary form of a record state, used in the replica's `_sync_records.state`
 /// column and on the wire.
 ///
-/// Layout (version 1): format byte; table code; id; replica table (count, ids); context
+/// Layout (version 2): format byte; table code; id; replica table (count, ids); context
 /// (count, then replica index + counter); `updated_at` (optional string); existence siblings;
 /// fields (count, then name and siblings). A sibling is its value, then replica index,
-/// counter, hybrid milliseconds (zig-zag) and logical counter. Field values are tagged
-/// 0 = NULL, 1 = text, 2 = erased. Replica ids are written once per state and referenced
-/// by index, which keeps a typical contact's state near the size of its values.
+/// counter, hybrid milliseconds (zig-zag) and logical counter. A field sibling's tag byte
+/// holds its value's kind in the low two bits (0 = NULL, 1 = text, 2 = erased) and the kind of
+/// the value it replaced in the next two (0 = unknown, 1 = NULL, 2 = text, 3 = erased); the
+/// value's text follows, then the replaced text. Version 1 (no replaced values) has the same
+/// layout with those bits zero, and is still read. Replica ids are written once per state and
+/// referenced by index, which keeps a typical contact's state near the size of its values.
 extension RecordState {
-    static let binaryFormat: UInt8 = 1
+    static let binaryFormat: UInt8 = 2
+    /// The oldest format still read.
+    static let oldestFormat: UInt8 = 1
 
     /// The encoded bytes.
     public func encoded() -> [UInt8] {
@@ -54,13 +59,21 @@ extension RecordState {
             writer.string(names[position])
             writer.varint(UInt64(siblings.count))
             for sibling in siblings {
-                switch sibling.value {
-                case .null: writer.byte(0)
-                case .text(let text):
-                    writer.byte(1)
-                    writer.string(text)
-                case .erased: writer.byte(2)
+                let replacedTag: UInt8
+                switch sibling.replaced {
+                case nil: replacedTag = 0
+                case .null: replacedTag = 1
+                case .text: replacedTag = 2
+                case .erased: replacedTag = 3
                 }
+                switch sibling.value {
+                case .null: writer.byte(replacedTag << 2)
+                case .text(let text):
+                    writer.byte(1 | replacedTag << 2)
+                    writer.string(text)
+                case .erased: writer.byte(2 | replacedTag << 2)
+                }
+                if case .text(let text) = sibling.replaced { writer.string(text) }
                 writeStamp(sibling.dot, sibling.time, index, &writer)
             }
         }
@@ -81,7 +94,9 @@ extension RecordState {
     {
         var reader = BinaryReader(bytes)
         let format = try reader.byte()
-        guard format == Self.binaryFormat else { throw .malformed("unknown record format \(format)") }
+        guard (Self.oldestFormat...Self.binaryFormat).contains(format) else {
+            throw .malformed("unknown record format \(format)")
+        }
         _ = try reader.byte()
         _ = try reader.string()
         for _ in 0..<(try reader.count()) { replicas.insert(ReplicaID(rawValue: try reader.string())) }
@@ -95,7 +110,9 @@ extension RecordState {
 
     init(from reader: inout BinaryReader) throws(EncodingError) {
         let format = try reader.byte()
-        guard format == Self.binaryFormat else { throw .malformed("unknown record format \(format)") }
+        guard (Self.oldestFormat...Self.binaryFormat).contains(format) else {
+            throw .malformed("unknown record format \(format)")
+        }
         let code = try reader.byte()
         guard let table = SyncTable(code: code) else { throw .malformed("unknown table code \(code)") }
         let id = try reader.string()
@@ -144,15 +161,23 @@ extension RecordState {
             var siblings: [Sibling<FieldValue>] = []
             siblings.reserveCapacity(reader.bounded(siblingCount))
             for _ in 0..<siblingCount {
+                let tag = try reader.byte()
+                guard tag < 16, tag & 3 != 3 else { throw .malformed("unknown value tag \(tag)") }
                 let value: FieldValue
-                switch try reader.byte() {
+                switch tag & 3 {
                 case 0: value = .null
                 case 1: value = .text(try reader.string())
-                case 2: value = .erased
-                case let tag: throw .malformed("unknown value tag \(tag)")
+                default: value = .erased
+                }
+                let replaced: FieldValue?
+                switch tag >> 2 {
+                case 0: replaced = nil
+                case 1: replaced = .null
+                case 2: replaced = .text(try reader.string())
+                default: replaced = .erased
                 }
                 let (dot, time) = try stamp(&reader)
-                siblings.append(Sibling(value: value, dot: dot, time: time))
+                siblings.append(Sibling(value: value, dot: dot, time: time, replaced: replaced))
             }
             fields[index: index] = siblings
         }

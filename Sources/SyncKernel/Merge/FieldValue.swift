@@ -29,4 +29,11 @@ public enum FieldValue: Hashable, Sendable {
         // deterministically so that every store still agrees.
         return (self.text ?? "") >= (other.text ?? "") ? self : other
     }
+
+    /// The replaced value two holders of the same write agree on: known beats unknown.
+    static func joined(_ a: FieldValue?, _ b: FieldValue?) -> FieldValue? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return a.joined(with: b)
+    }
 }

@@ -81,7 +81,10 @@ public enum MergeKernel {
         kept.reserveCapacity(max(left.count, right.count))
         for sibling in left {
             if let twin = right.first(where: { $0.dot == sibling.dot }) {
-                kept.append(Sibling(value: joinValue(sibling.value, twin.value), dot: sibling.dot, time: sibling.time))
+                kept.append(
+                    Sibling(
+                        value: joinValue(sibling.value, twin.value), dot: sibling.dot, time: sibling.time,
+                        replaced: FieldValue.joined(sibling.replaced, twin.replaced)))
             } else if !rightContext.covers(sibling.dot) {
                 kept.append(sibling)
             }

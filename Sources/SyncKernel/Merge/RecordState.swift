@@ -87,7 +87,9 @@ public struct RecordState: Hashable, Sendable {
         let visible = isVisible
         for (field, siblings) in fields {
             guard ordered(siblings) else { return false }
-            if !visible && field != Self.routingField && siblings.contains(where: { $0.value != .erased }) {
+            if !visible && field != Self.routingField
+                && siblings.contains(where: { $0.value != .erased || ($0.replaced ?? .erased) != .erased })
+            {
                 return false
             }
         }
@@ -108,13 +110,17 @@ public struct RecordState: Hashable, Sendable {
 
     /// Records a local write: the fields whose bits are set in `mask` (bit `i`: field `i` of
     /// ``SyncTable/fields``, as in a change-log entry) take their values from `row` at `dot`,
-    /// and existence becomes `exists`. A delete drops every field value but the route, and
-    /// keeps the dots.
+    /// each remembering the value it replaced, and existence becomes `exists`. A delete drops
+    /// every field value but the route, and keeps the dots. The new versions cover every
+    /// version this state held, so a write to a contested field resolves it, whatever its value.
     public mutating func write(dot: Dot, time: HybridTimestamp, exists: Bool, mask: Int64, row: RecordValues?) {
         context.add(dot)
         alive = [Sibling(value: exists, dot: dot, time: time)]
         for index in table.fields.indices where mask & (1 << Int64(index)) != 0 {
-            fields[index: index] = [Sibling(value: FieldValue(row?[column: index + 1]), dot: dot, time: time)]
+            let before = fields[index: index].provisionalWinner()?.value
+            fields[index: index] = [
+                Sibling(value: FieldValue(row?[column: index + 1]), dot: dot, time: time, replaced: before)
+            ]
         }
         if !exists { eraseValues() }
     }
@@ -122,7 +128,9 @@ public struct RecordState: Hashable, Sendable {
     /// Drops every field value but the route, keeping the dots: what a tombstone holds.
     mutating func eraseValues() {
         for index in table.fields.indices where index != Self.routingFieldIndex && !fields[index: index].isEmpty {
-            fields[index: index] = fields[index: index].map { Sibling(value: .erased, dot: $0.dot, time: $0.time) }
+            fields[index: index] = fields[index: index].map {
+                Sibling(value: .erased, dot: $0.dot, time: $0.time, replaced: $0.replaced == nil ? nil : .erased)
+            }
         }
     }
 

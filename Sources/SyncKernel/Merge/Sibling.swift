@@ -9,12 +9,18 @@ public struct Sibling<Value: Hashable & Sendable>: Hashable, Sendable {
     public var dot: Dot
     /// The writer's hybrid clock at the time; orders the provisional winner.
     public var time: HybridTimestamp
+    /// For a field: the value the writer's table showed before this write (`nil`: unknown, or
+    /// the write created the record). Two competing writes that replaced the same value name
+    /// their common ancestor, which the three-way view of a conflict shows. Erased with the
+    /// record, like the value.
+    public var replaced: FieldValue?
 
     /// Creates a sibling.
-    public init(value: Value, dot: Dot, time: HybridTimestamp) {
+    public init(value: Value, dot: Dot, time: HybridTimestamp, replaced: FieldValue? = nil) {
         self.value = value
         self.dot = dot
         self.time = time
+        self.replaced = replaced
     }
 
     /// Deterministic order for the provisional winner: later time, then larger dot.

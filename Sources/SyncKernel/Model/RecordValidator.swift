@@ -21,7 +21,7 @@ package struct RecordValidator {
         }
         kinds = table.columns.map { column in
             switch column {
-            case "starts_at", "ends_at": .dateTime
+            case "starts_at", "ends_at", "resolved_at": .dateTime
             case "consent_at": .date
             case "handlungsfeld": .handlungsfeld
             case "status": .status

@@ -1,12 +1,19 @@
 import ArgumentParser
 import SyncCore
 import SyncKernel
+import SyncProtocol
 
-/// `syncctl conflicts list`
+/// `syncctl conflicts list|show|resolve|history`: the conflict desk of one replica.
 struct ConflictsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "conflicts", abstract: "Show conflicts that wait for a person.", subcommands: [List.self],
-        defaultSubcommand: List.self)
+        commandName: "conflicts", abstract: "Find, understand and settle conflicts; read who settled what.",
+        discussion: """
+            A conflict is a field two offices changed differently without seeing each other's \
+            edit, or a record one office deleted while another edited it. Every replica shows \
+            the same conflicts with the same ids. A settlement is a new edit that syncs like any \
+            other and closes the conflict on every office it reaches.
+            """,
+        subcommands: [List.self, Show.self, Resolve.self, History.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -16,68 +23,159 @@ struct ConflictsCommand: ParsableCommand {
         @Flag(help: "Print an array of conflicts as JSON.") var json = false
 
         func run() throws {
-            let conflicts = try replica.open().conflicts()
-            if json { return try Output.json(conflicts.map(Entry.init)) }
-            guard !conflicts.isEmpty else {
-                print("No open conflicts.")
-                return
-            }
-            for conflict in conflicts {
-                print("\(conflict.id)  \(conflict.table.singular) \(conflict.recordID)  field \(conflict.field)")
-                for (index, version) in conflict.versions.enumerated().reversed() {
-                    let marker = index == conflict.versions.count - 1 ? "shown" : "     "
-                    print(
-                        "    \(marker)  \(version.value.map { "'\($0)'" } ?? "(empty)")  from \(version.office ?? version.dot.replica.rawValue)"
-                    )
-                }
-            }
-            print("\(conflicts.count) open conflict\(conflicts.count == 1 ? "" : "s")")
+            let reports = try replica.open().conflicts().map(ConflictReport.init)
+            try ConflictDesk.list(reports, json: json)
         }
+    }
 
-        /// One conflict as `conflicts list --json` prints it.
-        struct Entry: Encodable {
-            /// One competing write.
-            struct Version: Encodable {
-                var value: String?
-                var office: String?
-                var replicaId: String
-                var counter: UInt64
-            }
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one conflict: the common ancestor, each competing value with its office and time, and what the table shows.")
 
-            var id: String
-            var table: String
-            var recordId: String
-            var field: String
-            var shown: String?
-            var ancestor: String?
-            var versions: [Version]
+        @OptionGroup var replica: ReplicaOptions
+        @Argument(help: "The conflict's id, as 'conflicts list' prints it.") var id: String
+        @Flag(help: "Print the conflict as JSON.") var json = false
 
-            init(_ conflict: Conflict) {
-                id = conflict.id
-                table = conflict.table.rawValue
-                recordId = conflict.recordID
-                field = conflict.field
-                shown = conflict.provisionalWinner.value
-                ancestor = conflict.ancestor ?? nil
-                versions = conflict.versions.map {
-                    Version(
-                        value: $0.value, office: $0.office, replicaId: $0.dot.replica.rawValue, counter: $0.dot.counter)
-                }
-            }
-
-            func encode(to encoder: any Encoder) throws {
-                // Empty values are written as null rather than left out: a consumer sees every key.
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(id, forKey: .id)
-                try container.encode(table, forKey: .table)
-                try container.encode(recordId, forKey: .recordId)
-                try container.encode(field, forKey: .field)
-                try container.encode(shown, forKey: .shown)
-                try container.encode(ancestor, forKey: .ancestor)
-                try container.encode(versions, forKey: .versions)
-            }
-
-            enum CodingKeys: String, CodingKey { case id, table, recordId, field, shown, ancestor, versions }
+        func run() throws {
+            try ConflictDesk.show(ConflictReport(try replica.open().conflict(id: id)), json: json)
         }
+    }
+
+    struct Resolve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Settle a conflict with a reason; the decision syncs like an edit.",
+            discussion: """
+                Choose one: --take OFFICE keeps that office's value; --take-shown keeps the value \
+                the table shows now; --set FIELD=VALUE writes a new value. For a delete against \
+                an edit: --keep (the record stays) or --delete (the delete is confirmed). \
+                Editing the field with 'contact edit' or 'activity edit' settles it too.
+                """)
+
+        @OptionGroup var replica: ReplicaOptions
+        @Argument(help: "The conflict's id, as 'conflicts list' prints it.") var id: String
+        @OptionGroup var decision: DecisionOptions
+        @Flag(help: "Print the audit entry as JSON.") var json = false
+
+        func validate() throws { try decision.validate() }
+
+        func run() throws {
+            let replica = try replica.open()
+            let conflict = try replica.conflict(id: id)
+            let entry = try replica.resolve(
+                id, try decision.decision(for: conflict.table), reason: decision.reason)
+            if json { return try Output.json(entry) }
+            print("Settled \(entry.conflictId) (\(entry.table.singular) \(entry.recordId), \(entry.field)): \(entry.decision)")
+            print("It reaches the other offices with your next 'syncctl sync'.")
+        }
+    }
+
+    struct History: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The audit trail: which conflict was settled, how, by which office, when and why.")
+
+        @OptionGroup var replica: ReplicaOptions
+        @Flag(help: "Print an array of entries as JSON.") var json = false
+
+        func run() throws {
+            try ConflictDesk.history(try replica.open().resolutions(), json: json)
+        }
+    }
+}
+
+/// The decision flags of `conflicts resolve`, shared with `admin conflicts resolve`.
+struct DecisionOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Keep the value this office wrote (as 'list' names it).", valueName: "office"))
+    var take: String?
+    @Flag(help: "Keep the value the table shows now.") var takeShown = false
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp("Write this value (repeat for more fields).", valueName: "field=value"))
+    var values: [String] = []
+    @Flag(help: "Delete against edit: the record stays.") var keep = false
+    @Flag(help: "Delete against edit: the delete is confirmed.") var delete = false
+    @Option(help: "Why this is right (kept in the audit trail; write no personal data here).")
+    var reason: String
+
+    func validate() throws {
+        let chosen = [take != nil, takeShown, !values.isEmpty, keep, delete].filter { $0 }.count
+        guard chosen == 1 else {
+            throw ValidationError("choose exactly one of --take OFFICE, --take-shown, --set FIELD=VALUE, --keep, --delete")
+        }
+    }
+
+    /// The decision for a conflict of `table`.
+    func decision(for table: SyncTable) throws -> ConflictDecision {
+        if let take { return .take(office: take) }
+        if takeShown { return .takeShown }
+        if keep { return .keep }
+        if delete { return .delete }
+        var given: [String: String?] = [:]
+        for (index, pair) in values.enumerated() {
+            guard let equals = pair.firstIndex(of: "=") else {
+                throw ValidationError("--set number \(index + 1) needs the form FIELD=VALUE")
+            }
+            let value = String(pair[pair.index(after: equals)...])
+            given[String(pair[..<equals])] = value.isEmpty ? nil : value
+        }
+        return .set(try RecordValues(table, given))
+    }
+}
+
+/// How the conflict desk prints, for `conflicts` and `admin conflicts` alike.
+enum ConflictDesk {
+    static func list(_ reports: [ConflictReport], json: Bool) throws {
+        if json { return try Output.json(reports) }
+        guard !reports.isEmpty else {
+            print("No open conflicts.")
+            return
+        }
+        let rows = reports.map {
+            [
+                $0.id, $0.kind == .field ? $0.field : "delete vs edit", "\($0.table) \($0.recordId)",
+                $0.quartier ?? "", $0.offices.joined(separator: ", "), $0.since,
+            ]
+        }
+        Output.table(header: ["id", "field", "record", "quartier", "offices", "since"], rows: rows)
+        print("\(reports.count) open conflict\(reports.count == 1 ? "" : "s"): 'syncctl conflicts show ID' explains one")
+    }
+
+    static func show(_ report: ConflictReport, json: Bool) throws {
+        if json { return try Output.json(report) }
+        func text(_ value: String?) -> String { value.map { "'\($0)'" } ?? "(empty)" }
+        print("conflict  \(report.id)")
+        print("record    \(report.table) \(report.recordId) (Quartier \(report.quartier ?? "unknown"))")
+        print("since     \(report.since)")
+        if report.kind == .deleteVersusEdit {
+            print("kind      one office deleted the record while another edited it")
+        } else {
+            print("field     \(report.field)")
+            print("ancestor  \(report.ancestorKnown ? text(report.ancestor) : "(not known: the writes started from different values, or no store kept it)")")
+        }
+        for (index, version) in report.versions.enumerated() {
+            let marker = index == report.versions.count - 1 ? "shown now" : "competing"
+            var line = "\(marker)  \(text(version.value))  by \(version.office ?? version.replicaId) at \(version.time)"
+            if report.kind == .field && version.replacedKnown { line += ", replacing \(text(version.replaced))" }
+            print(line)
+        }
+        if report.kind == .deleteVersusEdit {
+            print("settle with: syncctl conflicts resolve \(report.id) --keep|--delete --reason TEXT")
+        } else {
+            print("settle with: syncctl conflicts resolve \(report.id) --take OFFICE|--take-shown|--set \(report.field)=VALUE --reason TEXT")
+        }
+    }
+
+    static func history(_ entries: [Resolution], json: Bool) throws {
+        if json { return try Output.json(entries) }
+        guard !entries.isEmpty else {
+            print("No conflict has been settled yet.")
+            return
+        }
+        let rows = entries.map {
+            [
+                $0.resolvedAt, $0.office, $0.decision + ($0.chosenOffice.map { " \($0)" } ?? ""),
+                "\($0.table.rawValue) \($0.recordId)", $0.field, $0.reason,
+            ]
+        }
+        Output.table(header: ["when", "office", "decision", "record", "field", "reason"], rows: rows)
     }
 }

@@ -20,6 +20,12 @@ struct Import: ParsableCommand {
     @Argument(help: "The CSV file (UTF-8).") var file: String
     @Flag(help: "Print the result as JSON.") var json = false
 
+    func validate() throws {
+        guard SyncTable.editable.contains(table) else {
+            throw ValidationError("only contacts and activities can be imported: the audit trail is written by 'conflicts resolve'")
+        }
+    }
+
     func run() throws {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw SyncError(.invalidInput, "cannot read \(file): check the path")

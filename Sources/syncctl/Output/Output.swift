@@ -21,9 +21,11 @@ enum Output {
     static func list(_ records: [RecordValues], table: SyncTable, json: Bool) throws {
         if json { return try Self.json(records) }
         let columns =
-            table == .contacts
-            ? ["id", "name", "organisation", "role", "quartier"]
-            : ["id", "starts_at", "title", "quartier", "handlungsfeld", "status"]
+            switch table {
+            case .contacts: ["id", "name", "organisation", "role", "quartier"]
+            case .activities: ["id", "starts_at", "title", "quartier", "handlungsfeld", "status"]
+            case .resolutions: ["resolved_at", "office", "decision", "record_table", "record_id", "field"]
+            }
         let rows = records.map { record in columns.map { record[$0] ?? "" } }
         Self.table(header: columns, rows: rows)
         print("\(records.count) \(records.count == 1 ? table.singular : table.rawValue)")

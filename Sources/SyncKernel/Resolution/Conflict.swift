@@ -18,6 +18,17 @@ public struct Conflict: Hashable, Sendable, Identifiable {
         public var time: HybridTimestamp
         /// The office whose replica made the write, where known.
         public var office: String?
+        /// The value the write replaced where its writer knew it (`nil`: unknown, or the write
+        /// created the record; `.some(nil)`: it replaced an empty field).
+        public var replaced: String??
+    }
+
+    /// What competes.
+    public enum Kind: String, Sendable, Codable {
+        /// Two offices wrote different values into one field.
+        case field
+        /// One office deleted the record while another edited it.
+        case deleteVersusEdit = "delete-versus-edit"
     }
 
     /// Stable id derived from the record, field and competing writes.
@@ -28,6 +39,8 @@ public struct Conflict: Hashable, Sendable, Identifiable {
     public var recordID: String
     /// The contested column, or ``existenceField``.
     public var field: String
+    /// The record's Quartier (its route; `*` for shared records): who may see and settle it.
+    public var quartier: String?
     /// The competing versions, oldest first; the last is the provisional winner shown in the table.
     public var versions: [Version]
     /// The value both sides started from, where known: for a three-way view. `nil` = unknown.
@@ -35,6 +48,22 @@ public struct Conflict: Hashable, Sendable, Identifiable {
 
     /// The version currently shown in the table.
     public var provisionalWinner: Version { versions[versions.count - 1] }
+
+    /// Whether a field or the record's existence is contested.
+    public var kind: Kind { field == Self.existenceField ? .deleteVersusEdit : .field }
+
+    /// Since when the conflict exists: the time of the second write (a conflict needs two).
+    public var since: HybridTimestamp { versions[min(1, versions.count - 1)].time }
+
+    /// The offices (or, where unknown, replica ids) whose writes compete, in order of the writes.
+    public var offices: [String] {
+        var names: [String] = []
+        for version in versions {
+            let name = version.office ?? version.dot.replica.rawValue
+            if !names.contains(name) { names.append(name) }
+        }
+        return names
+    }
 
     /// The open conflicts of `state`, with office names looked up in `offices`.
     public static func conflicts(in state: RecordState, offices: [ReplicaID: String]) -> [Conflict] {
@@ -48,9 +77,15 @@ public struct Conflict: Hashable, Sendable, Identifiable {
         }
         for field in state.conflictingFields {
             let versions = state.fields[field]!.map {
-                Version(value: $0.value.text, dot: $0.dot, time: $0.time, office: offices[$0.dot.replica])
+                Version(
+                    value: $0.value.text, dot: $0.dot, time: $0.time, office: offices[$0.dot.replica],
+                    replaced: $0.replaced.flatMap { $0 == .erased ? nil : .some($0.text) })
             }
-            result.append(make(state, field, versions))
+            var conflict = make(state, field, versions)
+            // The common ancestor: the value every competing write replaced, when they agree.
+            let replaced = Set(versions.map(\.replaced))
+            if replaced.count == 1, let only = replaced.first, let known = only { conflict.ancestor = .some(known) }
+            result.append(conflict)
         }
         return result
     }
@@ -63,7 +98,7 @@ public struct Conflict: Hashable, Sendable, Identifiable {
         for version in versions { hasher.combine(version.dot.description) }
         return Conflict(
             id: "c-" + hasher.hexDigest(), table: state.table, recordID: state.id, field: field,
-            versions: versions, ancestor: nil)
+            quartier: state.route, versions: versions, ancestor: nil)
     }
 }
 
