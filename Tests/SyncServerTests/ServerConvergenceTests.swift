@@ -222,9 +222,11 @@ private final class ServerNetwork {
         }
     }
 
-    /// One UPDATE, through SyncCore or as plain SQL; notes the fields it really changed.
+    /// One UPDATE, through SyncCore or as plain SQL; notes the fields it wrote: those it
+    /// changed, and through SyncCore also those it settled (a contested field written with the
+    /// value shown), as the state says.
     func change(_ replica: Replica, _ key: RecordKey, _ changes: [String: String?]) throws {
-        let before = try replica.record(key.table, id: key.id)
+        let before = try replica.state(of: key)?.context[replica.id]
         if Bool.random(using: &rng) {
             try replica.update(key.table, id: key.id, changes: changes)
         } else {
@@ -237,8 +239,12 @@ private final class ServerNetwork {
                     arguments: StatementArguments(arguments))
             }
         }
-        let changed = changes.keys.filter { before[$0] != changes[$0]! }
-        if !changed.isEmpty { try note(replica, key, fields: changed) }
+        let state = try #require(try replica.state(of: key), "no state after a write; \(context)")
+        let counter = state.context[replica.id]
+        guard counter != before else { return }
+        let dot = Dot(replica: replica.id, counter: counter)
+        let written = state.fields.filter { $0.value.contains { $0.dot == dot } }.map(\.key)
+        try note(replica, key, fields: written)
     }
 
     func note(_ replica: Replica, _ key: RecordKey, fields: [String]) throws {

@@ -128,18 +128,29 @@ struct DemoScenario {
         say(
             "   the shared contact has Kuckuck's note and the LAG's new phone (note: \(contact["notes"] != nil ? "yes" : "no"), phone: \(contact["phone"] != nil ? "yes" : "no"))"
         )
-        say("\n8. What waits for a person:")
+        say("\n8. What waits for a person, and how an admin settles it:")
         for conflict in try kuckuck.replica.conflicts() {
             say("   conflict \(conflict.id): \(conflict.table.singular) \(conflict.recordID), field \(conflict.field)")
+            if case .some(let ancestor) = conflict.ancestor {
+                say("     both edits started from \(ancestor.map { "'\($0)'" } ?? "an empty field")")
+            }
             for version in conflict.versions {
                 say("     '\(version.value ?? "")' from \(version.office ?? "?")")
             }
-            say(
-                "   Every office shows '\(conflict.provisionalWinner.value ?? "")' for now (the later edit); 'syncctl conflicts list' lists it until someone sets the location again."
-            )
+            say("   Every office shows '\(conflict.provisionalWinner.value ?? "")' for now (the later edit).")
         }
         let same = try kuckuck.replica.conflicts().map(\.id) == altstadt.replica.conflicts().map(\.id)
         say("   Kuckuck and Altstadt list the same conflict: \(same ? "yes" : "NO")")
+        if let conflict = try altstadt.replica.conflicts().first {
+            try altstadt.replica.resolve(
+                conflict.id, .takeShown, reason: "Raum im Stadtteilzentrum ist gebucht")
+            say("   Altstadt keeps the shown value (syncctl conflicts resolve \(conflict.id) --take-shown --reason ...),")
+            _ = try await sync(altstadt)
+            _ = try await sync(kuckuck)
+            let open = try kuckuck.replica.conflicts().count
+            let trail = try kuckuck.replica.resolutions().map { "\($0.office): \($0.decision), \"\($0.reason)\"" }
+            say("   and after the next syncs Kuckuck lists \(open) open conflicts and the audit entry \(trail.joined(separator: "; ")).")
+        }
 
         // A move: the Nachbarschaftscafé's contact now works in the Altstadt.
         let cafe = try kuckuck.replica.records(.contacts, quartier: "kuckuck")
