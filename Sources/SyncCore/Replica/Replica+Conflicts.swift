@@ -74,6 +74,7 @@ extension Replica {
             }
         }
         throw SyncError(
-            .notFound, "no open conflict \(id) in this replica: it may be settled already, or not yet synced here")
+            .notFound, "no open conflict \(id) in this replica: it may be settled already, or not yet synced here",
+            field: "conflict")
     }
 }

@@ -60,7 +60,7 @@ public enum ConflictDecision: Sendable, Hashable {
                 throw SyncError(
                     .invalidInput,
                     "no version of conflict \(conflict.id) comes from \(office): choose one of \(conflict.offices.joined(separator: ", "))",
-                    field: "office")
+                    field: "take")
             }
             var values = RecordValues(table)
             values[conflict.field] = version.value
