@@ -19,7 +19,7 @@ struct SyncCtl: AsyncParsableCommand {
             """,
         subcommands: [
             Init.self, ContactCommand.self, ActivityCommand.self, Import.self, Export.self, Status.self,
-            ConflictsCommand.self, RemoteCommand.self, Sync.self, Log.self, Demo.self,
+            ConflictsCommand.self, RemoteCommand.self, Sync.self, ScheduleCommand.self, Log.self, Demo.self,
         ]
     )
 

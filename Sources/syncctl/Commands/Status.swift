@@ -1,27 +1,85 @@
 import ArgumentParser
+import Foundation
 import SyncCore
 import SyncKernel
 import SyncRemote
 
 /// `syncctl status`
 struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show what waits to be synced or decided.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show what waits to be synced or decided, and warn when the office is behind.",
+        discussion: """
+            Warns when the last successful sync is older than --stale-after (default 48h, or \
+            $SYNCCTL_STALE_AFTER) or conflicts are open. The exit code stays 0: a warning is \
+            not a failure ('status --json' carries it as "warnings" for monitoring).
+            """)
 
     @OptionGroup var replica: ReplicaOptions
+    @Option(help: ArgumentHelp("Warn when the last successful sync is older than this (e.g. 36h, 2d).", valueName: "span"))
+    var staleAfter: TimeSpan?
     @Flag(help: "Print the status as JSON.") var json = false
 
     func run() throws {
         let status = try replica.open().status()
-        if json {
-            try Output.json(status)
-        } else {
-            print("Office:          \(status.office)")
-            print("Replica:         \(status.replicaId)")
-            print("Contacts:        \(status.contacts)")
-            print("Activities:      \(status.activities)")
-            print("Pending changes: \(status.pendingChanges)")
-            print("Last sync:       \(status.lastSyncAt ?? "never")")
-            print("Open conflicts:  \(status.openConflicts)")
+        let limit =
+            staleAfter ?? ProcessInfo.processInfo.environment["SYNCCTL_STALE_AFTER"].flatMap(TimeSpan.init(argument:))
+            ?? TimeSpan(seconds: 48 * 3600)
+        let report = Report(status: status, staleAfter: limit, now: Date())
+        if json { return try Output.json(report) }
+        print("Office:          \(status.office)")
+        print("Replica:         \(status.replicaId)")
+        print("Contacts:        \(status.contacts)")
+        print("Activities:      \(status.activities)")
+        print("Pending changes: \(status.pendingChanges)")
+        print("Last sync:       \(status.lastSyncAt ?? "never")")
+        print("Open conflicts:  \(status.openConflicts)")
+        for warning in report.warnings { print("warning: \(warning)") }
+    }
+
+    /// What `status --json` prints: the replica's status, whether it is stale, and warnings.
+    struct Report: Encodable {
+        var status: ReplicaStatus
+        /// The limit in effect, e.g. `48h`.
+        var staleAfter: String
+        /// No successful sync within the limit.
+        var stale: Bool
+        /// What needs a person, in words (empty when all is well).
+        var warnings: [String]
+
+        init(status: ReplicaStatus, staleAfter limit: TimeSpan, now: Date) {
+            self.status = status
+            staleAfter = limit.description
+            var warnings: [String] = []
+            let last = status.lastSyncAt.flatMap { try? Date($0, strategy: .iso8601) }
+            if let last {
+                let age = Int(now.timeIntervalSince(last))
+                stale = now.timeIntervalSince(last) > Double(limit.seconds)
+                if stale {
+                    warnings.append(
+                        "no successful sync for \(TimeSpan(seconds: age >= 3600 ? age / 3600 * 3600 : age)) (limit \(limit)): check 'syncctl log' and 'syncctl schedule show'"
+                    )
+                }
+            } else {
+                stale = true
+                warnings.append("this office has never synced: run 'syncctl sync'")
+            }
+            if status.openConflicts > 0 {
+                warnings.append(
+                    "\(status.openConflicts) open conflict\(status.openConflicts == 1 ? "" : "s"): see 'syncctl conflicts list'"
+                )
+            }
+            self.warnings = warnings
         }
+
+        func encode(to encoder: any Encoder) throws {
+            // The status's own keys at the top level, beside these.
+            try status.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(staleAfter, forKey: .staleAfter)
+            try container.encode(stale, forKey: .stale)
+            try container.encode(warnings, forKey: .warnings)
+        }
+
+        enum CodingKeys: String, CodingKey { case staleAfter, stale, warnings }
     }
 }

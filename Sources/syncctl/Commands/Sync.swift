@@ -12,19 +12,46 @@ struct Sync: AsyncParsableCommand {
             Safe to interrupt at any point: the next sync continues where this one stopped. \
             Exit codes: 75 server unreachable, 76 server error, 77 token refused, 78 no server set, \
             79 another sync of this replica is running. Local data and pending changes are never \
-            touched by a failed sync.
+            touched by a failed sync. With --retry N (for unattended runs), outcomes 75 and 76 \
+            are tried again up to N times, waiting 30s, 1m, 2m, ... (each cut by a random part, \
+            at most 15m) as long as the attempt still starts within --retry-window; every \
+            attempt is recorded in 'syncctl log'.
             """)
 
     @OptionGroup var replica: ReplicaOptions
     @Option(help: "States per request.") var batchSize = 500
     @Option(help: "Seconds before a request gives up.") var timeout: Double = 60
+    @Option(help: "Try again this often when the server is unreachable or fails (75, 76).") var retry = 0
+    @Option(help: ArgumentHelp("Start no attempt later than this after the first.", valueName: "span"))
+    var retryWindow = TimeSpan(seconds: 3600)
+    @Option(help: .hidden) var retryBase = TimeSpan(seconds: 30)
     @Flag(help: "Print the summary as JSON.") var json = false
+
+    func validate() throws {
+        guard retry >= 0 else { throw ValidationError("--retry must be 0 or more") }
+    }
 
     func run() async throws {
         let replica = try replica.open()
         let display = ProgressDisplay()
-        let summary = try await RemoteSync(batchSize: batchSize, timeout: timeout).run(replica) { progress in
-            display.show(progress)
+        let sync = RemoteSync(batchSize: batchSize, timeout: timeout)
+        let started = Date()
+        var attempt = 0
+        let summary: RemoteSync.Summary
+        while true {
+            do {
+                summary = try await sync.run(replica) { progress in display.show(progress) }
+                break
+            } catch let error as SyncError where [.serverUnreachable, .serverError].contains(error.code) {
+                display.finish()
+                let delay = Self.backoff(attempt: attempt, base: retryBase.seconds)
+                let startsWithin = Date().addingTimeInterval(delay).timeIntervalSince(started) <= Double(retryWindow.seconds)
+                guard attempt < retry, startsWithin else { throw error }
+                attempt += 1
+                Output.note(
+                    "attempt \(attempt) of \(retry + 1) failed (\(error.code)); trying again in \(Int(delay.rounded()))s")
+                try await Task.sleep(for: .seconds(delay))
+            }
         }
         display.finish()
         if json {
@@ -54,6 +81,14 @@ struct Sync: AsyncParsableCommand {
 }
 
 extension Sync {
+    /// The wait before retry `attempt + 1`: the base doubled per attempt, at most 15 minutes,
+    /// then cut by a random part of up to a half, so that offices that failed together do not
+    /// come back together.
+    static func backoff(attempt: Int, base: Int) -> TimeInterval {
+        let full = min(Double(base) * pow(2, Double(min(attempt, 20))), 900)
+        return full * Double.random(in: 0.5...1.0)
+    }
+
     /// What `sync --json` prints.
     struct Report: Encodable {
         var sent: Int

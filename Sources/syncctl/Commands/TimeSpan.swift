@@ -1,0 +1,32 @@
+import ArgumentParser
+
+/// A span of time on the command line: `90m`, `48h`, `2d`, `30s` (a bare number is minutes).
+struct TimeSpan: ExpressibleByArgument, Equatable, CustomStringConvertible {
+    /// The span in seconds.
+    var seconds: Int
+
+    init(seconds: Int) { self.seconds = seconds }
+
+    init?(argument: String) {
+        let text = argument.trimmingCharacters(in: .whitespaces).lowercased()
+        let unit = text.last.flatMap { $0.isLetter ? $0 : nil }
+        guard let number = Int(unit == nil ? text : String(text.dropLast())), number >= 0 else { return nil }
+        switch unit {
+        case "s": seconds = number
+        case nil, "m": seconds = number * 60
+        case "h": seconds = number * 3600
+        case "d": seconds = number * 86400
+        default: return nil
+        }
+    }
+
+    /// The shortest exact form: `2d`, `48h` is `2d`, `90m`, `30s`.
+    var description: String {
+        if seconds > 0 && seconds % 86400 == 0 { return "\(seconds / 86400)d" }
+        if seconds > 0 && seconds % 3600 == 0 { return "\(seconds / 3600)h" }
+        if seconds % 60 == 0 { return "\(seconds / 60)m" }
+        return "\(seconds)s"
+    }
+
+    static var defaultValueDescription: String { "48h" }
+}

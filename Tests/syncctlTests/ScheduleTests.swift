@@ -1,0 +1,100 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `syncctl schedule` in a private config directory, with a stand-in `systemctl` that only
+/// writes down what it was asked: no test touches a real systemd or crontab.
+@Suite("syncctl schedule")
+struct ScheduleTests {
+    /// A `systemctl` stand-in that appends its arguments to `calls` and exits 0.
+    func fakeSystemctl(in cli: CLI) throws -> (binary: String, calls: String) {
+        let binary = cli.home + "/systemctl"
+        let calls = cli.home + "/systemctl.calls"
+        try "#!/bin/sh\necho \"$@\" >> '\(calls)'\n".write(toFile: binary, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: binary)
+        return (binary, calls)
+    }
+
+    @Test("install writes a user service and timer with the window, Persistent=true, and enables it")
+    func installShowRemove() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try cli.run(["init", "--office", "Kuckuck"])
+        let (systemctl, calls) = try fakeSystemctl(in: cli)
+        let config = cli.home + "/config"
+        let environment = ["XDG_CONFIG_HOME": config, "SYNCCTL_SYSTEMCTL": systemctl]
+
+        let installed = try cli.run(
+            ["schedule", "install", "--at", "02:30", "--window", "90m", "--json"], environment: environment)
+        #expect(installed.status == 0, "\(installed.error)")
+        let report = try installed.object()
+        #expect(report["enabled"] as? Bool == true)
+        let unit = try #require(report["unit"] as? String)
+        let directory = config + "/systemd/user/"
+        let timer = try String(contentsOfFile: directory + unit, encoding: .utf8)
+        #expect(timer.contains("OnCalendar=*-*-* 02:30:00"))
+        #expect(timer.contains("RandomizedDelaySec=5400"))
+        #expect(timer.contains("Persistent=true"))
+        #expect(timer.contains("WantedBy=timers.target"))
+        let service = try String(
+            contentsOfFile: directory + unit.replacingOccurrences(of: ".timer", with: ".service"), encoding: .utf8)
+        #expect(service.contains("Type=oneshot"))
+        #expect(service.contains("sync --replica \(cli.replica) --retry 6 --retry-window 90m"))
+        let asked = try String(contentsOfFile: calls, encoding: .utf8)
+        #expect(asked.contains("--user daemon-reload"))
+        #expect(asked.contains("--user enable --now \(unit)"))
+
+        let shown = try cli.run(["schedule", "show", "--json"], environment: environment).object()
+        #expect(shown["installed"] as? Bool == true)
+        #expect(shown["at"] as? String == "02:30")
+        #expect(shown["window"] as? String == "90m")
+        #expect(shown["replica"] as? String == cli.replica)
+
+        #expect(try cli.run(["schedule", "remove"], environment: environment).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+        #expect(try String(contentsOfFile: calls, encoding: .utf8).contains("--user disable --now \(unit)"))
+        let after = try cli.run(["schedule", "show", "--json"], environment: environment).object()
+        #expect(after["installed"] as? Bool == false)
+    }
+
+    @Test("without a user systemd the units are written and the command says what to run")
+    func noSystemd() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try cli.run(["init", "--office", "Kuckuck"])
+        let environment = ["XDG_CONFIG_HOME": cli.home + "/config", "SYNCCTL_SYSTEMCTL": cli.home + "/none"]
+        let result = try cli.run(["schedule", "install", "--at", "01:00"], environment: environment)
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.contains("systemctl --user daemon-reload && systemctl --user enable --now"))
+    }
+
+    @Test("--cron prints a crontab line with the same spread and writes nothing")
+    func cron() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try cli.run(["init", "--office", "Kuckuck"])
+        let config = cli.home + "/config"
+        let result = try cli.run(
+            ["schedule", "install", "--at", "23:05", "--window", "2h", "--cron", "--json"],
+            environment: ["XDG_CONFIG_HOME": config, "SYNCCTL_SYSTEMCTL": cli.home + "/none"])
+        let line = try #require(try result.object()["crontab"] as? String)
+        #expect(line.hasPrefix("5 23 * * * sleep $(shuf -i 0-7200 -n 1) && "))
+        #expect(line.contains("sync --replica \(cli.replica) --retry 6 --retry-window 2h"))
+        #expect(!line.contains("%"))
+        #expect(!FileManager.default.fileExists(atPath: config))
+    }
+
+    @Test("a wrong time or window is refused with the form to use")
+    func refusals() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try cli.run(["init", "--office", "Kuckuck"])
+        let environment = ["XDG_CONFIG_HOME": cli.home + "/config", "SYNCCTL_SYSTEMCTL": cli.home + "/none"]
+        for arguments in [["--at", "25:00"], ["--at", "2:3"], ["--at", "02:00", "--window", "13h"]] {
+            let result = try cli.run(["schedule", "install"] + arguments, environment: environment)
+            #expect(result.status == 64)
+            #expect(result.error.contains("--at") || result.error.contains("--window"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: cli.home + "/config"))
+    }
+}
