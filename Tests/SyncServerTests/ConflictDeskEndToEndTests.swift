@@ -76,7 +76,8 @@ struct ConflictDeskEndToEndTests {
             #expect(try office.syncctl(["conflicts", "list", "--json"]).json() as? [Any] != nil)
             #expect((try office.syncctl(["conflicts", "list", "--json"]).json() as? [Any])?.isEmpty == true)
             #expect(try office.replica().record(.contacts, id: network.contact)["phone"] == "05151 000002")
-            let history = try #require(try office.syncctl(["conflicts", "history", "--json"]).json() as? [[String: Any]])
+            let history = try #require(
+                try office.syncctl(["conflicts", "history", "--json"]).json() as? [[String: Any]])
             #expect(history.count == 1)
             #expect(history.first?["conflictId"] as? String == id)
             #expect(history.first?["office"] as? String == "Beratung")
@@ -116,7 +117,8 @@ struct ConflictDeskEndToEndTests {
             try network.offices[0].syncctl(["contact", "delete", network.contact])
             try network.offices[1].syncctl(["contact", "edit", network.contact, "--notes", "kommt zum Sommerfest"])
             try network.round()
-            let list = try #require(try network.offices[2].syncctl(["conflicts", "list", "--json"]).json() as? [[String: Any]])
+            let list = try #require(
+                try network.offices[2].syncctl(["conflicts", "list", "--json"]).json() as? [[String: Any]])
             let id = try #require(list.first?["id"] as? String)
             #expect(list.first?["kind"] as? String == "delete-versus-edit")
             let wrong = try network.offices[2].syncctl(["conflicts", "resolve", id, "--take-shown", "--reason", "x"])

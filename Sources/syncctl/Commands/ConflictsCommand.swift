@@ -30,7 +30,9 @@ struct ConflictsCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show one conflict: the common ancestor, each competing value with its office and time, and what the table shows.")
+            abstract:
+                "Show one conflict: the common ancestor, each competing value with its office and time, and what the table shows."
+        )
 
         @OptionGroup var replica: ReplicaOptions
         @Argument(help: "The conflict's id, as 'conflicts list' prints it.") var id: String
@@ -64,7 +66,9 @@ struct ConflictsCommand: ParsableCommand {
             let entry = try replica.resolve(
                 id, try decision.decision(for: conflict.table), reason: decision.reason)
             if json { return try Output.json(entry) }
-            print("Settled \(entry.conflictId) (\(entry.table.singular) \(entry.recordId), \(entry.field)): \(entry.decision)")
+            print(
+                "Settled \(entry.conflictId) (\(entry.table.singular) \(entry.recordId), \(entry.field)): \(entry.decision)"
+            )
             print("It reaches the other offices with your next 'syncctl sync'.")
         }
     }
@@ -99,7 +103,8 @@ struct DecisionOptions: ParsableArguments {
     func validate() throws {
         let chosen = [take != nil, takeShown, !values.isEmpty, keep, delete].filter { $0 }.count
         guard chosen == 1 else {
-            throw ValidationError("choose exactly one of --take OFFICE, --take-shown, --set FIELD=VALUE, --keep, --delete")
+            throw ValidationError(
+                "choose exactly one of --take OFFICE, --take-shown, --set FIELD=VALUE, --keep, --delete")
         }
     }
 
@@ -136,7 +141,8 @@ enum ConflictDesk {
             ]
         }
         Output.table(header: ["id", "field", "record", "quartier", "offices", "since"], rows: rows)
-        print("\(reports.count) open conflict\(reports.count == 1 ? "" : "s"): 'syncctl conflicts show ID' explains one")
+        print(
+            "\(reports.count) open conflict\(reports.count == 1 ? "" : "s"): 'syncctl conflicts show ID' explains one")
     }
 
     static func show(_ report: ConflictReport, json: Bool) throws {
@@ -149,7 +155,9 @@ enum ConflictDesk {
             print("kind      one office deleted the record while another edited it")
         } else {
             print("field     \(report.field)")
-            print("ancestor  \(report.ancestorKnown ? text(report.ancestor) : "(not known: the writes started from different values, or no store kept it)")")
+            print(
+                "ancestor  \(report.ancestorKnown ? text(report.ancestor) : "(not known: the writes started from different values, or no store kept it)")"
+            )
         }
         for (index, version) in report.versions.enumerated() {
             let marker = index == report.versions.count - 1 ? "shown now" : "competing"
@@ -160,7 +168,9 @@ enum ConflictDesk {
         if report.kind == .deleteVersusEdit {
             print("settle with: syncctl conflicts resolve \(report.id) --keep|--delete --reason TEXT")
         } else {
-            print("settle with: syncctl conflicts resolve \(report.id) --take OFFICE|--take-shown|--set \(report.field)=VALUE --reason TEXT")
+            print(
+                "settle with: syncctl conflicts resolve \(report.id) --take OFFICE|--take-shown|--set \(report.field)=VALUE --reason TEXT"
+            )
         }
     }
 

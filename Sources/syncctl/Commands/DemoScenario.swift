@@ -144,12 +144,16 @@ struct DemoScenario {
         if let conflict = try altstadt.replica.conflicts().first {
             try altstadt.replica.resolve(
                 conflict.id, .takeShown, reason: "Raum im Stadtteilzentrum ist gebucht")
-            say("   Altstadt keeps the shown value (syncctl conflicts resolve \(conflict.id) --take-shown --reason ...),")
+            say(
+                "   Altstadt keeps the shown value (syncctl conflicts resolve \(conflict.id) --take-shown --reason ...),"
+            )
             _ = try await sync(altstadt)
             _ = try await sync(kuckuck)
             let open = try kuckuck.replica.conflicts().count
             let trail = try kuckuck.replica.resolutions().map { "\($0.office): \($0.decision), \"\($0.reason)\"" }
-            say("   and after the next syncs Kuckuck lists \(open) open conflicts and the audit entry \(trail.joined(separator: "; ")).")
+            say(
+                "   and after the next syncs Kuckuck lists \(open) open conflicts and the audit entry \(trail.joined(separator: "; "))."
+            )
         }
 
         // A move: the Nachbarschaftscafé's contact now works in the Altstadt.

@@ -133,10 +133,14 @@ struct ScheduleCommand: ParsableCommand {
             }
             if json { return try Output.json(report) }
             print("Wrote \(timerPath) and \(servicePath).")
-            print("The replica syncs every night at \(schedule.at) plus up to \(window), retrying up to \(retry) times.")
+            print(
+                "The replica syncs every night at \(schedule.at) plus up to \(window), retrying up to \(retry) times.")
             switch report.enabled {
             case true?: print("Enabled: 'systemctl --user list-timers' shows the next run.")
-            case false?: print("systemd refused to enable it: run 'systemctl --user enable --now \(schedule.unitName).timer' and read its message.")
+            case false?:
+                print(
+                    "systemd refused to enable it: run 'systemctl --user enable --now \(schedule.unitName).timer' and read its message."
+                )
             case nil:
                 print("No user systemd answered here. Where one runs, enable it with:")
                 print("  systemctl --user daemon-reload && systemctl --user enable --now \(schedule.unitName).timer")
@@ -174,7 +178,8 @@ struct ScheduleCommand: ParsableCommand {
             print("  at \(schedule.at) plus up to \(report.window!), retrying up to \(schedule.retries) times")
             print("  units: \(timerPath), \(servicePath)")
             switch report.enabled {
-            case true?: print("  enabled ('systemctl --user list-timers' shows the next run; 'syncctl log' the past ones)")
+            case true?:
+                print("  enabled ('systemctl --user list-timers' shows the next run; 'syncctl log' the past ones)")
             case false?: print("  NOT enabled: run 'systemctl --user enable --now \(schedule.unitName).timer'")
             case nil: print("  no user systemd answered here, so whether it runs is not known")
             }

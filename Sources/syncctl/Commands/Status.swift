@@ -15,7 +15,8 @@ struct Status: ParsableCommand {
             """)
 
     @OptionGroup var replica: ReplicaOptions
-    @Option(help: ArgumentHelp("Warn when the last successful sync is older than this (e.g. 36h, 2d).", valueName: "span"))
+    @Option(
+        help: ArgumentHelp("Warn when the last successful sync is older than this (e.g. 36h, 2d).", valueName: "span"))
     var staleAfter: TimeSpan?
     @Flag(help: "Print the status as JSON.") var json = false
 

@@ -45,11 +45,13 @@ struct Sync: AsyncParsableCommand {
             } catch let error as SyncError where [.serverUnreachable, .serverError].contains(error.code) {
                 display.finish()
                 let delay = Self.backoff(attempt: attempt, base: retryBase.seconds)
-                let startsWithin = Date().addingTimeInterval(delay).timeIntervalSince(started) <= Double(retryWindow.seconds)
+                let startsWithin =
+                    Date().addingTimeInterval(delay).timeIntervalSince(started) <= Double(retryWindow.seconds)
                 guard attempt < retry, startsWithin else { throw error }
                 attempt += 1
                 Output.note(
-                    "attempt \(attempt) of \(retry + 1) failed (\(error.code)); trying again in \(Int(delay.rounded()))s")
+                    "attempt \(attempt) of \(retry + 1) failed (\(error.code)); trying again in \(Int(delay.rounded()))s"
+                )
                 try await Task.sleep(for: .seconds(delay))
             }
         }

@@ -22,7 +22,8 @@ struct Import: ParsableCommand {
 
     func validate() throws {
         guard SyncTable.editable.contains(table) else {
-            throw ValidationError("only contacts and activities can be imported: the audit trail is written by 'conflicts resolve'")
+            throw ValidationError(
+                "only contacts and activities can be imported: the audit trail is written by 'conflicts resolve'")
         }
     }
 

@@ -27,9 +27,11 @@ extension SyncError {
         case .replicaExists:
             return "use it, or choose another path with --replica"
         case .notFound where field == "conflict":
-            return "see the open ones with 'syncctl conflicts list' and the settled ones with 'syncctl conflicts history'"
+            return
+                "see the open ones with 'syncctl conflicts list' and the settled ones with 'syncctl conflicts history'"
         case .invalidInput where field == "decision":
-            return "for a field use --take OFFICE, --take-shown or --set FIELD=VALUE; for a delete against an edit --keep or --delete"
+            return
+                "for a field use --take OFFICE, --take-shown or --set FIELD=VALUE; for a delete against an edit --keep or --delete"
         case .notFound where field == "organiser_id":
             return "find the contact's id with 'syncctl contact list'"
         case .notFound:
