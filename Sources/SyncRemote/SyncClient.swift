@@ -98,7 +98,7 @@ public struct SyncClient: Sendable {
         }
     }
 
-    private func request(path: String, method: String, authorised: Bool, query: [String: String] = [:]) -> URLRequest {
+    func request(path: String, method: String, authorised: Bool, query: [String: String] = [:]) -> URLRequest {
         var components = URLComponents(
             url: remote.serverURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
         if !query.isEmpty {
@@ -111,7 +111,7 @@ public struct SyncClient: Sendable {
         return request
     }
 
-    private func send(_ request: URLRequest) async throws -> (Data, HTTPURLResponse) {
+    func send(_ request: URLRequest) async throws -> (Data, HTTPURLResponse) {
         let data: Data
         let response: URLResponse
         do {
@@ -129,9 +129,13 @@ public struct SyncClient: Sendable {
         let wire = http.value(forHTTPHeaderField: "Content-Length").flatMap(Int.init) ?? data.count
         transfer.add(sent: request.httpBody?.count ?? 0, received: wire)
         guard (200..<300).contains(http.statusCode) else {
-            let message =
-                (try? JSONDecoder().decode(ErrorBody.self, from: data))?.error.message ?? "HTTP \(http.statusCode)"
+            let body = try? JSONDecoder().decode(ErrorBody.self, from: data)
+            let message = body?.error.message ?? "HTTP \(http.statusCode)"
             switch http.statusCode {
+            case 403 where body?.error.code == "forbidden":
+                throw SyncError(.unauthorized, "the server refused this token here: \(message)")
+            case 404 where body?.error.code == "not-found":
+                throw SyncError(.notFound, message, field: "conflict")
             case 401, 403:
                 throw SyncError(
                     .unauthorized,

@@ -19,7 +19,8 @@ struct SyncCtl: AsyncParsableCommand {
             """,
         subcommands: [
             Init.self, ContactCommand.self, ActivityCommand.self, Import.self, Export.self, Status.self,
-            ConflictsCommand.self, RemoteCommand.self, Sync.self, ScheduleCommand.self, Log.self, Demo.self,
+            ConflictsCommand.self, RemoteCommand.self, Sync.self, ScheduleCommand.self, Log.self, AdminCommand.self,
+            Demo.self,
         ]
     )
 

@@ -76,6 +76,15 @@ public final class SyncServerProcess: @unchecked Sendable {
         return token
     }
 
+    /// Creates an admin with `sync-server admin add … --json` and returns its token.
+    public func addAdmin(_ name: String) throws -> String {
+        let output = try run(["admin", "add", name, "--db", database, "--json"])
+        guard let json = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
+            let token = json["token"] as? String
+        else { throw CommandError("sync-server admin add printed no token for \(name)") }
+        return token
+    }
+
     /// Gives a registered office other Quartiere (`sync-server office add` again); its token
     /// stays valid.
     public func setQuartiers(of name: String, to quartiers: [String]) throws {

@@ -113,7 +113,7 @@ extension Replica {
     }
 
     /// Merges and plans the batch (pure), then writes the plan in the caller's transaction.
-    private func apply(_ db: Database, _ batch: ChangeBatch, _ source: Source) throws -> ApplySummary {
+    func apply(_ db: Database, _ batch: ChangeBatch, _ source: Source) throws -> ApplySummary {
         try fold(db)
         try db.run(sql: "UPDATE _sync_clock SET applying = 1 WHERE id = 1")
         var table = try StateTable(db)

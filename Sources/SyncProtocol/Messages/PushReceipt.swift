@@ -6,11 +6,15 @@ public struct PushReceipt: Sendable, Codable, Equatable {
     public var stored: Int
     /// States the server already knew.
     public var alreadyKnown: Int
+    /// States whose merge at the server left a new conflict (absent in a repeated push's
+    /// receipt, which the server kept without it).
+    public var conflicts: Int?
 
     /// Creates a receipt.
-    public init(received: Int, stored: Int, alreadyKnown: Int) {
+    public init(received: Int, stored: Int, alreadyKnown: Int, conflicts: Int? = nil) {
         self.received = received
         self.stored = stored
         self.alreadyKnown = alreadyKnown
+        self.conflicts = conflicts
     }
 }

@@ -15,10 +15,11 @@ import Logging
 /// ```
 public enum SyncServerApplication {
     /// The router with the protocol's routes on `store`.
-    public static func router(store: any ServerStore, configuration: ServerConfiguration) -> Router<BasicRequestContext>
-    {
+    public static func router(
+        store: any ServerStore, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics()
+    ) -> Router<BasicRequestContext> {
         let router = Router()
-        SyncRoutes(store: store, maxBodyBytes: configuration.maxBodyBytes).register(on: router)
+        SyncRoutes(store: store, maxBodyBytes: configuration.maxBodyBytes, metrics: metrics).register(on: router)
         return router
     }
 

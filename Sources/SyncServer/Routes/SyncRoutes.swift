@@ -14,30 +14,71 @@ public struct SyncRoutes: Sendable {
     let maxBodyBytes: Int
     /// The largest page a client may ask for.
     let maxPageSize = 5000
+    /// What the server counts (`GET /metrics`).
+    let metrics: ServerMetrics
 
     /// Routes answering from `store`, refusing push bodies over `maxBodyBytes`.
-    public init(store: any ServerStore, maxBodyBytes: Int) {
+    public init(store: any ServerStore, maxBodyBytes: Int, metrics: ServerMetrics = ServerMetrics()) {
         self.store = store
         self.maxBodyBytes = maxBodyBytes
+        self.metrics = metrics
     }
 
-    /// Adds the routes, and the middleware that answers every error as JSON, to `router`.
+    /// Adds the routes, the admin's routes, `/metrics`, and the middleware that answers every
+    /// error as JSON, to `router`.
     public func register(on router: Router<BasicRequestContext>) {
         router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.get("/v1/health") { request, context in
             try context.responseEncoder.encode(Health(storeId: store.storeID), from: request, context: context)
         }
+        router.get("/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(
+                status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+        }
         router.get("/v2/session") { request, context in try await session(request, context) }
         router.post("/v2/recovery") { request, context in try await recovery(request, context) }
-        router.post("/v2/push") { request, context in try await push(request, context) }
-        router.get("/v2/pull") { request, context in try await pull(request, context) }
+        router.post("/v2/push") { request, context in
+            try await noting(request, context) { office in try await push(office, request, context) }
+        }
+        router.get("/v2/pull") { request, context in
+            try await noting(request, context) { office in try await pull(office, request, context) }
+        }
+        AdminRoutes(store: store, metrics: metrics).register(on: router)
     }
 
     func session(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let office = try await authenticate(request)
         let replica = try Self.replica(request)
         let session = try await storeCall { try await store.session(for: office, replica: replica) }
+        await note(.started, of: office, context)
         return try context.responseEncoder.encode(session, from: request, context: context)
+    }
+
+    /// Runs an office's request; a failure is noted as the office's last result and counted.
+    private func noting(
+        _ request: Request, _ context: BasicRequestContext, _ body: (Office) async throws -> Response
+    ) async throws -> Response {
+        let office = try await authenticate(request)
+        do {
+            return try await body(office)
+        } catch let error as APIError {
+            metrics.sync(of: office.name, result: "failed")
+            await note(.failed(error.code), of: office, context)
+            throw error
+        }
+    }
+
+    /// Notes an office's progress for the admin's overview; a failure to note is logged, never
+    /// the request's failure.
+    private func note(_ event: SyncEvent, of office: Office, _ context: BasicRequestContext) async {
+        do {
+            try await store.note(event, of: office)
+        } catch {
+            context.logger.warning("could not note an office's sync", metadata: ["office": "\(office.name)"])
+        }
     }
 
     func recovery(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -58,8 +99,7 @@ public struct SyncRoutes: Sendable {
         return ReplicaID(rawValue: value.lowercased())
     }
 
-    func push(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let office = try await authenticate(request)
+    func push(_ office: Office, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
         var request = request
         let body: ByteBuffer
         do {
@@ -80,14 +120,14 @@ public struct SyncRoutes: Sendable {
         let key = request.headers[HTTPField.Name(Wire.idempotencyHeader)!]
         let replica = try Self.replica(request)
         let receipt = try await storeCall { try await store.push(batch, key: key, from: office, replica: replica) }
+        metrics.received(receipt.received, conflicts: receipt.conflicts ?? 0)
         context.logger.info(
             "push",
             metadata: ["office": "\(office.name)", "received": "\(receipt.received)", "stored": "\(receipt.stored)"])
         return try context.responseEncoder.encode(receipt, from: request, context: context)
     }
 
-    func pull(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let office = try await authenticate(request)
+    func pull(_ office: Office, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let parameters = request.uri.queryParameters
         guard let since = Int64(parameters["since"].map(String.init) ?? "0"), since >= 0 else {
             throw APIError.badRequest("bad-cursor", "since must be a cursor the server returned, or 0")
@@ -97,6 +137,11 @@ public struct SyncRoutes: Sendable {
         }
         let page = try await storeCall { try await store.pull(since: since, limit: limit, for: office) }
         context.logger.debug("pull", metadata: ["office": "\(office.name)", "records": "\(page.count)"])
+        metrics.sent(page.count)
+        if !page.hasMore {
+            metrics.sync(of: office.name, result: "ok")
+            await note(.pulledToEnd(page.cursor), of: office, context)
+        }
         var headers = HTTPFields()
         headers[.contentType] = Wire.batchMediaType
         var buffer = ByteBuffer(bytes: page.bytes)

@@ -66,6 +66,22 @@ public final class SQLiteServerStore: ServerStore {
                     INSERT INTO _server_recovery (id, epoch) VALUES (1, 0);
                     """)
         }
+        migrator.registerMigration("server-v3-admins") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE _server_admins (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+                    );
+                    CREATE TABLE _server_activity (
+                        office TEXT PRIMARY KEY NOT NULL,
+                        last_seen_at TEXT,
+                        last_result TEXT,
+                        pulled_to INTEGER NOT NULL DEFAULT 0
+                    );
+                    """)
+        }
         return migrator
     }
 
@@ -86,7 +102,7 @@ public final class SQLiteServerStore: ServerStore {
             batch, from: .downstream(acknowledging: pusher.map { .init(replica: $0, position: batch.cursor) }))
         let receipt = PushReceipt(
             received: summary.received, stored: summary.received - summary.alreadyKnown,
-            alreadyKnown: summary.alreadyKnown)
+            alreadyKnown: summary.alreadyKnown, conflicts: summary.conflicted)
         if let key {
             try await replica.write { db in
                 try db.execute(
@@ -200,5 +216,104 @@ public final class SQLiteServerStore: ServerStore {
     private static func office(_ row: Row) -> Office {
         let quartiers = (try? JSONDecoder().decode([String].self, from: Data((row[1] as String).utf8))) ?? []
         return Office(name: row[0], quartiers: quartiers, createdAt: row[2], revokedAt: row[3])
+    }
+
+    public func addAdmin(name: String) async throws -> String {
+        let name = name.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty else { throw SyncError(.missingField, "the admin's name is empty", field: "name") }
+        let token = OfficeToken.generate(prefix: OfficeToken.adminPrefix)
+        try await replica.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO _server_admins (name, token_hash) VALUES (?, ?)
+                    ON CONFLICT (name) DO UPDATE SET token_hash = excluded.token_hash,
+                        created_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+                    """, arguments: [name, OfficeToken.hash(token)])
+        }
+        return token
+    }
+
+    public func admin(forToken token: String) async throws -> String? {
+        try await replica.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT name FROM _server_admins WHERE token_hash = ?", arguments: [OfficeToken.hash(token)])
+        }
+    }
+
+    public func conflicts(within quartiers: [String]?) async throws -> [Conflict] {
+        try await replica.conflicts(within: quartiers)
+    }
+
+    public func conflict(id: String, within quartiers: [String]?) async throws -> Conflict {
+        try await replica.conflict(id: id, within: quartiers)
+    }
+
+    public func resolve(_ id: String, _ decision: ConflictDecision, reason: String, by decider: String) async throws
+        -> Resolution
+    {
+        try await replica.resolveAsStore(id, decision, reason: reason, by: decider)
+    }
+
+    public func officeOverviews() async throws -> [OfficeOverview] {
+        let offices = try await offices()
+        return try await replica.read { db in
+            var conflicts: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT quartier, sum(conflicts) FROM _sync_records WHERE conflicts > 0 GROUP BY quartier")
+            {
+                conflicts[row[0] as String? ?? ""] = row[1]
+            }
+            var activity: [String: Row] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT office, last_seen_at, last_result, pulled_to FROM _server_activity")
+            {
+                activity[row[0]] = row
+            }
+            return try offices.map { office in
+                let seen = activity[office.name]
+                let pulledTo: Int64 = seen?[3] ?? 0
+                var behind = 0
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT quartier, count(*) FROM _sync_records WHERE seq > ? GROUP BY quartier",
+                    arguments: [pulledTo])
+                where Quartier.scope(office.quartiers, covers: row[0]) {
+                    behind += row[1] as Int
+                }
+                let open = conflicts.filter { Quartier.scope(office.quartiers, covers: $0.key) }.values.reduce(0, +)
+                return OfficeOverview(
+                    name: office.name, quartiers: office.quartiers, revoked: office.revokedAt != nil,
+                    lastSeenAt: seen?[1], lastResult: seen?[2], openConflicts: open, notYetPulled: behind)
+            }
+        }
+    }
+
+    public func note(_ event: SyncEvent, of office: Office) async throws {
+        try await replica.write { db in
+            switch event {
+            case .started:
+                try db.execute(
+                    sql: """
+                        INSERT INTO _server_activity (office, last_seen_at, last_result)
+                        VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), 'started')
+                        ON CONFLICT (office) DO UPDATE SET last_seen_at = excluded.last_seen_at, last_result = 'started'
+                        """, arguments: [office.name])
+            case .pulledToEnd(let position):
+                try db.execute(
+                    sql: """
+                        INSERT INTO _server_activity (office, last_seen_at, last_result, pulled_to)
+                        VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), 'ok', ?2)
+                        ON CONFLICT (office) DO UPDATE SET last_seen_at = excluded.last_seen_at, last_result = 'ok',
+                            pulled_to = excluded.pulled_to
+                        """, arguments: [office.name, position])
+            case .failed(let code):
+                try db.execute(
+                    sql: """
+                        INSERT INTO _server_activity (office, last_seen_at, last_result)
+                        VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?2)
+                        ON CONFLICT (office) DO UPDATE SET last_seen_at = excluded.last_seen_at,
+                            last_result = excluded.last_result
+                        """, arguments: [office.name, code])
+            }
+        }
     }
 }

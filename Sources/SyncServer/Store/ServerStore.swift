@@ -40,4 +40,38 @@ public protocol ServerStore: Sendable {
 
     /// Revokes an office's token; its pushes and pulls are refused from then on.
     func revokeOffice(name: String) async throws
+
+    /// Registers an admin and returns its token (shown once; only a hash is kept). An admin
+    /// sees every Quartier's conflicts and offices, and settles conflicts as the store's write.
+    func addAdmin(name: String) async throws -> String
+
+    /// The admin a token belongs to, or nil.
+    func admin(forToken token: String) async throws -> String?
+
+    /// Open conflicts of records in `quartiers` (every Quartier with nil).
+    func conflicts(within quartiers: [String]?) async throws -> [Conflict]
+
+    /// One open conflict of a record in `quartiers` (any with nil), or a `not-found` error.
+    func conflict(id: String, within quartiers: [String]?) async throws -> Conflict
+
+    /// Settles a conflict as the store's own write, which reaches the offices on their next
+    /// pull; `decider` goes into the audit trail.
+    func resolve(_ id: String, _ decision: ConflictDecision, reason: String, by decider: String) async throws
+        -> Resolution
+
+    /// Every office with how it keeps up: last seen, last result, conflicts, changes not pulled.
+    func officeOverviews() async throws -> [OfficeOverview]
+
+    /// Notes what an office's sync did at the server (for ``officeOverviews()``).
+    func note(_ event: SyncEvent, of office: Office) async throws
+}
+
+/// What the server notes of an office's sync.
+public enum SyncEvent: Sendable, Equatable {
+    /// It opened a sync (`GET /v2/session`).
+    case started
+    /// It pulled to the end of its feed, up to this position.
+    case pulledToEnd(Int64)
+    /// A request of it failed with this error code.
+    case failed(String)
 }

@@ -1,0 +1,104 @@
+import CoreMetrics
+import Foundation
+import Hummingbird
+import Prometheus
+
+/// What the server counts, through swift-metrics, exposed at `GET /metrics` in Prometheus
+/// text format (swift-prometheus). Each application has its own registry (no global
+/// bootstrap), so several servers in one process — the tests, the demo — count apart.
+///
+/// Labels carry office names and result codes only, never personal data.
+public final class ServerMetrics: Sendable {
+    /// The registry `GET /metrics` renders.
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+        ]
+        self.factory = factory
+        // Present from the start, so that a scrape before the first sync already shows them.
+        for result in ["ok", "failed"] { _ = counter("quartiersync_syncs_total", ["result": result]) }
+        _ = counter("quartiersync_changes_received_total", [:])
+        _ = counter("quartiersync_changes_sent_total", [:])
+        _ = counter("quartiersync_conflicts_resolved_total", [:])
+    }
+
+    /// An office finished a sync (pulled to the end of its feed) or a request of its sync failed.
+    func sync(of office: String, result: String) {
+        counter("quartiersync_syncs_total", ["result": result]).increment()
+        if result == "ok" {
+            CoreMetrics.Gauge(
+                label: "quartiersync_office_last_seen_seconds", dimensions: [("office", office)], factory: factory
+            )
+            .record(Date().timeIntervalSince1970)
+        }
+    }
+
+    /// States received in pushes; `conflicts` of them opened a conflict at the server.
+    func received(_ count: Int, conflicts: Int) {
+        counter("quartiersync_changes_received_total", [:]).increment(by: count)
+        if conflicts > 0 { counter("quartiersync_conflicts_opened_total", [:]).increment(by: conflicts) }
+    }
+
+    /// States sent in pulls.
+    func sent(_ count: Int) { counter("quartiersync_changes_sent_total", [:]).increment(by: count) }
+
+    /// An admin settled a conflict through the server.
+    func conflictResolved() { counter("quartiersync_conflicts_resolved_total", [:]).increment() }
+
+    /// A request took `duration` and was answered with `status`.
+    func request(_ route: String, status: Int, duration: Duration) {
+        CoreMetrics.Timer(
+            label: "quartiersync_request_duration_seconds",
+            dimensions: [("route", route), ("status", String(status))], factory: factory
+        ).recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// The Prometheus text exposition of everything counted so far.
+    public func render() -> String { registry.emitToString() }
+
+    private func counter(_ label: String, _ dimensions: [String: String]) -> CoreMetrics.Counter {
+        CoreMetrics.Counter(
+            label: label, dimensions: dimensions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, factory: factory
+        )
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
+
+/// Times every request into ``ServerMetrics`` by its route (the matched pattern, never the
+/// path with an id in it).
+struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: ServerMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let start = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            metrics.request(Self.route(context), status: Int(response.status.code), duration: .now - start)
+            return response
+        } catch let error as any HTTPResponseError {
+            metrics.request(Self.route(context), status: Int(error.status.code), duration: .now - start)
+            throw error
+        } catch {
+            metrics.request(Self.route(context), status: 500, duration: .now - start)
+            throw error
+        }
+    }
+
+    private static func route(_ context: Context) -> String {
+        context.endpointPath ?? "unmatched"
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import SyncServer
+
+/// `sync-server admin add`
+struct AdminCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "admin", abstract: "Create admin tokens: for settling conflicts across the network.",
+        subcommands: [Add.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an admin (or a new token for one); prints the token once (only a hash is stored).",
+            discussion: """
+                With it, 'syncctl admin conflicts list|show|resolve' and 'syncctl admin offices' \
+                work against this server without a replica of anybody's data. A new token for an \
+                existing admin replaces the old one at once.
+                """)
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The admin's name (shown in the audit trail as admin:NAME).") var name: String
+        @Flag(help: "Print {\"admin\": …, \"token\": …} as JSON.") var json = false
+
+        func run() async throws {
+            let token = try await store.open().addAdmin(name: name)
+            if json { return try printJSON(["admin": name, "token": token]) }
+            print("Admin '\(name)' can use the admin endpoints with this token (shown only now): \(token)")
+        }
+    }
+}

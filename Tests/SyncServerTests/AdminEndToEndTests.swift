@@ -1,0 +1,144 @@
+import Foundation
+import SyncCore
+import SyncKernel
+import TestSupport
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The admin's view of the network through a real `sync-server`: conflicts of every Quartier,
+/// settled by the server's own write, offices' progress, and `/metrics`.
+@Suite("Admin and metrics end to end", .serialized)
+struct AdminEndToEndTests {
+    /// Two Kuckuck offices with a conflict on a contact, and an Altstadt office.
+    struct Network {
+        let workspace = TemporaryDirectory("quartiersync-admin")
+        let server: SyncServerProcess
+        let kuckuck: [OfficeReplica]
+        let altstadt: OfficeReplica
+        let contact: String
+        let adminTokenFile: String
+
+        init() throws {
+            let server = try SyncServerProcess.start(in: workspace)
+            let directory = workspace.path
+            self.server = server
+            kuckuck = try ["Kuckuck", "Mobil"].map {
+                try OfficeReplica($0, directory: directory, server: server, quartiers: ["kuckuck"])
+            }
+            altstadt = try OfficeReplica("Altstadt", directory: directory, server: server, quartiers: ["altstadt"])
+            let added = try kuckuck[0].syncctl([
+                "contact", "add", "--name", "Mara Beispiel", "--quartier", "kuckuck", "--phone", "05151 000001",
+                "--json",
+            ])
+            contact = try #require(try added.object()["id"] as? String)
+            adminTokenFile = directory + "/admin.token"
+            try round()
+            try kuckuck[0].syncctl(["contact", "edit", contact, "--phone", "05151 000002"])
+            try kuckuck[1].syncctl(["contact", "edit", contact, "--phone", "05151 000003"])
+            try round()
+            try server.addAdmin("Koordination").write(toFile: adminTokenFile, atomically: true, encoding: .utf8)
+        }
+
+        func round() throws { for office in kuckuck + [altstadt] + kuckuck { _ = try office.sync() } }
+
+        func admin(_ arguments: [String], tokenFile: String? = nil) throws -> Command.Result {
+            try Command.run(
+                Binaries.syncctl,
+                ["admin"] + arguments + ["--server", server.url, "--token-file", tokenFile ?? adminTokenFile],
+                environment: ["HOME": workspace.path])
+        }
+    }
+
+    @Test("an admin finds, understands and settles a conflict through the server; the offices converge")
+    func adminSettles() throws {
+        let network = try Network()
+        defer { network.server.stop() }
+        let listed = try network.admin(["conflicts", "list", "--json"])
+        #expect(listed.status == 0, "\(listed.error)")
+        let conflicts = try #require(try listed.json() as? [[String: Any]])
+        #expect(conflicts.count == 1)
+        let id = try #require(conflicts.first?["id"] as? String)
+        #expect(conflicts.first?["quartier"] as? String == "kuckuck")
+        let view = try network.admin(["conflicts", "show", id, "--json"]).object()
+        #expect(view["ancestor"] as? String == "05151 000001")
+
+        let offices = try #require(try network.admin(["offices", "--json"]).json() as? [[String: Any]])
+        let byName = Dictionary(uniqueKeysWithValues: offices.map { ($0["name"] as! String, $0) })
+        #expect(byName["Kuckuck"]?["openConflicts"] as? Int == 1)
+        #expect(byName["Altstadt"]?["openConflicts"] as? Int == 0)
+        #expect(byName["Kuckuck"]?["lastResult"] as? String == "ok")
+        #expect(byName["Kuckuck"]?["lastSeenAt"] as? String != nil)
+
+        let settled = try network.admin([
+            "conflicts", "resolve", id, "--set", "phone=05151 000004", "--reason", "neue Nummer laut Aushang", "--json",
+        ])
+        #expect(settled.status == 0, "\(settled.error)")
+        #expect(try settled.object()["office"] as? String == "admin:Koordination")
+        let behind = try #require(try network.admin(["offices", "--json"]).json() as? [[String: Any]])
+        #expect(behind.first { $0["name"] as? String == "Kuckuck" }?["notYetPulled"] as? Int == 2)
+        #expect(behind.first { $0["name"] as? String == "Altstadt" }?["notYetPulled"] as? Int == 0)
+
+        try network.round()
+        for office in network.kuckuck {
+            #expect(try office.status()["openConflicts"] as? Int == 0)
+            #expect(try office.replica().record(.contacts, id: network.contact)["phone"] == "05151 000004")
+            let history = try office.replica().resolutions()
+            #expect(history.map(\.office) == ["admin:Koordination"])
+            #expect(history.map(\.reason) == ["neue Nummer laut Aushang"])
+        }
+        // The audit trail is scoped like the record: Altstadt hears nothing of Kuckuck's contact.
+        #expect(try network.altstadt.replica().resolutions().isEmpty)
+        #expect((try network.admin(["conflicts", "list", "--json"]).json() as? [Any])?.isEmpty == true)
+    }
+
+    @Test("office tokens are refused on admin endpoints, and an office cannot settle another Quartier's conflict")
+    func officeTokensRefused() async throws {
+        let network = try Network()
+        defer { network.server.stop() }
+        let officeTokenFile = network.workspace.path + "/" + "Kuckuck.token"
+        // syncctl tells an office token from an admin token before it asks.
+        let refused = try network.admin(["conflicts", "list"], tokenFile: officeTokenFile)
+        #expect(refused.status == 65)
+        #expect(refused.error.contains("admin tokens start with qsa_"))
+        // The server refuses it on every admin endpoint, whatever the client.
+        let officeToken = try String(contentsOfFile: officeTokenFile, encoding: .utf8)
+        for path in ["/v2/admin/conflicts", "/v2/admin/offices", "/v2/admin/conflicts/c-0"] {
+            var request = URLRequest(url: URL(string: network.server.url + path)!)
+            request.setValue("Bearer \(officeToken)", forHTTPHeaderField: "Authorization")
+            let (data, response) = try await URLSession.shared.data(for: request)
+            #expect((response as? HTTPURLResponse)?.statusCode == 403, "\(path)")
+            let body = try JSONSerialization.jsonObject(with: data) as? [String: [String: String]]
+            #expect(body?["error"]?["code"] == "forbidden")
+        }
+        let id = try #require((try network.kuckuck[0].replica().conflicts()).first?.id)
+        let foreign = try network.altstadt.syncctl(["conflicts", "resolve", id, "--take-shown", "--reason", "x"])
+        #expect(foreign.status == 66)
+        #expect(try network.kuckuck[0].replica().conflicts().map(\.id) == [id])
+    }
+
+    @Test("/metrics counts syncs, changes and conflicts in Prometheus text format")
+    func metrics() async throws {
+        let network = try Network()
+        defer { network.server.stop() }
+        let (data, response) = try await URLSession.shared.data(from: URL(string: network.server.url + "/metrics")!)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        let text = String(decoding: data, as: UTF8.self)
+        func value(_ series: String) -> Double? {
+            text.split(separator: "\n").first { $0.hasPrefix(series + " ") }
+                .flatMap { Double($0.split(separator: " ").last!) }
+        }
+        // Setup: 1 insert pushed, then 2 edits pushed (the second one conflicting at the server).
+        #expect(value("quartiersync_changes_received_total") == 3)
+        #expect(value("quartiersync_conflicts_opened_total") == 1)
+        // Two rounds of five syncs (Kuckuck, Mobil, Altstadt, Kuckuck, Mobil), each pulling to the end once.
+        #expect(value("quartiersync_syncs_total{result=\"ok\"}") == 10)
+        #expect(text.contains("quartiersync_office_last_seen_seconds{office=\"Kuckuck\"}"))
+        #expect(text.contains("quartiersync_request_duration_seconds_bucket{"))
+        #expect(text.contains("route=\"/v2/push\""))
+        // No personal data in the metrics.
+        for secret in ["Mara Beispiel", "05151"] { #expect(!text.contains(secret)) }
+    }
+}
