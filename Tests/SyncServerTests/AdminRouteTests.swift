@@ -1,0 +1,104 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import SyncCore
+import SyncKernel
+import SyncProtocol
+import SyncServer
+import TestSupport
+import Testing
+
+/// The admin's routes in process: who may use them, and the JSON each answers.
+@Suite("Admin routes in process")
+struct AdminRouteTests {
+    typealias Fixture = RouteTests.Fixture
+
+    static let paths: [(String, HTTPRequest.Method)] = [
+        ("/v2/admin/conflicts", .get), ("/v2/admin/conflicts/c-0000000000000000", .get),
+        ("/v2/admin/conflicts/c-0000000000000000/resolve", .post), ("/v2/admin/offices", .get),
+    ]
+
+    @Test("no token or an unknown one: 401; an office's token: 403; each with a JSON error", arguments: paths)
+    func refusals(path: String, method: HTTPRequest.Method) async throws {
+        let fixture = try await Fixture()
+        let cases: [(HTTPFields, HTTPResponse.Status, String)] = [
+            (HTTPFields(), .unauthorized, "unauthorized"),
+            (fixture.headers(token: "qsa_not-a-token-at-all-here"), .unauthorized, "unauthorized"),
+            (fixture.headers(), .forbidden, "forbidden"),
+        ]
+        try await fixture.app.test(.router) { client in
+            for (headers, status, code) in cases {
+                try await client.execute(uri: path, method: method, headers: headers) { response in
+                    #expect(response.status == status)
+                    let decoded = try RouteTests.error(response.body)
+                    #expect(decoded.error.code == code)
+                }
+            }
+        }
+    }
+
+    @Test("an admin lists conflicts and offices; an unknown conflict is 404; a bad decision 400, changing nothing")
+    func adminAnswers() async throws {
+        let fixture = try await Fixture()
+        let token = try await fixture.store.addAdmin(name: "Koordination")
+        #expect(token.hasPrefix("qsa_") && token.count >= 47)
+        // A conflict at the store: two offices' concurrent edits of one contact.
+        let first = try Replica.inMemory(office: "A")
+        let second = try Replica.inMemory(office: "B")
+        let id = try first.insert(.contacts, values: ["name": "Mara Beispiel", "quartier": "kuckuck"]).id!
+        try LocalSync().sync(second, with: first)
+        try first.update(.contacts, id: id, changes: ["phone": "1"])
+        try second.update(.contacts, id: id, changes: ["phone": "2"])
+        try await fixture.store.replica.apply(try first.outgoing(limit: 10), from: .downstream(acknowledging: nil))
+        try await fixture.store.replica.apply(try second.outgoing(limit: 10), from: .downstream(acknowledging: nil))
+        let admin = fixture.headers(token: token)
+        try await fixture.app.test(.router) { client in
+            let conflictID = try await client.execute(uri: "/v2/admin/conflicts", method: .get, headers: admin) {
+                response in
+                #expect(response.status == .ok)
+                let conflicts = try JSONDecoder().decode([ConflictReport].self, from: Data(buffer: response.body))
+                #expect(conflicts.count == 1 && conflicts.first?.field == "phone")
+                return conflicts.first?.id ?? ""
+            }
+            try await client.execute(uri: "/v2/admin/offices", method: .get, headers: admin) { response in
+                let offices = try JSONDecoder().decode([OfficeOverview].self, from: Data(buffer: response.body))
+                #expect(offices.map(\.name) == ["Stadtteiltreff Kuckuck"])
+                #expect(offices.first?.openConflicts == 1 && offices.first?.lastSeenAt == nil)
+            }
+            try await client.execute(
+                uri: "/v2/admin/conflicts/c-0000000000000000", method: .get, headers: admin
+            ) { response in
+                #expect(response.status == .notFound)
+                let decoded = try RouteTests.error(response.body)
+                #expect(decoded.error.code == "not-found")
+            }
+            let resolve = "/v2/admin/conflicts/\(conflictID)/resolve"
+            for body in [
+                "not json", #"{"decision": "keep", "reason": "x"}"#, #"{"decision": "take-shown", "reason": " "}"#,
+            ] {
+                try await client.execute(uri: resolve, method: .post, headers: admin, body: ByteBuffer(string: body)) {
+                    response in
+                    #expect(response.status == .badRequest, "\(body)")
+                }
+            }
+            try await client.execute(uri: "/v2/admin/conflicts", method: .get, headers: admin) { response in
+                let conflicts = try JSONDecoder().decode([ConflictReport].self, from: Data(buffer: response.body))
+                #expect(conflicts.map(\.id) == [conflictID])
+            }
+            let good = try JSONEncoder().encode(ResolveRequest(.take(office: "A"), reason: "Rückruf"))
+            try await client.execute(uri: resolve, method: .post, headers: admin, body: ByteBuffer(bytes: good)) {
+                response in
+                #expect(response.status == .ok)
+                let entry = try JSONDecoder().decode(Resolution.self, from: Data(buffer: response.body))
+                #expect(entry.office == "admin:Koordination" && entry.chosenOffice == "A")
+            }
+            try await client.execute(uri: "/v2/admin/conflicts", method: .get, headers: admin) { response in
+                let conflicts = try JSONDecoder().decode([ConflictReport].self, from: Data(buffer: response.body))
+                #expect(conflicts.isEmpty)
+            }
+        }
+    }
+}
