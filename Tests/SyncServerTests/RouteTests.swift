@@ -128,7 +128,7 @@ struct RouteTests {
                 ) { response in
                     #expect(response.status == .ok)
                     let receipt = try JSONDecoder().decode(PushReceipt.self, from: Data(buffer: response.body))
-                    #expect(receipt == PushReceipt(received: 1, stored: 1, alreadyKnown: 0))
+                    #expect(receipt == PushReceipt(received: 1, stored: 1, alreadyKnown: 0, conflicts: 0))
                 }
             }
             try await client.execute(uri: "/v2/pull?since=0&limit=10", method: .get, headers: fixture.headers()) {

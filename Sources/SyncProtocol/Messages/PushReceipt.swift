@@ -6,8 +6,8 @@ public struct PushReceipt: Sendable, Codable, Equatable {
     public var stored: Int
     /// States the server already knew.
     public var alreadyKnown: Int
-    /// States whose merge at the server left a new conflict (absent in a repeated push's
-    /// receipt, which the server kept without it).
+    /// States whose merge at the server left a new conflict (absent from servers before the
+    /// conflict desk).
     public var conflicts: Int?
 
     /// Creates a receipt.

@@ -74,6 +74,7 @@ public final class SQLiteServerStore: ServerStore {
                         token_hash TEXT NOT NULL UNIQUE,
                         created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
                     );
+                    ALTER TABLE _server_pushes ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
                     CREATE TABLE _server_activity (
                         office TEXT PRIMARY KEY NOT NULL,
                         last_seen_at TEXT,
@@ -91,9 +92,11 @@ public final class SQLiteServerStore: ServerStore {
         if let key,
             let earlier = try await replica.read({ @Sendable db -> PushReceipt? in
                 try Row.fetchOne(
-                    db, sql: "SELECT received, stored, already_known FROM _server_pushes WHERE office = ? AND key = ?",
+                    db,
+                    sql:
+                        "SELECT received, stored, already_known, conflicts FROM _server_pushes WHERE office = ? AND key = ?",
                     arguments: [office.name, key]
-                ).map { PushReceipt(received: $0[0], stored: $0[1], alreadyKnown: $0[2]) }
+                ).map { PushReceipt(received: $0[0], stored: $0[1], alreadyKnown: $0[2], conflicts: $0[3]) }
             })
         {
             return earlier
@@ -107,9 +110,13 @@ public final class SQLiteServerStore: ServerStore {
             try await replica.write { db in
                 try db.execute(
                     sql: """
-                        INSERT OR IGNORE INTO _server_pushes (office, key, received, stored, already_known)
-                        VALUES (?, ?, ?, ?, ?)
-                        """, arguments: [office.name, key, receipt.received, receipt.stored, receipt.alreadyKnown])
+                        INSERT OR IGNORE INTO _server_pushes (office, key, received, stored, already_known, conflicts)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        office.name, key, receipt.received, receipt.stored, receipt.alreadyKnown,
+                        receipt.conflicts ?? 0,
+                    ])
             }
         }
         return receipt
