@@ -76,11 +76,7 @@ struct AdminCommand: AsyncParsableCommand {
                 }
                 let entry = try await client.adminResolve(
                     id: id, ResolveRequest(try decision.decision(for: table), reason: decision.reason))
-                if json { return try Output.json(entry) }
-                print(
-                    "Settled \(entry.conflictId) (\(entry.table.singular) \(entry.recordId), \(entry.field)): \(entry.decision)"
-                )
-                print("The offices get the decision with their next sync.")
+                try ConflictDesk.settled(entry, json: json, then: "The offices get the decision with their next sync.")
             }
         }
     }

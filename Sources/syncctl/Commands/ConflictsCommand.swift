@@ -65,11 +65,8 @@ struct ConflictsCommand: ParsableCommand {
             let conflict = try replica.conflict(id: id)
             let entry = try replica.resolve(
                 id, try decision.decision(for: conflict.table), reason: decision.reason)
-            if json { return try Output.json(entry) }
-            print(
-                "Settled \(entry.conflictId) (\(entry.table.singular) \(entry.recordId), \(entry.field)): \(entry.decision)"
-            )
-            print("It reaches the other offices with your next 'syncctl sync'.")
+            try ConflictDesk.settled(
+                entry, json: json, then: "It reaches the other offices with your next 'syncctl sync'.")
         }
     }
 
@@ -172,6 +169,14 @@ enum ConflictDesk {
                 "settle with: syncctl conflicts resolve \(report.id) --take OFFICE|--take-shown|--set \(report.field)=VALUE --reason TEXT"
             )
         }
+    }
+
+    static func settled(_ entry: Resolution, json: Bool, then next: String) throws {
+        if json { return try Output.json(entry) }
+        print(
+            "Settled \(entry.conflictId) (\(entry.table.singular) \(entry.recordId), \(entry.field)): \(entry.decision)"
+        )
+        print(next)
     }
 
     static func history(_ entries: [Resolution], json: Bool) throws {
