@@ -21,7 +21,7 @@ package struct RecordValidator {
         }
         kinds = table.columns.map { column in
             switch column {
-            case "starts_at", "ends_at", "resolved_at": .dateTime
+            case "starts_at", "ends_at": .dateTime
             case "consent_at": .date
             case "handlungsfeld": .handlungsfeld
             case "status": .status
@@ -57,6 +57,18 @@ package struct RecordValidator {
             }
         }
         return result
+    }
+
+    /// Throws when `text` is not a valid value of the column at `index` in ``SyncTable/columns``
+    /// (what a pushed version must be; a server checks it with ``StateValidator``).
+    package func check(column index: Int, _ text: String) throws(SyncError) {
+        do {
+            _ = try normalise(kinds[index], table.columns[index], text)
+        } catch let error as SyncError {
+            throw error
+        } catch {
+            throw SyncError(.invalidInput, "\(table.columns[index]) is not valid", field: table.columns[index])
+        }
     }
 
     private func normalise(_ kind: Kind, _ column: String, _ value: String?) throws -> String? {

@@ -14,13 +14,20 @@ public struct SyncRoutes: Sendable {
     let maxBodyBytes: Int
     /// The largest page a client may ask for.
     let maxPageSize = 5000
+    /// The longest text a pushed field may hold.
+    let maxFieldLength: Int
     /// What the server counts (`GET /metrics`).
     let metrics: ServerMetrics
 
-    /// Routes answering from `store`, refusing push bodies over `maxBodyBytes`.
-    public init(store: any ServerStore, maxBodyBytes: Int, metrics: ServerMetrics = ServerMetrics()) {
+    /// Routes answering from `store`, refusing push bodies over `maxBodyBytes` and fields
+    /// longer than `maxFieldLength` characters.
+    public init(
+        store: any ServerStore, maxBodyBytes: Int, maxFieldLength: Int = 10_000,
+        metrics: ServerMetrics = ServerMetrics()
+    ) {
         self.store = store
         self.maxBodyBytes = maxBodyBytes
+        self.maxFieldLength = maxFieldLength
         self.metrics = metrics
     }
 
@@ -116,6 +123,13 @@ public struct SyncRoutes: Sendable {
             batch = try ChangeBatch(encoded: bytes)
         } catch let error as SyncError {
             throw APIError.malformedBatch(error)
+        }
+        do {
+            try StateValidator(maxFieldLength: maxFieldLength).check(batch)
+        } catch {
+            // The whole batch is refused and nothing of it stored: the office fixes the record
+            // the message names (by id and rule, never by value) and syncs again.
+            throw APIError.badRequest("invalid-state", error.message)
         }
         let key = request.headers[HTTPField.Name(Wire.idempotencyHeader)!]
         let replica = try Self.replica(request)

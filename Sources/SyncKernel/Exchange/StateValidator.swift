@@ -1,0 +1,83 @@
+/// The rules every record state received from outside must keep, checked by a server before a
+/// pushed batch touches its store: a broken or hostile client must not be able to damage it.
+///
+/// A state is refused when it is not canonical (versions out of order, values kept on a
+/// deleted record), when its clocks are not well-formed (a version the context does not cover,
+/// a zero counter, a negative time), when it lacks what every state has (an existence version,
+/// a route), when its id is not an id, or when a value breaks the column's rule (dates,
+/// Handlungsfeld, status, Quartier, length) as ``RecordValidator`` checks it on the client.
+/// Errors name the record and the rule, never a value.
+public struct StateValidator: Sendable {
+    /// The longest text a field may hold, in characters.
+    public var maxFieldLength: Int
+
+    /// A validator allowing fields of up to `maxFieldLength` characters.
+    public init(maxFieldLength: Int = 10_000) {
+        self.maxFieldLength = maxFieldLength
+    }
+
+    /// Checks every state of `batch`; throws for the first that breaks a rule.
+    public func check(_ batch: ChangeBatch) throws(SyncError) {
+        var validators: [SyncTable: RecordValidator] = [:]
+        for state in batch.records {
+            let validator = validators[state.table] ?? RecordValidator(table: state.table)
+            validators[state.table] = validator
+            try check(state, validator)
+        }
+    }
+
+    /// Checks one state.
+    public func check(_ state: RecordState) throws(SyncError) {
+        try check(state, RecordValidator(table: state.table))
+    }
+
+    private func check(_ state: RecordState, _ validator: RecordValidator) throws(SyncError) {
+        func refuse(_ rule: String, field: String? = nil) -> SyncError {
+            SyncError(
+                .invalidInput, "\(state.table.singular) \(state.id.prefix(64)) breaks a rule: \(rule)", field: field)
+        }
+        guard (1...64).contains(state.id.utf8.count),
+            state.id.utf8.allSatisfy({ $0.isASCIIIdentifierByte })
+        else { throw refuse("its id is not an id (1 to 64 letters, digits, '-' or '_')", field: "id") }
+        guard !state.alive.isEmpty else { throw refuse("it does not say whether the record exists") }
+        guard state.isCanonical else {
+            throw refuse("its versions are out of order, or it keeps values of a deleted record")
+        }
+        for sibling in state.alive {
+            guard sibling.dot.counter > 0, state.context.covers(sibling.dot), sibling.time.milliseconds >= 0 else {
+                throw refuse("an existence version is not covered by its version vector")
+            }
+        }
+        guard state.route != nil else { throw refuse("it has no quartier", field: "quartier") }
+        if let updatedAt = state.updatedAt, updatedAt.utf8.count > 40 || updatedAt.containsLineBreak {
+            throw refuse("updated_at is not a time", field: "updated_at")
+        }
+        for (field, siblings) in state.fields {
+            let column = state.table.columnIndex(field)!
+            for sibling in siblings {
+                guard sibling.dot.counter > 0, state.context.covers(sibling.dot), sibling.time.milliseconds >= 0 else {
+                    throw refuse("a version of \(field) is not covered by its version vector", field: field)
+                }
+                for value in [sibling.value, sibling.replaced ?? .erased] {
+                    guard case .text(let text) = value else { continue }
+                    guard text.utf8.count <= maxFieldLength || text.count <= maxFieldLength else {
+                        throw refuse("\(field) is longer than \(maxFieldLength) characters", field: field)
+                    }
+                    do {
+                        try validator.check(column: column, text)
+                    } catch {
+                        throw refuse(error.message, field: field)
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension UInt8 {
+    /// `0-9`, `A-Z`, `a-z`, `-`, `_`.
+    fileprivate var isASCIIIdentifierByte: Bool {
+        (0x30...0x39).contains(self) || (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self) || self == 0x2D
+            || self == 0x5F
+    }
+}

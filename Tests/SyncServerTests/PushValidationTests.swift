@@ -1,0 +1,89 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SyncCore
+import SyncKernel
+import SyncProtocol
+import SyncServer
+import TestSupport
+import Testing
+
+/// The server checks every pushed state before its store sees it: a batch with one broken
+/// state is refused whole with 400, naming the record and the rule but never the value.
+@Suite("Pushed states are checked")
+struct PushValidationTests {
+    typealias Fixture = RouteTests.Fixture
+
+    /// A valid batch of one contact and one activity, as an office would push it.
+    static func batch() throws -> ChangeBatch {
+        let office = try Replica.inMemory(office: "Stadtteiltreff Kuckuck")
+        let contact = try office.insert(
+            .contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck", "consent_at": "2025-03-26"])
+        _ = try office.insert(
+            .activities,
+            values: [
+                "title": "Sommerfest", "quartier": "kuckuck", "starts_at": "2025-06-16T14:00",
+                "handlungsfeld": "stadtteilkultur", "organiser_id": contact.id,
+            ])
+        return try office.outgoing(limit: 10)
+    }
+
+    /// Each way of breaking a state, with the rule the answer must name.
+    static let breakages: [(String, @Sendable (inout RecordState) -> Void)] = [
+        ("consent_at is not a date", { $0.setEveryVersion(of: "consent_at", to: "erika@example.org") }),
+        ("starts_at is not a date and time", { $0.setEveryVersion(of: "starts_at", to: "erika@example.org") }),
+        ("handlungsfeld is not a known Handlungsfeld", { $0.setEveryVersion(of: "handlungsfeld", to: "0151 000000") }),
+        ("longer than 10000 characters", { $0.setEveryVersion(of: "name", to: String(repeating: "x", count: 10_001)) }),
+        (
+            "not covered by its version vector",
+            { state in
+                let replica = state.context.counters.keys.first!
+                state.context = VersionVector([replica: 0])
+            }
+        ),
+        ("does not say whether the record exists", { $0.alive = [] }),
+        ("its id is not an id", { $0.id = "../../etc/passwd" }),
+        ("it has no quartier", { $0.fields["quartier"] = nil }),
+    ]
+
+    @Test("a valid batch passes the checks")
+    func validPasses() throws {
+        try StateValidator().check(try Self.batch())
+    }
+
+    @Test("a broken state is refused with 400, its rule named, its value not, and nothing stored")
+    func brokenStatesRefused() async throws {
+        let fixture = try await Fixture()
+        let valid = try Self.batch()
+        try await fixture.app.test(.router) { client in
+            for (rule, breakage) in Self.breakages {
+                var batch = valid
+                let index = rule.contains("starts_at") || rule.contains("handlungsfeld") ? 1 : 0
+                breakage(&batch.records[index])
+                try await client.execute(
+                    uri: "/v2/push", method: .post, headers: fixture.headers(), body: ByteBuffer(bytes: batch.encoded())
+                ) { response in
+                    #expect(response.status == .badRequest, "\(rule)")
+                    let body = try RouteTests.error(response.body)
+                    #expect(body.error.code == "invalid-state", "\(rule)")
+                    #expect(body.error.message.contains(rule), "\(rule): \(body.error.message)")
+                    for value in ["erika@example.org", "0151 000000", "Erika Beispiel", "xxxxxxxxxx"] {
+                        #expect(!body.error.message.contains(value), "\(rule)")
+                    }
+                }
+            }
+        }
+        #expect(try await fixture.store.replica.serverKnowledge(for: nil).head == 0)
+    }
+}
+
+extension RecordState {
+    /// Every version of `field` (by name) says `text`.
+    fileprivate mutating func setEveryVersion(of field: String, to text: String) {
+        fields[field] = (fields[field] ?? []).map {
+            Sibling(value: .text(text), dot: $0.dot, time: $0.time, replaced: $0.replaced)
+        }
+    }
+}
