@@ -118,7 +118,12 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
-        .testTarget(name: "syncctlTests", dependencies: ["SyncKernel", "SyncCore", "TestSupport", "syncctl"]),
+        .testTarget(
+            name: "syncctlTests",
+            dependencies: [
+                "SyncKernel", "SyncCore", "SyncRemote", "TestSupport", "syncctl",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

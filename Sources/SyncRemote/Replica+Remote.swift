@@ -6,24 +6,72 @@ import SyncProtocol
 
 /// The server a replica syncs with, its sync history, and the lock that keeps syncs apart.
 extension Replica {
-    /// The configured server, or nil when the replica works alone.
+    /// The configured server, or nil when the replica works alone. The token is read from its
+    /// file (see ``setRemote(_:tokenFile:)``); a replica that still holds its token inside
+    /// (made before tokens moved out) has it moved to `<replica>.token` first.
     public func remote() throws -> Remote? {
-        try read { db in
-            try db.row(sql: "SELECT server_url, token FROM _sync_remote WHERE id = 1").map {
-                try Remote(server: $0["server_url"], token: $0["token"])
+        guard
+            let row = try read({ db in
+                try db.row(sql: "SELECT server_url, token, token_file FROM _sync_remote WHERE id = 1")
+            })
+        else { return nil }
+        let server: String = row["server_url"]
+        if let tokenFile: String = row["token_file"] {
+            guard let data = FileManager.default.contents(atPath: tokenFile) else {
+                throw SyncError(
+                    .notConfigured,
+                    "the token file \(tokenFile) is missing or unreadable: the office's token belongs there")
             }
+            return try Remote(server: server, token: String(decoding: data, as: UTF8.self))
         }
+        let remote = try Remote(server: server, token: row["token"])
+        if path != nil { try setRemote(remote) }
+        return remote
     }
 
-    /// Sets (or replaces) the server and token.
-    public func setRemote(_ remote: Remote) throws {
+    /// Where the token lives unless told otherwise: `<replica>.token`, beside the replica.
+    public var defaultTokenFile: String? { path.map { $0 + ".token" } }
+
+    /// Sets (or replaces) the server and token. The token never goes into the replica (a copied
+    /// replica must not be a copied credential): with `tokenFile`, the replica remembers that
+    /// file; without, the token is written to ``defaultTokenFile``, created readable by its
+    /// owner only. (A replica in memory keeps it in memory.)
+    public func setRemote(_ remote: Remote, tokenFile: String? = nil) throws {
+        var file = tokenFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        if file == nil, let defaultTokenFile {
+            try Self.writePrivately(remote.token + "\n", to: defaultTokenFile)
+            file = defaultTokenFile
+        }
         try write { db in
             try db.run(
                 sql: """
-                    INSERT INTO _sync_remote (id, server_url, token) VALUES (1, ?, ?)
-                    ON CONFLICT (id) DO UPDATE SET server_url = excluded.server_url, token = excluded.token
+                    INSERT INTO _sync_remote (id, server_url, token, token_file) VALUES (1, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET server_url = excluded.server_url, token = excluded.token,
+                        token_file = excluded.token_file
                     """,
-                arguments: [remote.serverURL.absoluteString, remote.token])
+                arguments: [remote.serverURL.absoluteString, file == nil ? remote.token : "", file])
+        }
+    }
+
+    /// Whether `path` can be read by others than its owner (a token file should not be).
+    public static func isReadableByOthers(_ path: String) -> Bool {
+        guard let mode = try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int else {
+            return false
+        }
+        return mode & 0o077 != 0
+    }
+
+    /// Writes `text` to `path`, created (or truncated) with mode 0600, never following a link.
+    static func writePrivately(_ text: String, to path: String) throws {
+        let descriptor = openPrivateFile(path)
+        guard descriptor >= 0 else {
+            throw SyncError(.database, "cannot write the token file \(path): check the directory's permissions")
+        }
+        defer { close(descriptor) }
+        fchmod(descriptor, 0o600)
+        let bytes = Array(text.utf8)
+        guard bytes.withUnsafeBytes({ Foundation.write(descriptor, $0.baseAddress, $0.count) }) == bytes.count else {
+            throw SyncError(.database, "cannot write the token file \(path): is the disk full?")
         }
     }
 
@@ -80,6 +128,11 @@ extension Replica {
         defer { flock(descriptor, LOCK_UN) }
         return try await body()
     }
+}
+
+/// `open(2)` for a token file: created 0600, truncated, never through a symbolic link.
+private func openPrivateFile(_ path: String) -> Int32 {
+    open(path, O_CREAT | O_WRONLY | O_TRUNC | O_NOFOLLOW, 0o600)
 }
 
 /// `open(2)` for the lock file (at file scope, where `open` is the C function, not `Replica.open`).

@@ -131,9 +131,9 @@ struct EndToEndTests {
         #expect(result.status == 77)
         #expect(result.error.contains("token"))
         #expect(try kuckuck.status()["pendingChanges"] as? Int == 1)
-        let wrong = try kuckuck.syncctl([
-            "remote", "set", "--server", server.url, "--token", "qs_" + String(repeating: "x", count: 43),
-        ])
+        let wrong = try kuckuck.syncctl(
+            ["remote", "set", "--server", server.url, "--token-file", "-"],
+            input: "qs_" + String(repeating: "x", count: 43))
         #expect(wrong.status == 0)
         #expect(try kuckuck.syncctl(["sync"]).status == 77)
     }

@@ -34,10 +34,10 @@ struct OfficeReplica {
     }
 
     @discardableResult
-    func syncctl(_ arguments: [String]) throws -> Command.Result {
+    func syncctl(_ arguments: [String], input: String? = nil) throws -> Command.Result {
         try Command.run(
             Binaries.syncctl, arguments + ["--replica", path],
-            environment: ["HOME": home, "XDG_DATA_HOME": home + "/data"])
+            environment: ["HOME": home, "XDG_DATA_HOME": home + "/data"], input: input)
     }
 
     /// Starts `syncctl ARGS` without waiting (to kill it).

@@ -16,12 +16,13 @@ struct CLI {
 
     /// Runs `syncctl ARGS --replica <this replica>` unless `replicaFlag` is false.
     @discardableResult
-    func run(_ arguments: [String], replicaFlag: Bool = true, environment extra: [String: String] = [:]) throws
-        -> Command.Result
-    {
+    func run(
+        _ arguments: [String], replicaFlag: Bool = true, environment extra: [String: String] = [:],
+        input: String? = nil
+    ) throws -> Command.Result {
         try Command.run(
             Binaries.syncctl, arguments + (replicaFlag ? ["--replica", replica] : []),
-            environment: ["HOME": home, "XDG_DATA_HOME": home + "/data"].merging(extra) { $1 })
+            environment: ["HOME": home, "XDG_DATA_HOME": home + "/data"].merging(extra) { $1 }, input: input)
     }
 
     /// `status --json` as a dictionary.

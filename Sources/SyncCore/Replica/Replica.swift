@@ -71,9 +71,18 @@ public final class Replica: Sendable {
                 "a replica already exists at \(path)")
         }
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+            // Personal data: a directory made for the replica is the user's alone.
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
+        // The file exists, empty and readable by its owner only, before SQLite opens it; SQLite
+        // gives its -wal and -shm files the same permissions.
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        else {
+            throw SyncError(.database, "cannot create \(path): check the directory's permissions")
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
         let pool = try openPool(path)
         try initialise(pool, office: office, kind: kind)
         logger.info("created replica", metadata: ["path": "\(path)"])

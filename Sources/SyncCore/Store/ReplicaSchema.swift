@@ -53,6 +53,10 @@ enum ReplicaSchema {
             try db.execute(sql: resolutionTable)
             try db.execute(sql: triggers(for: .resolutions))
         }
+        migrator.registerMigration("v6-token-file") { db in
+            // The token leaves the replica for a file of its own (SyncRemote moves an old one).
+            try db.execute(sql: "ALTER TABLE _sync_remote ADD COLUMN token_file TEXT")
+        }
         return migrator
     }
 

@@ -8,7 +8,8 @@ struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create this office's replica.",
         discussion:
-            "The replica works without a server; --server URL --token T (or 'syncctl remote set' later) adds one.")
+            "The replica works without a server; --server URL --token-file PATH (or 'syncctl remote set' later) adds one. The replica file is created readable by you only."
+    )
 
     @OptionGroup var replica: ReplicaOptions
 
@@ -23,7 +24,7 @@ struct Init: ParsableCommand {
     func run() throws {
         let remote = try remote.remote()
         let created = try Replica.create(at: replica.path, office: office)
-        if let remote { try created.setRemote(remote) }
+        if let (remote, tokenFile) = remote { try created.setRemote(remote, tokenFile: tokenFile) }
         if json {
             try Output.json(["replicaId": created.id.rawValue, "office": created.office, "path": replica.path])
         } else {

@@ -16,11 +16,14 @@ struct RemoteCommand: ParsableCommand {
         @OptionGroup var remote: RemoteOptions
 
         func run() throws {
-            guard let remote = try remote.remote() else {
-                throw SyncError(.invalidInput, "pass --server URL and --token qs_… (or --token-file PATH)")
+            guard let (remote, tokenFile) = try remote.remote() else {
+                throw SyncError(.invalidInput, "pass --server URL and --token-file PATH (or --token-file - to type it)")
             }
-            try replica.open().setRemote(remote)
-            print("This replica now syncs with \(remote.serverURL)")
+            let replica = try replica.open()
+            try replica.setRemote(remote, tokenFile: tokenFile)
+            print(
+                "This replica now syncs with \(remote.serverURL); its token is in \(tokenFile ?? replica.defaultTokenFile ?? "memory")"
+            )
         }
     }
 

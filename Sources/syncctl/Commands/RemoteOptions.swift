@@ -4,29 +4,34 @@ import SyncCore
 import SyncKernel
 import SyncRemote
 
-/// `--server URL --token T` (or `--token-file PATH`, `--token-file -` for standard input).
+/// `--server URL --token-file PATH` (`--token-file -`: standard input). The token is never an
+/// argument: that would put it in the shell's history and the process list.
 struct RemoteOptions: ParsableArguments {
-    @Option(help: "The sync server, e.g. http://127.0.0.1:8080.") var server: String?
-    @Option(help: "The office token (starts with qs_). Prefer --token-file to keep it out of shell history.")
-    var token: String?
-    @Option(help: "Read the token from this file ('-': standard input).") var tokenFile: String?
+    @Option(help: "The sync server, e.g. https://sync.example.org.") var server: String?
+    @Option(
+        help: ArgumentHelp(
+            "The file holding the office's token (qs_…), which stays where it is; '-' reads it from standard input and keeps it in <replica>.token (mode 0600).",
+            valueName: "path"))
+    var tokenFile: String?
 
-    /// The remote given, nil when neither server nor token was passed.
-    func remote() throws -> Remote? {
-        guard server != nil || token != nil || tokenFile != nil else { return nil }
+    /// What was given: the remote, and the file the token stays in (nil: it came from standard
+    /// input, and goes to the replica's own token file). Nil when neither option was passed.
+    func remote() throws -> (remote: Remote, tokenFile: String?)? {
+        guard server != nil || tokenFile != nil else { return nil }
         guard let server else { throw SyncError(.invalidInput, "a token needs a server: pass --server URL too") }
-        let token: String
-        if let explicit = self.token {
-            token = explicit
-        } else if let tokenFile {
-            let data =
-                tokenFile == "-"
-                ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: tokenFile)
-            guard let data else { throw SyncError(.invalidInput, "cannot read the token file \(tokenFile)") }
-            token = String(decoding: data, as: UTF8.self)
-        } else {
-            throw SyncError(.invalidInput, "a server needs the office's token: pass --token qs_… or --token-file PATH")
+        guard let tokenFile else {
+            throw SyncError(
+                .invalidInput,
+                "a server needs the office's token: pass --token-file PATH, or --token-file - and type or pipe it")
         }
-        return try Remote(server: server, token: token)
+        let data =
+            tokenFile == "-"
+            ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: tokenFile)
+        guard let data else { throw SyncError(.invalidInput, "cannot read the token file \(tokenFile)") }
+        let remote = try Remote(server: server, token: String(decoding: data, as: UTF8.self))
+        if tokenFile != "-" && Replica.isReadableByOthers(tokenFile) {
+            Output.note("\(tokenFile) can be read by other users of this computer: run 'chmod 600 \(tokenFile)'")
+        }
+        return (remote, tokenFile == "-" ? nil : tokenFile)
     }
 }

@@ -1,0 +1,85 @@
+import Foundation
+import GRDB
+import SyncCore
+import SyncRemote
+import TestSupport
+import Testing
+
+/// Replica and token on disk: readable by their owner only, and the token never inside the
+/// replica (a copied replica must not be a copied credential).
+@Suite("Files at rest")
+struct FilesAtRestTests {
+    func mode(_ path: String) throws -> Int {
+        try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) & 0o777
+    }
+
+    @Test("init creates the replica 0600 in a new directory 0700")
+    func replicaPermissions() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let nested = cli.home + "/offices/kuckuck/replica.sqlite"
+        #expect(try cli.run(["init", "--office", "Kuckuck", "--replica", nested], replicaFlag: false).status == 0)
+        #expect(try mode(nested) == 0o600)
+        #expect(try mode(cli.home + "/offices/kuckuck") == 0o700)
+    }
+
+    @Test("a token from standard input goes to <replica>.token, mode 0600, and not into the replica")
+    func tokenFromStandardInput() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let token = "qs_" + String(repeating: "A", count: 43)
+        let result = try cli.run(
+            ["init", "--office", "Kuckuck", "--server", "http://127.0.0.1:9", "--token-file", "-"], input: token)
+        #expect(result.status == 0, "\(result.error)")
+        let file = cli.replica + ".token"
+        #expect(try String(contentsOfFile: file, encoding: .utf8).contains(token))
+        #expect(try mode(file) == 0o600)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: cli.replica))
+        #expect(bytes.range(of: Data(token.utf8)) == nil)
+        #expect(!(try cli.run(["remote", "show"]).output.contains(token)))
+    }
+
+    @Test("--token-file PATH stays where it is; one readable by others is named with what to do")
+    func tokenFileReferenced() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let file = cli.home + "/office.token"
+        let token = "qs_" + String(repeating: "B", count: 43)
+        try token.write(toFile: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
+        let result = try cli.run([
+            "init", "--office", "Kuckuck", "--server", "http://127.0.0.1:9", "--token-file", file,
+        ])
+        #expect(result.status == 0)
+        #expect(result.error.contains("chmod 600 \(file)"))
+        #expect(!FileManager.default.fileExists(atPath: cli.replica + ".token"))
+        let stored = try DatabaseQueue(path: cli.replica).read { db in
+            try Row.fetchOne(db, sql: "SELECT token, token_file FROM _sync_remote")
+        }
+        #expect(stored?["token"] as String? == "")
+        #expect(stored?["token_file"] as String? == file)
+        // Without the file, a sync says where the token belongs.
+        try FileManager.default.removeItem(atPath: file)
+        let sync = try cli.run(["sync"])
+        #expect(sync.status == 78)
+        #expect(sync.error.contains(file))
+    }
+
+    @Test("a replica that still holds its token inside has it moved to <replica>.token")
+    func oldReplicaMigrates() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try cli.run(["init", "--office", "Kuckuck"])
+        let token = "qs_" + String(repeating: "C", count: 43)
+        try DatabaseQueue(path: cli.replica).write { db in
+            try db.execute(
+                sql: "INSERT INTO _sync_remote (id, server_url, token) VALUES (1, 'http://127.0.0.1:9', ?)",
+                arguments: [token])
+        }
+        let replica = try Replica.open(at: cli.replica)
+        #expect(try replica.remote()?.token == token)
+        #expect(try mode(cli.replica + ".token") == 0o600)
+        let left = try replica.database.read { try String.fetchOne($0, sql: "SELECT token FROM _sync_remote") }
+        #expect(left == "")
+    }
+}
