@@ -5,7 +5,7 @@
 /// deleted record), when its clocks are not well-formed (a version the context does not cover,
 /// a zero counter, a negative time), when it lacks what every state has (an existence version,
 /// a route), when its id is not an id, or when a value breaks the column's rule (dates,
-/// Handlungsfeld, status, Quartier, length) as ``RecordValidator`` checks it on the client.
+/// Handlungsfeld, status, Quartier, length) as the client checks it (`RecordValidator`).
 /// Errors name the record and the rule, never a value.
 public struct StateValidator: Sendable {
     /// The longest text a field may hold, in characters.
