@@ -48,6 +48,9 @@ public struct RemoteSync: Sendable {
         /// What the sync did because the server had lost data (restored from a backup, or a
         /// new store): see ``Replica/Recovery``.
         public var recovery = Replica.Recovery.none
+        /// Local changes the server refused in this sync: records of Quartiere this office
+        /// does not serve. They stay here, marked (``Replica/refusedWrites()``).
+        public var refused: [Replica.RefusedWrite] = []
     }
 
     /// Creates a sync.
@@ -184,11 +187,16 @@ public struct RemoteSync: Sendable {
             let batch = try replica.outgoing(limit: batchSize)
             // A page that moves the position is pushed even without states, so that the
             // server's acknowledgement keeps up with this replica's (see Replica.recover).
+            var refused: [Replica.RefusedWrite] = []
             if !batch.records.isEmpty || batch.cursor > acknowledged {
-                _ = try await client.push(batch, key: UUID().uuidString.lowercased(), replica: replica.id)
+                let receipt = try await client.push(batch, key: UUID().uuidString.lowercased(), replica: replica.id)
                 summary.sent += batch.records.count
+                refused = (receipt.refused ?? []).map {
+                    Replica.RefusedWrite(table: $0.table, id: $0.id, code: $0.code, message: $0.message)
+                }
+                summary.refused += refused
             }
-            try replica.acknowledge(upTo: batch.cursor)
+            try replica.acknowledge(upTo: batch.cursor, pushed: batch.records.map(\.key), refused: refused)
             acknowledged = max(acknowledged, batch.cursor)
             if !batch.records.isEmpty {
                 progress?(

@@ -3,28 +3,6 @@ import Testing
 
 @testable import SyncKernel
 
-/// Builds record states by hand: a write is (replica, counter) and its time is the counter
-/// in seconds, so a higher counter is later.
-private func dot(_ replica: ReplicaID, _ counter: UInt64) -> Dot { Dot(replica: replica, counter: counter) }
-private func time(_ counter: UInt64, _ replica: ReplicaID) -> HybridTimestamp {
-    HybridTimestamp(milliseconds: Int64(counter) * 1000, logical: replica == .a ? 0 : 1)
-}
-
-private func contact(
-    _ context: [ReplicaID: UInt64], alive: [(Bool, ReplicaID, UInt64)] = [],
-    _ fields: [String: [(String?, ReplicaID, UInt64)]]
-) -> RecordState {
-    var state = RecordState(table: .contacts, id: "c1", context: VersionVector(context))
-    state.alive = alive.map { Sibling(value: $0.0, dot: dot($0.1, $0.2), time: time($0.2, $0.1)) }
-    for (field, siblings) in fields {
-        state.fields[field] = siblings.map {
-            Sibling(value: FieldValue($0.0), dot: dot($0.1, $0.2), time: time($0.2, $0.1))
-        }
-    }
-    MergeKernel.normalise(&state)
-    return state
-}
-
 /// The common ancestor: created on A with name and phone at A:1, seen by everyone.
 private let base = contact([.a: 1], alive: [(true, .a, 1)], ["name": [("Erika", .a, 1)], "phone": [("0511 1", .a, 1)]])
 

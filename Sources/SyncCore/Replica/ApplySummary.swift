@@ -1,3 +1,5 @@
+import SyncKernel
+
 /// What applying a batch did.
 public struct ApplySummary: Sendable, Equatable {
     /// States received.
@@ -17,6 +19,9 @@ public struct ApplySummary: Sendable, Equatable {
     public var evicted = 0
     /// Records queued to be pushed back: this store knew writes the sender had not seen.
     public var pushedBack = 0
+    /// Pushed states a server refused because the pushing office may not write them
+    /// (``WriteScope``); nothing of them was stored.
+    public var refused: [WriteScope.Refused] = []
 
     /// Creates an empty summary.
     public init() {}
@@ -31,5 +36,6 @@ public struct ApplySummary: Sendable, Equatable {
         withOpenConflicts += other.withOpenConflicts
         evicted += other.evicted
         pushedBack += other.pushedBack
+        refused += other.refused
     }
 }

@@ -107,18 +107,29 @@ extension Replica {
     }
 
     /// Merges a batch like the synchronous `apply(_:from:)`, without blocking the caller's thread.
+    ///
+    /// With `scope`, a server checks each pushed state against what the pushing office may
+    /// write (``WriteScope``) in the same transaction that merges the others: a refused state
+    /// is not stored and is listed in the summary's `refused`.
     @discardableResult
-    public func apply(_ batch: ChangeBatch, from source: Source) async throws -> ApplySummary {
-        try await write { db in try self.apply(db, batch, source) }
+    public func apply(_ batch: ChangeBatch, from source: Source, scope: WriteScope? = nil) async throws
+        -> ApplySummary
+    {
+        try await write { db in try self.apply(db, batch, source, scope: scope) }
     }
 
     /// Merges and plans the batch (pure), then writes the plan in the caller's transaction.
-    func apply(_ db: Database, _ batch: ChangeBatch, _ source: Source) throws -> ApplySummary {
+    func apply(_ db: Database, _ batch: ChangeBatch, _ source: Source, scope: WriteScope? = nil) throws
+        -> ApplySummary
+    {
         try fold(db)
         try db.run(sql: "UPDATE _sync_clock SET applying = 1 WHERE id = 1")
         var table = try StateTable(db)
-        let states = try table.load(batch.records.map(\.key) + batch.evictions.map(\.key))
-        let plan = ApplyPlan(batch: batch, states: states, source: source, kind: kind)
+        let keys = batch.records.map(\.key) + batch.evictions.map(\.key)
+        let states = try table.load(keys)
+        let formerRoutes = scope == nil ? [:] : try table.formerRoutes(of: batch.records.map(\.key))
+        let plan = ApplyPlan(
+            batch: batch, states: states, source: source, kind: kind, scope: scope, storedRoutes: formerRoutes)
         try table.save(plan.changed)
         try table.remember(formerRoutes: plan.formerRoutes)
         if kind == .office {

@@ -69,7 +69,8 @@ extension Replica {
                         WHERE quartier != '*' AND quartier NOT IN (SELECT value FROM json_each(?))
                         """, arguments: [StateTable.jsonArray(scope)])
             }
-            let pending = try Outbox(db: db).pendingKeys()
+            // A change the server refused stays, marked, for the office to see (`syncctl status`).
+            let pending = try Outbox(db: db).pendingKeys().union(Self.refusedKeys(db))
             let leaving = candidates.compactMap { row -> RecordKey? in
                 let key = RecordKey(SyncTable(rawValue: row[0])!, row[1])
                 let route: String? = row[2]

@@ -57,6 +57,21 @@ enum ReplicaSchema {
             // The token leaves the replica for a file of its own (SyncRemote moves an old one).
             try db.execute(sql: "ALTER TABLE _sync_remote ADD COLUMN token_file TEXT")
         }
+        migrator.registerMigration("v7-refused") { db in
+            // Local changes the server refused (outside the office's Quartiere): they stay
+            // visible here, marked, until a later push of the record is accepted.
+            try db.execute(
+                sql: """
+                    CREATE TABLE _sync_refused (
+                        tbl TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        code TEXT NOT NULL,
+                        message TEXT NOT NULL,
+                        refused_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+                        PRIMARY KEY (tbl, id)
+                    )
+                    """)
+        }
         return migrator
     }
 

@@ -49,6 +49,25 @@ struct StateTable {
         return states
     }
 
+    /// The Quartiere each of `keys` was routed to before it moved (records that never moved
+    /// are absent).
+    func formerRoutes(of keys: some Collection<RecordKey>) throws -> [RecordKey: Set<String>] {
+        var routes: [RecordKey: Set<String>] = [:]
+        for table in SyncTable.allCases {
+            let ids = keys.filter { $0.table == table }.map(\.id)
+            guard !ids.isEmpty else { continue }
+            let statement = try db.cachedStatement(
+                sql:
+                    "SELECT r.id, r.quartier FROM json_each(?) j CROSS JOIN _sync_routes r ON r.tbl = ? AND r.id = j.value"
+            )
+            let rows = try Row.fetchCursor(statement, arguments: [Self.jsonArray(ids), table.rawValue])
+            while let row = try rows.next() {
+                routes[RecordKey(table, row[0]), default: []].insert(row[1])
+            }
+        }
+        return routes
+    }
+
     /// A JSON array of strings, for `json_each`. Built on bytes: ids are ASCII, and appending
     /// to a `String` scalar by scalar cost more than the query.
     static func jsonArray(_ strings: [String]) -> String {

@@ -9,12 +9,18 @@ public struct PushReceipt: Sendable, Codable, Equatable {
     /// States whose merge at the server left a new conflict (absent from servers before the
     /// conflict desk).
     public var conflicts: Int?
+    /// States refused because the office may not write them, each with the rule (absent when
+    /// none was, and from servers before scope on writes).
+    public var refused: [RefusedChange]?
 
     /// Creates a receipt.
-    public init(received: Int, stored: Int, alreadyKnown: Int, conflicts: Int? = nil) {
+    public init(
+        received: Int, stored: Int, alreadyKnown: Int, conflicts: Int? = nil, refused: [RefusedChange]? = nil
+    ) {
         self.received = received
         self.stored = stored
         self.alreadyKnown = alreadyKnown
         self.conflicts = conflicts
+        self.refused = refused
     }
 }

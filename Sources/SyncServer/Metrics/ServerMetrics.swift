@@ -26,6 +26,7 @@ public final class ServerMetrics: Sendable {
         _ = counter("quartiersync_changes_received_total", [:])
         _ = counter("quartiersync_changes_sent_total", [:])
         _ = counter("quartiersync_conflicts_resolved_total", [:])
+        _ = counter("quartiersync_changes_refused_total", [:])
     }
 
     /// An office finished a sync (pulled to the end of its feed) or a request of its sync failed.
@@ -44,6 +45,10 @@ public final class ServerMetrics: Sendable {
         counter("quartiersync_changes_received_total", [:]).increment(by: count)
         if conflicts > 0 { counter("quartiersync_conflicts_opened_total", [:]).increment(by: conflicts) }
     }
+
+    /// Pushed states refused because the office may not write them: worth an alert, an office
+    /// is writing outside its Quartiere.
+    func refused(_ count: Int) { counter("quartiersync_changes_refused_total", [:]).increment(by: count) }
 
     /// States sent in pulls.
     func sent(_ count: Int) { counter("quartiersync_changes_sent_total", [:]).increment(by: count) }

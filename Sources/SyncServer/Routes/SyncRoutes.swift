@@ -135,9 +135,19 @@ public struct SyncRoutes: Sendable {
         let replica = try Self.replica(request)
         let receipt = try await storeCall { try await store.push(batch, key: key, from: office, replica: replica) }
         metrics.received(receipt.received, conflicts: receipt.conflicts ?? 0)
+        let refused = receipt.refused?.count ?? 0
+        if refused > 0 { metrics.refused(refused) }
         context.logger.info(
             "push",
-            metadata: ["office": "\(office.name)", "received": "\(receipt.received)", "stored": "\(receipt.stored)"])
+            metadata: [
+                "office": "\(office.name)", "received": "\(receipt.received)", "stored": "\(receipt.stored)",
+                "refused": "\(refused)",
+            ])
+        if refused > 0 {
+            context.logger.warning(
+                "an office pushed changes to records outside its Quartiere; they were refused",
+                metadata: ["office": "\(office.name)", "refused": "\(refused)"])
+        }
         return try context.responseEncoder.encode(receipt, from: request, context: context)
     }
 

@@ -83,6 +83,11 @@ public final class SQLiteServerStore: ServerStore {
                     );
                     """)
         }
+        migrator.registerMigration("server-v4-refusals") { db in
+            // The changes a push refused, kept with its idempotency key so that a repeated push
+            // is answered alike.
+            try db.execute(sql: "ALTER TABLE _server_pushes ADD COLUMN refused TEXT")
+        }
         return migrator
     }
 
@@ -93,29 +98,47 @@ public final class SQLiteServerStore: ServerStore {
             let earlier = try await replica.read({ @Sendable db -> PushReceipt? in
                 try Row.fetchOne(
                     db,
-                    sql:
-                        "SELECT received, stored, already_known, conflicts FROM _server_pushes WHERE office = ? AND key = ?",
+                    sql: """
+                        SELECT received, stored, already_known, conflicts, refused FROM _server_pushes
+                        WHERE office = ? AND key = ?
+                        """,
                     arguments: [office.name, key]
-                ).map { PushReceipt(received: $0[0], stored: $0[1], alreadyKnown: $0[2], conflicts: $0[3]) }
+                ).map {
+                    PushReceipt(
+                        received: $0[0], stored: $0[1], alreadyKnown: $0[2], conflicts: $0[3],
+                        refused: ($0[4] as String?).flatMap {
+                            try? JSONDecoder().decode([RefusedChange].self, from: Data($0.utf8))
+                        })
+                }
             })
         {
             return earlier
         }
+        // The office's Quartiere come from its token, never from the request: each state it may
+        // not write is refused in the transaction that stores the others.
         let summary = try await replica.apply(
-            batch, from: .downstream(acknowledging: pusher.map { .init(replica: $0, position: batch.cursor) }))
+            batch, from: .downstream(acknowledging: pusher.map { .init(replica: $0, position: batch.cursor) }),
+            scope: WriteScope(quartiers: office.quartiers))
+        let refused = summary.refused.map {
+            RefusedChange(
+                table: $0.key.table.rawValue, id: $0.key.id, code: $0.reason.rawValue, message: $0.reason.explanation)
+        }
+        let accepted = summary.received - refused.count
         let receipt = PushReceipt(
-            received: summary.received, stored: summary.received - summary.alreadyKnown,
-            alreadyKnown: summary.alreadyKnown, conflicts: summary.conflicted)
+            received: summary.received, stored: accepted - summary.alreadyKnown,
+            alreadyKnown: summary.alreadyKnown, conflicts: summary.conflicted, refused: refused.isEmpty ? nil : refused)
         if let key {
+            let refusedJSON = refused.isEmpty ? nil : String(decoding: try JSONEncoder().encode(refused), as: UTF8.self)
             try await replica.write { db in
                 try db.execute(
                     sql: """
-                        INSERT OR IGNORE INTO _server_pushes (office, key, received, stored, already_known, conflicts)
-                        VALUES (?, ?, ?, ?, ?, ?)
+                        INSERT OR IGNORE INTO _server_pushes
+                            (office, key, received, stored, already_known, conflicts, refused)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         office.name, key, receipt.received, receipt.stored, receipt.alreadyKnown,
-                        receipt.conflicts ?? 0,
+                        receipt.conflicts ?? 0, refusedJSON,
                     ])
             }
         }

@@ -21,11 +21,13 @@ struct Status: ParsableCommand {
     @Flag(help: "Print the status as JSON.") var json = false
 
     func run() throws {
-        let status = try replica.open().status()
+        let opened = try replica.open()
+        let status = try opened.status()
+        let refused = try opened.refusedWrites()
         let limit =
             staleAfter ?? ProcessInfo.processInfo.environment["SYNCCTL_STALE_AFTER"].flatMap(TimeSpan.init(argument:))
             ?? TimeSpan(seconds: 48 * 3600)
-        let report = Report(status: status, staleAfter: limit, now: Date())
+        let report = Report(status: status, refused: refused, staleAfter: limit, now: Date())
         if json { return try Output.json(report) }
         print("Office:          \(status.office)")
         print("Replica:         \(status.replicaId)")
@@ -34,12 +36,18 @@ struct Status: ParsableCommand {
         print("Pending changes: \(status.pendingChanges)")
         print("Last sync:       \(status.lastSyncAt ?? "never")")
         print("Open conflicts:  \(status.openConflicts)")
+        if !refused.isEmpty { print("Refused changes: \(refused.count)") }
+        for refusal in refused {
+            print("  refused: \(refusal.table) \(refusal.id) (\(refusal.code)): \(refusal.message)")
+        }
         for warning in report.warnings { print("warning: \(warning)") }
     }
 
     /// What `status --json` prints: the replica's status, whether it is stale, and warnings.
     struct Report: Encodable {
         var status: ReplicaStatus
+        /// Local changes the server refused (records outside this office's Quartiere).
+        var refused: [Replica.RefusedWrite]
         /// The limit in effect, e.g. `48h`.
         var staleAfter: String
         /// No successful sync within the limit.
@@ -47,8 +55,9 @@ struct Status: ParsableCommand {
         /// What needs a person, in words (empty when all is well).
         var warnings: [String]
 
-        init(status: ReplicaStatus, staleAfter limit: TimeSpan, now: Date) {
+        init(status: ReplicaStatus, refused: [Replica.RefusedWrite], staleAfter limit: TimeSpan, now: Date) {
             self.status = status
+            self.refused = refused
             staleAfter = limit.description
             var warnings: [String] = []
             let last = status.lastSyncAt.flatMap { try? Date($0, strategy: .iso8601) }
@@ -69,6 +78,11 @@ struct Status: ParsableCommand {
                     "\(status.openConflicts) open conflict\(status.openConflicts == 1 ? "" : "s"): see 'syncctl conflicts list'"
                 )
             }
+            if !refused.isEmpty {
+                warnings.append(
+                    "the server refused \(refused.count) change\(refused.count == 1 ? "" : "s") of this office (records of Quartiere it does not serve): they reached no other office"
+                )
+            }
             self.warnings = warnings
         }
 
@@ -79,8 +93,9 @@ struct Status: ParsableCommand {
             try container.encode(staleAfter, forKey: .staleAfter)
             try container.encode(stale, forKey: .stale)
             try container.encode(warnings, forKey: .warnings)
+            try container.encode(refused, forKey: .refused)
         }
 
-        enum CodingKeys: String, CodingKey { case staleAfter, stale, warnings }
+        enum CodingKeys: String, CodingKey { case staleAfter, stale, warnings, refused }
     }
 }

@@ -61,7 +61,8 @@ struct Sync: AsyncParsableCommand {
                 Report(
                     sent: summary.sent, received: summary.received, merged: summary.merged,
                     conflicts: summary.conflicts, evicted: summary.evicted, recovery: "\(summary.recovery)",
-                    durationMs: summary.durationMs, bytesSent: summary.bytesSent, bytesReceived: summary.bytesReceived))
+                    durationMs: summary.durationMs, bytesSent: summary.bytesSent, bytesReceived: summary.bytesReceived,
+                    refused: summary.refused))
         } else {
             switch summary.recovery {
             case .none: break
@@ -78,6 +79,7 @@ struct Sync: AsyncParsableCommand {
                 "Synced: sent \(summary.sent), received \(summary.received), merged \(summary.merged), "
                     + "new conflicts \(summary.conflicts) (open \(open))\(left) in \(Double(summary.durationMs) / 1000)s"
             )
+            Self.explain(refused: summary.refused)
         }
     }
 }
@@ -89,6 +91,17 @@ extension Sync {
     static func backoff(attempt: Int, base: Int) -> TimeInterval {
         let full = min(Double(base) * pow(2, Double(min(attempt, 20))), 900)
         return full * Double.random(in: 0.5...1.0)
+    }
+
+    /// Says which local changes the server refused and why (standard error: a warning).
+    static func explain(refused: [Replica.RefusedWrite]) {
+        guard !refused.isEmpty else { return }
+        Output.note(
+            "The server refused \(refused.count) change\(refused.count == 1 ? "" : "s") of this office; "
+                + "they stay here, marked as refused ('syncctl status'), and reach no other office:")
+        for refusal in refused {
+            Output.note("  \(refusal.table) \(refusal.id): \(refusal.message)")
+        }
     }
 
     /// What `sync --json` prints.
@@ -103,6 +116,8 @@ extension Sync {
         var durationMs: Int
         var bytesSent: Int
         var bytesReceived: Int
+        /// Local changes the server refused (records outside this office's Quartiere).
+        var refused: [Replica.RefusedWrite]
     }
 }
 

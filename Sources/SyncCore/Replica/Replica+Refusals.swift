@@ -1,0 +1,70 @@
+import GRDB
+import SyncKernel
+
+/// Local changes the server refused: the office may not write those records (they belong to a
+/// Quartier it does not serve). They are never applied anywhere else; here they stay visible,
+/// marked as refused, instead of vanishing, until a later push of the record is accepted.
+extension Replica {
+    /// A local change the server refused.
+    public struct RefusedWrite: Sendable, Equatable, Codable {
+        /// The record's table.
+        public var table: String
+        /// The record's id.
+        public var id: String
+        /// The server's rule (`created-outside-scope`, `changed-outside-scope`).
+        public var code: String
+        /// What the server said to do.
+        public var message: String
+        /// When it was refused (ISO 8601 UTC).
+        public var refusedAt: String?
+
+        /// Creates the note of a refusal.
+        public init(table: String, id: String, code: String, message: String, refusedAt: String? = nil) {
+            self.table = table
+            self.id = id
+            self.code = code
+            self.message = message
+            self.refusedAt = refusedAt
+        }
+    }
+
+    /// Marks local changes up to `position` as handled upstream, in one transaction with what
+    /// the server said of them: `refused` are noted, every other record of `pushed` loses an
+    /// earlier refusal (it was accepted this time).
+    public func acknowledge(upTo position: Int64, pushed: [RecordKey], refused: [RefusedWrite]) throws {
+        try write { db in
+            try Outbox(db: db).acknowledge(upTo: position)
+            for key in pushed {
+                try db.run(
+                    sql: "DELETE FROM _sync_refused WHERE tbl = ? AND id = ?", arguments: [key.table.rawValue, key.id])
+            }
+            for refusal in refused {
+                try db.run(
+                    sql: """
+                        INSERT INTO _sync_refused (tbl, id, code, message) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (tbl, id) DO UPDATE SET code = excluded.code, message = excluded.message,
+                            refused_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+                        """, arguments: [refusal.table, refusal.id, refusal.code, refusal.message])
+            }
+        }
+    }
+
+    /// Every local change the server refused and no later push made good, oldest first.
+    public func refusedWrites() throws -> [RefusedWrite] {
+        try read { db in
+            try db.rows(
+                sql: "SELECT tbl, id, code, message, refused_at FROM _sync_refused ORDER BY refused_at, tbl, id"
+            )
+            .map { RefusedWrite(table: $0[0], id: $0[1], code: $0[2], message: $0[3], refusedAt: $0[4]) }
+        }
+    }
+
+    static func refusedKeys(_ db: Database) throws -> Set<RecordKey> {
+        var keys = Set<RecordKey>()
+        for row in try db.rows(sql: "SELECT tbl, id FROM _sync_refused") {
+            guard let table = SyncTable(rawValue: row[0]) else { continue }
+            keys.insert(RecordKey(table, row[1]))
+        }
+        return keys
+    }
+}

@@ -1,0 +1,75 @@
+import TestSupport
+import Testing
+
+@testable import SyncKernel
+
+/// An office of Südstadt (replica B) pushing to a server that holds a Nordstadt contact created
+/// by Nordstadt's replica A: what the server's rule lets through.
+@Suite("Scope on writes")
+struct WriteScopeTests {
+    let suedstadt = WriteScope(quartiers: ["suedstadt"])
+
+    /// The Nordstadt contact as the server holds it: created at A:1.
+    let nordstadtContact = contact(
+        [.a: 1], alive: [(true, .a, 1)], ["quartier": [("nordstadt", .a, 1)], "name": [("Ada Beispiel", .a, 1)]])
+
+    @Test("creating a record in the office's Quartier, or a shared one, is allowed")
+    func createInScope() {
+        let own = contact([.b: 1], alive: [(true, .b, 1)], ["quartier": [("suedstadt", .b, 1)]])
+        let shared = contact([.b: 2], alive: [(true, .b, 2)], ["quartier": [("*", .b, 2)]])
+        #expect(suedstadt.refusal(of: own, stored: nil, formerRoutes: []) == nil)
+        #expect(suedstadt.refusal(of: shared, stored: nil, formerRoutes: []) == nil)
+    }
+
+    @Test("creating a record of another Quartier is refused")
+    func createOutsideScope() {
+        let forged = contact([.b: 1], alive: [(true, .b, 1)], ["quartier": [("nordstadt", .b, 1)]])
+        #expect(suedstadt.refusal(of: forged, stored: nil, formerRoutes: []) == .createdOutsideScope)
+    }
+
+    @Test("a row written blind over another Quartier's record is refused, whatever route it claims")
+    func forgedOverwrite() {
+        for route in ["nordstadt", "suedstadt"] {
+            let forged = contact(
+                [.b: 5], alive: [(true, .b, 5)], ["quartier": [(route, .b, 5)], "name": [("Forged", .b, 5)]])
+            #expect(
+                suedstadt.refusal(of: forged, stored: nordstadtContact, formerRoutes: ["suedstadt"])
+                    == .changedOutsideScope)
+        }
+    }
+
+    @Test("a state the server already holds is never refused")
+    func alreadyKnown() {
+        #expect(suedstadt.refusal(of: nordstadtContact, stored: nordstadtContact, formerRoutes: []) == nil)
+    }
+
+    @Test("an office edits and moves away what is in its scope at the server now")
+    func editAndMoveInScope() {
+        let stored = contact([.b: 1], alive: [(true, .b, 1)], ["quartier": [("suedstadt", .b, 1)]])
+        let moved = contact([.b: 2], alive: [(true, .b, 1)], ["quartier": [("nordstadt", .b, 2)]])
+        #expect(suedstadt.refusal(of: moved, stored: stored, formerRoutes: []) == nil)
+    }
+
+    @Test("an edit made before the office heard of a move merges; one made after it is refused")
+    func editConcurrentWithMove() {
+        // Created in Südstadt by B at B:1; C (another Südstadt laptop) moved it to Nordstadt.
+        let moved = contact(
+            [.b: 1, .c: 1], alive: [(true, .b, 1)],
+            ["quartier": [("nordstadt", .c, 1)], "name": [("Ada Beispiel", .b, 1)]])
+        // B edits the name, not having heard of the move: its route is still Südstadt's, as of B:1.
+        let before = contact(
+            [.b: 2], alive: [(true, .b, 1)], ["quartier": [("suedstadt", .b, 1)], "name": [("Ada B.", .b, 2)]])
+        #expect(suedstadt.refusal(of: before, stored: moved, formerRoutes: ["suedstadt"]) == nil)
+        // So does a move elsewhere made before it heard of the move (existence as of B:1).
+        let movedToo = contact(
+            [.b: 2], alive: [(true, .b, 1)], ["quartier": [("altstadt", .b, 2)], "name": [("Ada Beispiel", .b, 1)]])
+        #expect(suedstadt.refusal(of: movedToo, stored: moved, formerRoutes: ["suedstadt"]) == nil)
+        // The same edit, had the record never been routed to Südstadt, is refused.
+        #expect(suedstadt.refusal(of: before, stored: moved, formerRoutes: []) == .changedOutsideScope)
+        // An edit that saw the move (its context covers C:1) is refused.
+        let after = contact(
+            [.b: 2, .c: 1], alive: [(true, .b, 1)],
+            ["quartier": [("nordstadt", .c, 1)], "name": [("Ada B.", .b, 2)]])
+        #expect(suedstadt.refusal(of: after, stored: moved, formerRoutes: ["suedstadt"]) == .changedOutsideScope)
+    }
+}
