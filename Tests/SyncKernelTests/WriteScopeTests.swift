@@ -27,6 +27,15 @@ struct WriteScopeTests {
         #expect(suedstadt.refusal(of: forged, stored: nil, formerRoutes: []) == .createdOutsideScope)
     }
 
+    @Test("a record created in the office's Quartier and moved on before the server heard of it is allowed")
+    func createdAndMovedOn() {
+        var moved = contact([.b: 2], alive: [(true, .b, 2)], ["quartier": [("nordstadt", .b, 2)]])
+        moved.fields["quartier"]![0].replaced = FieldValue("suedstadt")
+        #expect(suedstadt.refusal(of: moved, stored: nil, formerRoutes: []) == nil)
+        moved.fields["quartier"]![0].replaced = FieldValue("altstadt")
+        #expect(suedstadt.refusal(of: moved, stored: nil, formerRoutes: []) == .createdOutsideScope)
+    }
+
     @Test("a row written blind over another Quartier's record is refused, whatever route it claims")
     func forgedOverwrite() {
         for route in ["nordstadt", "suedstadt"] {
