@@ -14,6 +14,8 @@ public struct APIError: HTTPResponseError {
     public var code: String
     /// What happened and what to do.
     public var message: String
+    /// Seconds to wait before trying again (`Retry-After`), for 429 and 503 answers.
+    public var retryAfter: Int?
 
     static func unauthorized(_ message: String) -> APIError {
         APIError(status: .unauthorized, code: "unauthorized", message: message)
@@ -47,10 +49,11 @@ public struct APIError: HTTPResponseError {
         APIError(status: .badRequest, code: "malformed-batch", message: error.message)
     }
 
-    init(status: HTTPResponse.Status, code: String, message: String) {
+    init(status: HTTPResponse.Status, code: String, message: String, retryAfter: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -58,6 +61,7 @@ public struct APIError: HTTPResponseError {
             ErrorBody(code: code, message: message), from: request, context: context)
         response.status = status
         if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         return response
     }
 }

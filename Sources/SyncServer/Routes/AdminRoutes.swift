@@ -11,22 +11,23 @@ import SyncProtocol
 struct AdminRoutes: Sendable {
     let store: any ServerStore
     let metrics: ServerMetrics
+    let gatekeeper: Gatekeeper
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<SyncRequestContext>) {
         router.get("/v2/admin/conflicts") { request, context in
-            _ = try await authenticate(request)
+            _ = try await gatekeeper.admin(request, context)
             let conflicts = try await storeCall { try await store.conflicts(within: nil) }
             return try context.responseEncoder.encode(
                 conflicts.map(ConflictReport.init), from: request, context: context)
         }
         router.get("/v2/admin/conflicts/:id") { request, context in
-            _ = try await authenticate(request)
+            _ = try await gatekeeper.admin(request, context)
             let id = try context.parameters.require("id")
             let conflict = try await storeCall { try await store.conflict(id: id, within: nil) }
             return try context.responseEncoder.encode(ConflictReport(conflict), from: request, context: context)
         }
         router.post("/v2/admin/conflicts/:id/resolve") { request, context in
-            let admin = try await authenticate(request)
+            let admin = try await gatekeeper.admin(request, context)
             let id = try context.parameters.require("id")
             let body: ResolveRequest
             do {
@@ -46,25 +47,10 @@ struct AdminRoutes: Sendable {
             return try context.responseEncoder.encode(entry, from: request, context: context)
         }
         router.get("/v2/admin/offices") { request, context in
-            _ = try await authenticate(request)
+            _ = try await gatekeeper.admin(request, context)
             let offices = try await storeCall { try await store.officeOverviews() }
             return try context.responseEncoder.encode(offices, from: request, context: context)
         }
-    }
-
-    /// The admin's name, or 401 (no or unknown token) or 403 (an office's token).
-    private func authenticate(_ request: Request) async throws -> String {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-            throw APIError.unauthorized("send an admin token as 'Authorization: Bearer qsa_…'")
-        }
-        let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
-        if let admin = try await storeCall({ try await store.admin(forToken: token) }) { return admin }
-        if try await storeCall({ try await store.office(forToken: token) }) != nil {
-            throw APIError(
-                status: .forbidden, code: "forbidden",
-                message: "an office token cannot use admin endpoints: ask the server admin for an admin token")
-        }
-        throw APIError.unauthorized("unknown admin token: create one with 'sync-server admin add NAME'")
     }
 
     private func storeCall<T: Sendable>(_ body: () async throws -> T) async throws -> T {

@@ -10,30 +10,30 @@ import SyncProtocol
 /// The protocol's routes (docs/protocol.md): health, push and pull, under a bearer token.
 public struct SyncRoutes: Sendable {
     let store: any ServerStore
+    /// Limits and the failed-login slowdown.
+    let configuration: ServerConfiguration
     /// The largest request body accepted, compressed or not.
-    let maxBodyBytes: Int
+    var maxBodyBytes: Int { configuration.maxBodyBytes }
     /// The largest page a client may ask for.
     let maxPageSize = 5000
-    /// The longest text a pushed field may hold.
-    let maxFieldLength: Int
     /// What the server counts (`GET /metrics`).
     let metrics: ServerMetrics
+    /// Checks tokens.
+    let gatekeeper: Gatekeeper
 
-    /// Routes answering from `store`, refusing push bodies over `maxBodyBytes` and fields
-    /// longer than `maxFieldLength` characters.
-    public init(
-        store: any ServerStore, maxBodyBytes: Int, maxFieldLength: Int = 10_000,
-        metrics: ServerMetrics = ServerMetrics()
-    ) {
+    /// Routes answering from `store` within the limits of `configuration`.
+    public init(store: any ServerStore, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics()) {
         self.store = store
-        self.maxBodyBytes = maxBodyBytes
-        self.maxFieldLength = maxFieldLength
+        self.configuration = configuration
         self.metrics = metrics
+        gatekeeper = Gatekeeper(
+            store: store, failedLoginLimit: configuration.failedLoginLimit,
+            failedLoginWindow: configuration.failedLoginWindow)
     }
 
     /// Adds the routes, the admin's routes, `/metrics`, and the middleware that answers every
     /// error as JSON, to `router`.
-    public func register(on router: Router<BasicRequestContext>) {
+    public func register(on router: Router<SyncRequestContext>) {
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.get("/v1/health") { request, context in
@@ -53,11 +53,11 @@ public struct SyncRoutes: Sendable {
         router.get("/v2/pull") { request, context in
             try await noting(request, context) { office in try await pull(office, request, context) }
         }
-        AdminRoutes(store: store, metrics: metrics).register(on: router)
+        AdminRoutes(store: store, metrics: metrics, gatekeeper: gatekeeper).register(on: router)
     }
 
-    func session(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let office = try await authenticate(request)
+    func session(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
+        let office = try await gatekeeper.office(request, context)
         let replica = try Self.replica(request)
         let session = try await storeCall { try await store.session(for: office, replica: replica) }
         await note(.started, of: office, context)
@@ -66,9 +66,9 @@ public struct SyncRoutes: Sendable {
 
     /// Runs an office's request; a failure is noted as the office's last result and counted.
     private func noting(
-        _ request: Request, _ context: BasicRequestContext, _ body: (Office) async throws -> Response
+        _ request: Request, _ context: SyncRequestContext, _ body: (Office) async throws -> Response
     ) async throws -> Response {
-        let office = try await authenticate(request)
+        let office = try await gatekeeper.office(request, context)
         do {
             return try await body(office)
         } catch let error as APIError {
@@ -80,7 +80,7 @@ public struct SyncRoutes: Sendable {
 
     /// Notes an office's progress for the admin's overview; a failure to note is logged, never
     /// the request's failure.
-    private func note(_ event: SyncEvent, of office: Office, _ context: BasicRequestContext) async {
+    private func note(_ event: SyncEvent, of office: Office, _ context: SyncRequestContext) async {
         do {
             try await store.note(event, of: office)
         } catch {
@@ -88,8 +88,8 @@ public struct SyncRoutes: Sendable {
         }
     }
 
-    func recovery(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let office = try await authenticate(request)
+    func recovery(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
+        let office = try await gatekeeper.office(request, context)
         let epoch = try await storeCall { try await store.reportRecovery(from: office) }
         context.logger.notice(
             "an office found that the store had lost data; every office sends what it holds again",
@@ -106,7 +106,7 @@ public struct SyncRoutes: Sendable {
         return ReplicaID(rawValue: value.lowercased())
     }
 
-    func push(_ office: Office, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func push(_ office: Office, _ request: Request, _ context: SyncRequestContext) async throws -> Response {
         var request = request
         let body: ByteBuffer
         do {
@@ -124,8 +124,13 @@ public struct SyncRoutes: Sendable {
         } catch let error as SyncError {
             throw APIError.malformedBatch(error)
         }
+        guard batch.records.count + batch.evictions.count <= configuration.maxStatesPerBatch else {
+            throw APIError(
+                status: .contentTooLarge, code: "too-many-states",
+                message: "a push may carry at most \(configuration.maxStatesPerBatch) states: send smaller batches")
+        }
         do {
-            try StateValidator(maxFieldLength: maxFieldLength).check(batch)
+            try StateValidator(maxFieldLength: configuration.maxFieldLength).check(batch)
         } catch {
             // The whole batch is refused and nothing of it stored: the office fixes the record
             // the message names (by id and rule, never by value) and syncs again.
@@ -151,7 +156,7 @@ public struct SyncRoutes: Sendable {
         return try context.responseEncoder.encode(receipt, from: request, context: context)
     }
 
-    func pull(_ office: Office, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func pull(_ office: Office, _ request: Request, _ context: SyncRequestContext) async throws -> Response {
         let parameters = request.uri.queryParameters
         guard let since = Int64(parameters["since"].map(String.init) ?? "0"), since >= 0 else {
             throw APIError.badRequest("bad-cursor", "since must be a cursor the server returned, or 0")
@@ -174,17 +179,6 @@ public struct SyncRoutes: Sendable {
             headers[.contentEncoding] = "gzip"
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
-    }
-
-    private func authenticate(_ request: Request) async throws -> Office {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-            throw APIError.unauthorized("send the office token as 'Authorization: Bearer qs_…'")
-        }
-        let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
-        guard let office = try await storeCall({ try await store.office(forToken: token) }) else {
-            throw APIError.unauthorized("unknown or revoked token: ask the server admin for a new one")
-        }
-        return office
     }
 
     /// Awaits a store call; whatever the store throws is answered as a JSON error

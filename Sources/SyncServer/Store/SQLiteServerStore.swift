@@ -88,6 +88,9 @@ public final class SQLiteServerStore: ServerStore {
             // is answered alike.
             try db.execute(sql: "ALTER TABLE _server_pushes ADD COLUMN refused TEXT")
         }
+        migrator.registerMigration("server-v5-admin-revocation") { db in
+            try db.execute(sql: "ALTER TABLE _server_admins ADD COLUMN revoked_at TEXT")
+        }
         return migrator
     }
 
@@ -256,7 +259,7 @@ public final class SQLiteServerStore: ServerStore {
             try db.execute(
                 sql: """
                     INSERT INTO _server_admins (name, token_hash) VALUES (?, ?)
-                    ON CONFLICT (name) DO UPDATE SET token_hash = excluded.token_hash,
+                    ON CONFLICT (name) DO UPDATE SET token_hash = excluded.token_hash, revoked_at = NULL,
                         created_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
                     """, arguments: [name, OfficeToken.hash(token)])
         }
@@ -266,7 +269,19 @@ public final class SQLiteServerStore: ServerStore {
     public func admin(forToken token: String) async throws -> String? {
         try await replica.read { db in
             try String.fetchOne(
-                db, sql: "SELECT name FROM _server_admins WHERE token_hash = ?", arguments: [OfficeToken.hash(token)])
+                db, sql: "SELECT name FROM _server_admins WHERE token_hash = ? AND revoked_at IS NULL",
+                arguments: [OfficeToken.hash(token)])
+        }
+    }
+
+    public func revokeAdmin(name: String) async throws {
+        try await replica.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE _server_admins SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+                    WHERE name = ? AND revoked_at IS NULL
+                    """, arguments: [name])
+            guard db.changesCount == 1 else { throw SyncError(.notFound, "no active admin named '\(name)'") }
         }
     }
 

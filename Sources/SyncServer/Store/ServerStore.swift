@@ -45,7 +45,10 @@ public protocol ServerStore: Sendable {
     /// sees every Quartier's conflicts and offices, and settles conflicts as the store's write.
     func addAdmin(name: String) async throws -> String
 
-    /// The admin a token belongs to, or nil.
+    /// Revokes an admin's token; the admin endpoints refuse it from the next request on.
+    func revokeAdmin(name: String) async throws
+
+    /// The admin a token belongs to, or nil (unknown or revoked).
     func admin(forToken token: String) async throws -> String?
 
     /// Open conflicts of records in `quartiers` (every Quartier with nil).

@@ -1,11 +1,11 @@
 import ArgumentParser
 import SyncServer
 
-/// `sync-server admin add`
+/// `sync-server admin add|revoke`
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "admin", abstract: "Create admin tokens: for settling conflicts across the network.",
-        subcommands: [Add.self])
+        commandName: "admin", abstract: "Create and revoke admin tokens: for settling conflicts across the network.",
+        subcommands: [Add.self, Revoke.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -24,6 +24,19 @@ struct AdminCommand: AsyncParsableCommand {
             let token = try await store.open().addAdmin(name: name)
             if json { return try printJSON(["admin": name, "token": token]) }
             print("Admin '\(name)' can use the admin endpoints with this token (shown only now): \(token)")
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke an admin's token; the admin endpoints refuse it from the next request on.")
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The admin's name.") var name: String
+
+        func run() async throws {
+            try await store.open().revokeAdmin(name: name)
+            print("Admin '\(name)' revoked. Create a new token with 'sync-server admin add \(name)'.")
         }
     }
 }

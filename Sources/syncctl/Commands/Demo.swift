@@ -30,7 +30,7 @@ struct Demo: AsyncParsableCommand {
         let (ports, listening) = AsyncStream.makeStream(of: Int.self)
         var serverLogger = Logger(label: "quartiersync.demo.server")
         serverLogger.logLevel = .warning
-        let app = SyncServerApplication.build(
+        let app = try SyncServerApplication.build(
             store: store, configuration: ServerConfiguration(port: 0), logger: serverLogger
         ) { port in listening.yield(port) }
         try await withThrowingTaskGroup(of: Void.self) { group in
