@@ -166,7 +166,7 @@ struct Bench: Sendable {
                     row["quartier"] = quartier
                     return row
                 })
-            clients.append((replica, SyncClient(remote: try Remote(server: server.url, token: token))))
+            clients.append((replica, try SyncClient(remote: try Remote(server: server.url, token: token))))
         }
         let start = DispatchTime.now()
         let results = try await withThrowingTaskGroup(of: (Int, [Double]).self) { group in

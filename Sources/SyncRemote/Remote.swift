@@ -5,23 +5,48 @@ import SyncProtocol
 
 /// The sync server a replica talks to, and the token that identifies its office there.
 ///
-/// Tokens start with `qs_` (so they never look like a command-line option) and are stored in
-/// the replica file; keep the file readable by the office's account only.
+/// Tokens start with `qs_` (so they never look like a command-line option) and live in a
+/// file of their own beside the replica, readable by the office's account only.
+///
+/// An `https://` server's certificate is verified against the system's trusted authorities,
+/// or against the private authority in ``caFile``. Plain `http://` is refused for any host but
+/// this machine's loopback unless ``allowInsecure`` is set: the token and personal data would
+/// cross the network unencrypted.
 public struct Remote: Sendable, Equatable {
-    /// The server's base URL, e.g. `http://127.0.0.1:8080`.
+    /// The server's base URL, e.g. `https://sync.example.org:8443`.
     public var serverURL: URL
     /// The office's bearer token.
     public var token: String
+    /// A PEM file of the certificate authority that signed the server's certificate, for a
+    /// private one; nil trusts the system's authorities.
+    public var caFile: String?
+    /// Whether plain HTTP to a host other than loopback was allowed explicitly.
+    public var allowInsecure: Bool
 
-    /// Checks and creates a remote: an http(s) URL and a `qs_` token (an office's), or with
-    /// `admin` a `qsa_` token (an admin's).
-    public init(server: String, token: String, admin: Bool = false) throws {
+    /// Checks and creates a remote: an https URL (or http to loopback, or with
+    /// `allowInsecure`) and a `qs_` token (an office's), or with `admin` a `qsa_` token (an
+    /// admin's).
+    public init(
+        server: String, token: String, admin: Bool = false, caFile: String? = nil, allowInsecure: Bool = false
+    ) throws {
         let trimmed = server.trimmingCharacters(in: .whitespaces)
         guard let url = URL(string: trimmed.hasSuffix("/") ? String(trimmed.dropLast()) : trimmed),
-            let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil
+            let scheme = url.scheme, ["http", "https"].contains(scheme), let host = url.host, !host.isEmpty
         else {
-            throw SyncError(.invalidInput, "'\(server)' is not a server URL: write it as http://HOST:PORT")
+            throw SyncError(.invalidInput, "'\(server)' is not a server URL: write it as https://HOST:PORT")
         }
+        if scheme == "http", !allowInsecure, !Self.isLoopback(host) {
+            throw SyncError(
+                .invalidInput,
+                "plain http:// to \(host) would send the office's token and personal data unencrypted: use https:// "
+                    + "(with --ca-file for a private certificate authority), or allow it explicitly with --allow-insecure",
+                field: "server")
+        }
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw SyncError(.invalidInput, "the CA file \(caFile) is missing or unreadable", field: "ca-file")
+        }
+        self.caFile = caFile
+        self.allowInsecure = allowInsecure
         let token = token.trimmingCharacters(in: .whitespacesAndNewlines)
         if admin {
             guard token.hasPrefix("qsa_"), token.count >= 20, !token.contains(where: \.isWhitespace) else {
@@ -38,5 +63,10 @@ public struct Remote: Sendable, Equatable {
         }
         serverURL = url
         self.token = token
+    }
+
+    /// Whether `host` is this machine (127.0.0.0/8, ::1, localhost).
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 }

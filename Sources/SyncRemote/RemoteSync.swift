@@ -74,7 +74,7 @@ public struct RemoteSync: Sendable {
                         .notConfigured,
                         "this replica has no server")
                 }
-                let client = SyncClient(remote: remote, timeout: timeout)
+                let client = try SyncClient(remote: remote, timeout: timeout)
                 try await exchange(replica, client, &summary, logger, progress)
                 summary.bytesSent = client.transfer.bytesSent
                 summary.bytesReceived = client.transfer.bytesReceived

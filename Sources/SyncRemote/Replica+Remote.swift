@@ -12,19 +12,24 @@ extension Replica {
     public func remote() throws -> Remote? {
         guard
             let row = try read({ db in
-                try db.row(sql: "SELECT server_url, token, token_file FROM _sync_remote WHERE id = 1")
+                try db.row(
+                    sql: "SELECT server_url, token, token_file, ca_file, allow_insecure FROM _sync_remote WHERE id = 1")
             })
         else { return nil }
         let server: String = row["server_url"]
+        let caFile: String? = row["ca_file"]
+        let allowInsecure: Bool = row["allow_insecure"]
         if let tokenFile: String = row["token_file"] {
             guard let data = FileManager.default.contents(atPath: tokenFile) else {
                 throw SyncError(
                     .notConfigured,
                     "the token file \(tokenFile) is missing or unreadable: the office's token belongs there")
             }
-            return try Remote(server: server, token: String(decoding: data, as: UTF8.self))
+            return try Remote(
+                server: server, token: String(decoding: data, as: UTF8.self), caFile: caFile,
+                allowInsecure: allowInsecure)
         }
-        let remote = try Remote(server: server, token: row["token"])
+        let remote = try Remote(server: server, token: row["token"], caFile: caFile, allowInsecure: allowInsecure)
         if path != nil { try setRemote(remote) }
         return remote
     }
@@ -45,11 +50,16 @@ extension Replica {
         try write { db in
             try db.run(
                 sql: """
-                    INSERT INTO _sync_remote (id, server_url, token, token_file) VALUES (1, ?, ?, ?)
+                    INSERT INTO _sync_remote (id, server_url, token, token_file, ca_file, allow_insecure)
+                    VALUES (1, ?, ?, ?, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET server_url = excluded.server_url, token = excluded.token,
-                        token_file = excluded.token_file
+                        token_file = excluded.token_file, ca_file = excluded.ca_file,
+                        allow_insecure = excluded.allow_insecure
                     """,
-                arguments: [remote.serverURL.absoluteString, file == nil ? remote.token : "", file])
+                arguments: [
+                    remote.serverURL.absoluteString, file == nil ? remote.token : "", file,
+                    remote.caFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, remote.allowInsecure,
+                ])
         }
     }
 

@@ -1,38 +1,37 @@
+import AsyncHTTPClient
 import CompressNIO
 import Foundation
 import NIOCore
+import NIOHTTP1
 import SyncCore
 import SyncKernel
 import SyncProtocol
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
-/// The HTTP client of the sync protocol (docs/protocol.md), over URLSession.
+/// The HTTP client of the sync protocol (docs/protocol.md), over AsyncHTTPClient.
 ///
 /// Every failure becomes a ``SyncError`` whose code says the cause: `server-unreachable`,
-/// `unauthorized`, `server-error` or `rejected`. Bodies are sent gzip-compressed.
+/// `unauthorized`, `server-error` or `rejected`. Bodies are sent gzip-compressed. An https
+/// server's certificate is verified against the system's authorities or the remote's private
+/// CA file; redirects are never followed (the token must not travel to another address).
 public struct SyncClient: Sendable {
     /// The server and token.
     public let remote: Remote
     /// Bytes sent and received through this client.
     public let transfer = TransferCounter()
-    let session: URLSession
+    /// Seconds before one request gives up.
+    let timeout: TimeInterval
+    let http: HTTPClient
 
     /// Creates a client; `timeout` bounds each request.
-    public init(remote: Remote, timeout: TimeInterval = 60) {
+    public init(remote: Remote, timeout: TimeInterval = 60) throws {
         self.remote = remote
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout * 5
-        configuration.httpAdditionalHeaders = ["User-Agent": "QuartierSync/\(Wire.version)"]
-        session = URLSession(configuration: configuration)
+        self.timeout = timeout
+        http = try HTTPClients.shared.client(caFile: remote.caFile)
     }
 
     /// `GET /v1/health`.
     public func health() async throws -> Health {
-        let (data, _) = try await send(request(path: "/v1/health", method: "GET", authorised: false))
+        let (data, _) = try await send(request(path: "/v1/health", method: .GET, authorised: false))
         do {
             return try JSONDecoder().decode(Health.self, from: data)
         } catch {
@@ -43,8 +42,8 @@ public struct SyncClient: Sendable {
 
     /// `GET /v2/session`: the office's scope and what the server holds of `replica`'s changes.
     public func session(replica: ReplicaID) async throws -> Session {
-        var request = request(path: "/v2/session", method: "GET", authorised: true)
-        request.setValue(replica.rawValue, forHTTPHeaderField: Wire.replicaHeader)
+        var request = request(path: "/v2/session", method: .GET, authorised: true)
+        request.headers.add(name: Wire.replicaHeader, value: replica.rawValue)
         let (data, _) = try await send(request)
         do {
             return try JSONDecoder().decode(Session.self, from: data)
@@ -56,7 +55,7 @@ public struct SyncClient: Sendable {
     /// `POST /v2/recovery`: tells the server this replica found it had lost data; returns the
     /// server's new recovery epoch, which makes every other office send what it holds again.
     public func reportRecovery() async throws -> Int64 {
-        let (data, _) = try await send(request(path: "/v2/recovery", method: "POST", authorised: true))
+        let (data, _) = try await send(request(path: "/v2/recovery", method: .POST, authorised: true))
         do {
             return try JSONDecoder().decode(RecoveryReceipt.self, from: data).epoch
         } catch {
@@ -67,13 +66,12 @@ public struct SyncClient: Sendable {
     /// `POST /v2/push`: stores a batch; `key` makes a repeated request harmless. With
     /// `replica`, the server notes that it holds that replica's changes up to the batch's cursor.
     public func push(_ batch: ChangeBatch, key: String, replica: ReplicaID? = nil) async throws -> PushReceipt {
-        var request = request(path: "/v2/push", method: "POST", authorised: true)
-        if let replica { request.setValue(replica.rawValue, forHTTPHeaderField: Wire.replicaHeader) }
-        request.setValue(Wire.batchMediaType, forHTTPHeaderField: "Content-Type")
-        request.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
-        request.setValue(key, forHTTPHeaderField: Wire.idempotencyHeader)
-        request.httpBody = try Self.gzip(batch.encoded())
-        let (data, _) = try await send(request)
+        var request = request(path: "/v2/push", method: .POST, authorised: true)
+        if let replica { request.headers.add(name: Wire.replicaHeader, value: replica.rawValue) }
+        request.headers.add(name: "Content-Type", value: Wire.batchMediaType)
+        request.headers.add(name: "Content-Encoding", value: "gzip")
+        request.headers.add(name: Wire.idempotencyHeader, value: key)
+        let (data, _) = try await send(request, body: try Self.gzip(batch.encoded()))
         do {
             return try JSONDecoder().decode(PushReceipt.self, from: data)
         } catch {
@@ -84,11 +82,10 @@ public struct SyncClient: Sendable {
     /// `GET /v2/pull`: the next page of changes after `cursor` for this office.
     public func pull(since cursor: Int64, limit: Int) async throws -> ChangeBatch {
         let request = request(
-            path: "/v2/pull", method: "GET", authorised: true, query: ["since": String(cursor), "limit": String(limit)])
+            path: "/v2/pull", method: .GET, authorised: true, query: ["since": String(cursor), "limit": String(limit)])
         let (data, _) = try await send(request)
         var bytes = [UInt8](data)
-        // URLSession may already have decompressed the body (curl does) while the header still
-        // says gzip: look at the bytes, not the header.
+        // Look at the bytes, not the header: a proxy may have decompressed the body.
         if Wire.isGzip(bytes) { bytes = try Self.gunzip(bytes) }
         do {
             return try ChangeBatch(encoded: bytes)
@@ -98,40 +95,46 @@ public struct SyncClient: Sendable {
         }
     }
 
-    func request(path: String, method: String, authorised: Bool, query: [String: String] = [:]) -> URLRequest {
+    func request(path: String, method: HTTPMethod, authorised: Bool, query: [String: String] = [:])
+        -> HTTPClientRequest
+    {
         var components = URLComponents(
             url: remote.serverURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
         if !query.isEmpty {
             components.queryItems = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
         }
-        var request = URLRequest(url: components.url!)
-        request.httpMethod = method
-        request.setValue("gzip", forHTTPHeaderField: "Accept-Encoding")
-        if authorised { request.setValue("Bearer \(remote.token)", forHTTPHeaderField: "Authorization") }
+        var request = HTTPClientRequest(url: components.url!.absoluteString)
+        request.method = method
+        request.headers.add(name: "User-Agent", value: "QuartierSync/\(Wire.version)")
+        request.headers.add(name: "Accept-Encoding", value: "gzip")
+        if authorised { request.headers.add(name: "Authorization", value: "Bearer \(remote.token)") }
         return request
     }
 
-    func send(_ request: URLRequest) async throws -> (Data, HTTPURLResponse) {
-        let data: Data
-        let response: URLResponse
+    /// The largest answer accepted: a page of 5,000 states with long notes stays far below.
+    static let maxResponseBytes = 512 << 20
+
+    func send(_ request: HTTPClientRequest, body: [UInt8]? = nil) async throws -> (Data, HTTPClientResponse) {
+        var request = request
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response: HTTPClientResponse
+        let buffer: ByteBuffer
         do {
-            (data, response) = try await session.data(for: request)
+            response = try await http.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            buffer = try await response.body.collect(upTo: Self.maxResponseBytes)
         } catch {
-            throw SyncError(
-                .serverUnreachable,
-                "cannot reach the sync server at \(remote.serverURL): check the network and the address; local edits stay pending",
-                cause: error)
+            throw Self.transportError(error, remote.serverURL)
         }
-        guard let http = response as? HTTPURLResponse else {
-            throw SyncError(.serverError, "the server at \(remote.serverURL) did not answer over HTTP")
-        }
-        // Content-Length is the size on the wire (compressed), even when URLSession decompressed.
-        let wire = http.value(forHTTPHeaderField: "Content-Length").flatMap(Int.init) ?? data.count
-        transfer.add(sent: request.httpBody?.count ?? 0, received: wire)
-        guard (200..<300).contains(http.statusCode) else {
+        let data = Data(buffer.readableBytesView)
+        let wire = response.headers.first(name: "Content-Length").flatMap(Int.init) ?? data.count
+        transfer.add(sent: body?.count ?? 0, received: wire)
+        let status = Int(response.status.code)
+        guard (200..<300).contains(status) else {
             let body = try? JSONDecoder().decode(ErrorBody.self, from: data)
-            let message = body?.error.message ?? "HTTP \(http.statusCode)"
-            switch http.statusCode {
+            let message = body?.error.message ?? "HTTP \(status)"
+            switch status {
+            case 429:
+                throw SyncError(.serverError, "the server is slowing down this address (\(message))")
             case 403 where body?.error.code == "forbidden":
                 throw SyncError(.unauthorized, "the server refused this token here: \(message)")
             case 404 where body?.error.code == "not-found":
@@ -148,11 +151,31 @@ public struct SyncClient: Sendable {
                 throw SyncError(.rejected, "the server refused the request: \(message)")
             }
         }
-        return (data, http)
+        return (data, response)
     }
 
-    static func gzip(_ bytes: [UInt8]) throws -> Data {
-        Data(try Wire.gzip(bytes).readableBytesView)
+    /// What a failed request means for the office: an untrusted certificate is named as such
+    /// (it will not go away by trying again), anything else is an unreachable server.
+    static func transportError(_ error: any Error, _ server: URL) -> SyncError {
+        let description = String(describing: error)
+        if description.contains("CERTIFICATE") || description.contains("certificate")
+            || description.contains("handshake") || description.contains("Handshake")
+        {
+            return SyncError(
+                .serverUnreachable,
+                "the server at \(server) did not prove who it is (its TLS certificate is not trusted, or not for this "
+                    + "name): check the address; for a private certificate authority give its certificate with "
+                    + "--ca-file; local edits stay pending",
+                cause: error)
+        }
+        return SyncError(
+            .serverUnreachable,
+            "cannot reach the sync server at \(server): check the network and the address; local edits stay pending",
+            cause: error)
+    }
+
+    static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
+        Array(try Wire.gzip(bytes).readableBytesView)
     }
 
     static func gunzip(_ bytes: [UInt8], maxSize: Int = 512 << 20) throws -> [UInt8] {

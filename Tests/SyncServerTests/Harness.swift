@@ -11,8 +11,8 @@ import Testing
 
 extension SyncServerProcess {
     /// A real `sync-server` on a free loopback port, with its store in `workspace`.
-    static func start(in workspace: TemporaryDirectory) throws -> SyncServerProcess {
-        try start(binary: Binaries.server, database: workspace.path + "/server.sqlite")
+    static func start(in workspace: TemporaryDirectory, arguments: [String] = []) throws -> SyncServerProcess {
+        try start(binary: Binaries.server, database: workspace.path + "/server.sqlite", arguments: arguments)
     }
 }
 
@@ -22,14 +22,20 @@ struct OfficeReplica {
     let path: String
     let home: String
 
-    init(_ name: String, directory: String, server: SyncServerProcess, quartiers: [String]) throws {
+    /// Registers the office on `server` and makes its replica with `syncctl init` (and
+    /// `initArguments`, such as `--ca-file`).
+    init(
+        _ name: String, directory: String, server: SyncServerProcess, quartiers: [String],
+        initArguments: [String] = []
+    ) throws {
         self.name = name
         path = directory + "/" + name.lowercased().filter(\.isLetter) + ".sqlite"
         home = directory
         let token = try server.addOffice(name, quartiers: quartiers)
         let tokenFile = directory + "/" + name.filter(\.isLetter) + ".token"
         try token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
-        let result = try syncctl(["init", "--office", name, "--server", server.url, "--token-file", tokenFile])
+        let result = try syncctl(
+            ["init", "--office", name, "--server", server.url, "--token-file", tokenFile] + initArguments)
         #expect(result.status == 0, "\(result.error)")
     }
 

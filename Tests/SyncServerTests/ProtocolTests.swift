@@ -72,7 +72,7 @@ struct ProtocolTests {
         let token = try server.addOffice("Kuckuck", quartiers: ["kuckuck"])
         let replica = try Replica.inMemory(office: "Kuckuck")
         try replica.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"])
-        let client = SyncClient(remote: try Remote(server: server.url, token: token))
+        let client = try SyncClient(remote: try Remote(server: server.url, token: token))
         let batch = try replica.outgoing()
         let first = try await client.push(batch, key: "batch-1")
         let second = try await client.push(batch, key: "batch-1")

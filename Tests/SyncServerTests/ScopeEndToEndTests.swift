@@ -128,7 +128,7 @@ struct ScopeEndToEndTests {
         try forger.insert(
             .contacts, values: ["id": id, "quartier": "nordstadt", "name": "Forged", "email": "forged@example.org"])
         try forger.insert(.contacts, values: ["quartier": "suedstadt", "name": "Bo Muster"])
-        let client = SyncClient(remote: try Remote(server: server.url, token: token), timeout: 10)
+        let client = try SyncClient(remote: try Remote(server: server.url, token: token), timeout: 10)
         let receipt = try await client.push(try forger.outgoing(limit: 10), key: "forged-1", replica: forger.id)
         #expect(receipt.received == 2)
         #expect(receipt.stored == 1)

@@ -17,23 +17,29 @@ public final class SyncServerProcess: @unchecked Sendable {
     public let database: String
     /// The port it listens on (127.0.0.1).
     public private(set) var port: Int
+    /// More arguments of `serve` (TLS files, limits).
+    public let arguments: [String]
     private var process: Process?
 
-    /// `http://127.0.0.1:PORT`.
-    public var url: String { "http://127.0.0.1:\(port)" }
+    /// `http://127.0.0.1:PORT`, or `https://` when it serves TLS.
+    public var url: String { "\(arguments.contains("--tls-cert") ? "https" : "http")://127.0.0.1:\(port)" }
 
     /// The process id while running.
     public var processIdentifier: Int32? { process?.processIdentifier }
 
-    private init(binary: String, database: String, port: Int) {
+    private init(binary: String, database: String, port: Int, arguments: [String]) {
         self.binary = binary
         self.database = database
         self.port = port
+        self.arguments = arguments
     }
 
-    /// Starts `sync-server serve` on `port` (0: a free one) and waits until it listens.
-    public static func start(binary: String, database: String, port: Int = 0) throws -> SyncServerProcess {
-        let server = SyncServerProcess(binary: binary, database: database, port: port)
+    /// Starts `sync-server serve` on `port` (0: a free one) with more `arguments`, and waits
+    /// until it listens.
+    public static func start(binary: String, database: String, port: Int = 0, arguments: [String] = []) throws
+        -> SyncServerProcess
+    {
+        let server = SyncServerProcess(binary: binary, database: database, port: port, arguments: arguments)
         try server.launch()
         return server
     }
@@ -47,7 +53,7 @@ public final class SyncServerProcess: @unchecked Sendable {
     private func launch() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--db", database, "--host", "127.0.0.1", "--port", String(port)]
+        process.arguments = ["serve", "--db", database, "--host", "127.0.0.1", "--port", String(port)] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(["LOG_LEVEL": "warning"]) { $1 }
         let output = Pipe()
         process.standardOutput = output

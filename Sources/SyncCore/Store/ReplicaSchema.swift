@@ -72,6 +72,14 @@ enum ReplicaSchema {
                     )
                     """)
         }
+        migrator.registerMigration("v8-tls") { db in
+            // How to trust the server: a private certificate authority, or plain HTTP allowed.
+            try db.execute(
+                sql: """
+                    ALTER TABLE _sync_remote ADD COLUMN ca_file TEXT;
+                    ALTER TABLE _sync_remote ADD COLUMN allow_insecure INTEGER NOT NULL DEFAULT 0;
+                    """)
+        }
         return migrator
     }
 

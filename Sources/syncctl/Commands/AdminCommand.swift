@@ -20,14 +20,19 @@ struct AdminCommand: AsyncParsableCommand {
         @Option(help: "The sync server, e.g. https://sync.example.org.") var server: String
         @Option(help: "The file holding the admin token ('-': standard input).") var tokenFile: String
         @Option(help: "Seconds before a request gives up.") var timeout: Double = 30
+        @Option(help: ArgumentHelp("A PEM file of the server's private certificate authority.", valueName: "pem"))
+        var caFile: String?
+        @Flag(help: "Allow plain http:// to a host other than this machine.") var allowInsecure = false
 
         func client() throws -> SyncClient {
             let data =
                 tokenFile == "-"
                 ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: tokenFile)
             guard let data else { throw SyncError(.invalidInput, "cannot read the token file \(tokenFile)") }
-            return SyncClient(
-                remote: try Remote(server: server, token: String(decoding: data, as: UTF8.self), admin: true),
+            return try SyncClient(
+                remote: try Remote(
+                    server: server, token: String(decoding: data, as: UTF8.self), admin: true, caFile: caFile,
+                    allowInsecure: allowInsecure),
                 timeout: timeout)
         }
     }

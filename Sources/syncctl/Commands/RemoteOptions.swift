@@ -13,6 +13,15 @@ struct RemoteOptions: ParsableArguments {
             "The file holding the office's token (qs_…), which stays where it is; '-' reads it from standard input and keeps it in <replica>.token (mode 0600).",
             valueName: "path"))
     var tokenFile: String?
+    @Option(
+        help: ArgumentHelp(
+            "A PEM file of the certificate authority that signed the server's certificate (a private CA).",
+            valueName: "pem"))
+    var caFile: String?
+    @Flag(
+        help:
+            "Allow plain http:// to a host other than this machine (the token and data cross the network unencrypted).")
+    var allowInsecure = false
 
     /// What was given: the remote, and the file the token stays in (nil: it came from standard
     /// input, and goes to the replica's own token file). Nil when neither option was passed.
@@ -28,10 +37,17 @@ struct RemoteOptions: ParsableArguments {
             tokenFile == "-"
             ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: tokenFile)
         guard let data else { throw SyncError(.invalidInput, "cannot read the token file \(tokenFile)") }
-        let remote = try Remote(server: server, token: String(decoding: data, as: UTF8.self))
+        let remote = try Remote(
+            server: server, token: String(decoding: data, as: UTF8.self), caFile: caFile.map(Self.absolute),
+            allowInsecure: allowInsecure)
         if tokenFile != "-" && Replica.isReadableByOthers(tokenFile) {
             Output.note("\(tokenFile) can be read by other users of this computer: run 'chmod 600 \(tokenFile)'")
         }
         return (remote, tokenFile == "-" ? nil : tokenFile)
+    }
+
+    /// `path` from the current directory: a scheduled sync runs elsewhere.
+    static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
     }
 }
