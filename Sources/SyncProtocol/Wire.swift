@@ -31,8 +31,38 @@ public enum Wire {
     }
 
     /// Decompresses a gzip body of at most `maxSize` bytes once decompressed.
+    ///
+    /// The stream must be whole: its trailer's length and CRC-32 must match what came out.
+    /// (zlib stops without complaint where a truncated stream ends, so a body cut short in its
+    /// last bytes would otherwise pass as complete.)
     public static func gunzip(_ bytes: [UInt8], maxSize: Int) throws -> [UInt8] {
         var buffer = ByteBuffer(bytes: bytes)
-        return Array(try buffer.decompress(with: .gzip, maxSize: maxSize).readableBytesView)
+        let output = Array(try buffer.decompress(with: .gzip, maxSize: maxSize).readableBytesView)
+        guard bytes.count >= 18 else { throw GzipTrailerError() }
+        func little(_ at: Int) -> UInt32 {
+            (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[bytes.count - at + $1]) << (8 * UInt32($1)) }
+        }
+        guard little(4) == UInt32(truncatingIfNeeded: output.count), little(8) == CRC32.checksum(output) else {
+            throw GzipTrailerError()
+        }
+        return output
+    }
+
+    /// A gzip stream whose trailer is missing or does not match its content.
+    public struct GzipTrailerError: Error {}
+}
+
+/// CRC-32 (IEEE 802.3, as gzip uses it).
+enum CRC32 {
+    static let table: [UInt32] = (0..<256).map { index in
+        (0..<8).reduce(UInt32(index)) { crc, _ in crc & 1 == 1 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+    }
+
+    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        table.withUnsafeBufferPointer { table in
+            for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        }
+        return ~crc
     }
 }

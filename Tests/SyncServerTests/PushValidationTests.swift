@@ -87,3 +87,35 @@ extension RecordState {
         }
     }
 }
+
+/// The limits of `sync-server serve` (states per push, field length, body size), each answered
+/// with its status and a JSON error, and a refused push stores nothing.
+@Suite("Push limits")
+struct PushLimitTests {
+    @Test(
+        "a push over a configured limit is refused with 413 or 400 and a JSON error; nothing is stored",
+        arguments: [
+            ("states", HTTPResponse.Status.contentTooLarge, "too-many-states"),
+            ("field", HTTPResponse.Status.badRequest, "invalid-state"),
+            ("body", HTTPResponse.Status.contentTooLarge, "too-large"),
+        ])
+    func limits(limit: String, status: HTTPResponse.Status, code: String) async throws {
+        var fixture = try await RouteTests.Fixture()
+        switch limit {
+        case "states": fixture.configuration.maxStatesPerBatch = 1
+        case "field": fixture.configuration.maxFieldLength = 5
+        default: fixture.configuration.maxBodyBytes = 64
+        }
+        let configured = fixture
+        let body = ByteBuffer(bytes: try PushValidationTests.batch().encoded())
+        try await configured.app.test(.router) { client in
+            try await client.execute(uri: "/v2/push", method: .post, headers: configured.headers(), body: body) {
+                response in
+                #expect(response.status == status)
+                let error = try RouteTests.error(response.body)
+                #expect(error.error.code == code)
+            }
+        }
+        #expect(try configured.store.replica.changes(since: 0).records.isEmpty)
+    }
+}

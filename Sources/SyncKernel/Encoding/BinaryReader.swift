@@ -47,7 +47,12 @@ struct BinaryReader {
         let length = try count()
         guard bytes.count - offset >= length else { throw .truncated }
         defer { offset += length }
-        return String(decoding: bytes[offset..<offset + length], as: UTF8.self)
+        // Text that is not UTF-8 is damage, not something to repair: a state is stored and
+        // passed on as received, so what is accepted must decode the same everywhere.
+        guard let text = String(validating: bytes[offset..<offset + length], as: UTF8.self) else {
+            throw .malformed("text that is not UTF-8")
+        }
+        return text
     }
 
     mutating func optionalString() throws(EncodingError) -> String? {

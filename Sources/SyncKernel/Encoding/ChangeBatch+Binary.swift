@@ -62,8 +62,8 @@ extension ChangeBatch {
             var records: [RecordState] = []
             var encoded: [ArraySlice<UInt8>] = []
             let count = try reader.count(limit: 1 << 20)
-            records.reserveCapacity(count)
-            encoded.reserveCapacity(count)
+            records.reserveCapacity(reader.bounded(count))
+            encoded.reserveCapacity(reader.bounded(count))
             for _ in 0..<count {
                 let length = try reader.count()
                 let start = reader.offset
