@@ -19,6 +19,9 @@ public final class SyncServerProcess: @unchecked Sendable {
     public private(set) var port: Int
     /// More arguments of `serve` (TLS files, limits).
     public let arguments: [String]
+    /// Where the server's log (standard error) goes, at `LOG_LEVEL=trace`; nil: the test's
+    /// standard error, at `warning`.
+    public let logFile: String?
     private var process: Process?
 
     /// `http://127.0.0.1:PORT`, or `https://` when it serves TLS.
@@ -27,19 +30,21 @@ public final class SyncServerProcess: @unchecked Sendable {
     /// The process id while running.
     public var processIdentifier: Int32? { process?.processIdentifier }
 
-    private init(binary: String, database: String, port: Int, arguments: [String]) {
+    private init(binary: String, database: String, port: Int, arguments: [String], logFile: String?) {
         self.binary = binary
         self.database = database
         self.port = port
         self.arguments = arguments
+        self.logFile = logFile
     }
 
     /// Starts `sync-server serve` on `port` (0: a free one) with more `arguments`, and waits
     /// until it listens.
-    public static func start(binary: String, database: String, port: Int = 0, arguments: [String] = []) throws
-        -> SyncServerProcess
-    {
-        let server = SyncServerProcess(binary: binary, database: database, port: port, arguments: arguments)
+    public static func start(
+        binary: String, database: String, port: Int = 0, arguments: [String] = [], logFile: String? = nil
+    ) throws -> SyncServerProcess {
+        let server = SyncServerProcess(
+            binary: binary, database: database, port: port, arguments: arguments, logFile: logFile)
         try server.launch()
         return server
     }
@@ -54,7 +59,17 @@ public final class SyncServerProcess: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--db", database, "--host", "127.0.0.1", "--port", String(port)] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["LOG_LEVEL": "warning"]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "LOG_LEVEL": logFile == nil ? "warning" : "trace"
+        ]) { $1 }
+        if let logFile {
+            if !FileManager.default.fileExists(atPath: logFile) {
+                FileManager.default.createFile(atPath: logFile, contents: nil)
+            }
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
+            try handle.seekToEnd()
+            process.standardError = handle
+        }
         let output = Pipe()
         process.standardOutput = output
         try process.run()
