@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
 import SyncKernel
 import SyncServer
 
@@ -33,11 +34,16 @@ struct Demo: AsyncParsableCommand {
         let app = try SyncServerApplication.build(
             store: store, configuration: ServerConfiguration(port: 0), logger: serverLogger
         ) { port in listening.yield(port) }
+        // Stopped gracefully at the end: connections the demo's offices keep open are closed
+        // before the server goes, as on SIGTERM.
+        let services = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: serverLogger))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
+            group.addTask { try await services.run() }
             guard let port = await ports.first(where: { _ in true }) else { return }
             try await DemoScenario(server: DemoServer(store: store, port: port), directory: directory).play()
-            group.cancelAll()
+            await services.triggerGracefulShutdown()
+            try await group.waitForAll()
         }
     }
 }
