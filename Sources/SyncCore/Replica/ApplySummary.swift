@@ -20,7 +20,7 @@ public struct ApplySummary: Sendable, Equatable {
     /// Records queued to be pushed back: this store knew writes the sender had not seen.
     public var pushedBack = 0
     /// Pushed states a server refused because the pushing office may not write them
-    /// (``WriteScope``); nothing of them was stored.
+    /// (`WriteScope`); nothing of them was stored.
     public var refused: [WriteScope.Refused] = []
 
     /// Creates an empty summary.

@@ -109,7 +109,7 @@ extension Replica {
     /// Merges a batch like the synchronous `apply(_:from:)`, without blocking the caller's thread.
     ///
     /// With `scope`, a server checks each pushed state against what the pushing office may
-    /// write (``WriteScope``) in the same transaction that merges the others: a refused state
+    /// write (`WriteScope`) in the same transaction that merges the others: a refused state
     /// is not stored and is listed in the summary's `refused`.
     @discardableResult
     public func apply(_ batch: ChangeBatch, from source: Source, scope: WriteScope? = nil) async throws
