@@ -17,26 +17,35 @@ struct Gatekeeper: Sendable {
 
     /// The office whose token the request carries; 401 without one, 403 for an admin token.
     func office(_ request: Request, _ context: SyncRequestContext) async throws -> Office {
-        let token = try await bearer(request, context, hint: "send the office token as 'Authorization: Bearer qs_…'")
-        if let office = try await storeCall({ try await store.office(forToken: token) }) { return office }
-        if try await storeCall({ try await store.admin(forToken: token) }) != nil {
-            throw APIError(
-                status: .forbidden, code: "forbidden",
-                message: "an admin token cannot sync: use an office's token ('sync-server office add')")
-        }
-        throw await refused(context, "unknown or revoked token: ask the server admin for a new one")
+        try await identify(
+            request, context, hint: "send the office token as 'Authorization: Bearer qs_…'",
+            as: { try await store.office(forToken: $0) }, otherRole: { try await store.admin(forToken: $0) != nil },
+            forbidden: "an admin token cannot sync: use an office's token ('sync-server office add')",
+            unknown: "unknown or revoked token: ask the server admin for a new one")
     }
 
     /// The admin whose token the request carries; 401 without one, 403 for an office token.
     func admin(_ request: Request, _ context: SyncRequestContext) async throws -> String {
-        let token = try await bearer(request, context, hint: "send an admin token as 'Authorization: Bearer qsa_…'")
-        if let admin = try await storeCall({ try await store.admin(forToken: token) }) { return admin }
-        if try await storeCall({ try await store.office(forToken: token) }) != nil {
-            throw APIError(
-                status: .forbidden, code: "forbidden",
-                message: "an office token cannot use admin endpoints: ask the server admin for an admin token")
+        try await identify(
+            request, context, hint: "send an admin token as 'Authorization: Bearer qsa_…'",
+            as: { try await store.admin(forToken: $0) }, otherRole: { try await store.office(forToken: $0) != nil },
+            forbidden: "an office token cannot use admin endpoints: ask the server admin for an admin token",
+            unknown: "unknown or revoked admin token: create one with 'sync-server admin add NAME'")
+    }
+
+    /// Who the token belongs to in the role the route wants (`as`); 403 when it belongs to the
+    /// other role, 401 (counted as a failure) when to nobody.
+    private func identify<Who: Sendable>(
+        _ request: Request, _ context: SyncRequestContext, hint: String,
+        as role: (String) async throws -> Who?, otherRole: (String) async throws -> Bool,
+        forbidden: String, unknown: String
+    ) async throws -> Who {
+        let token = try await bearer(request, context, hint: hint)
+        if let who = try await storeCall({ try await role(token) }) { return who }
+        if try await storeCall({ try await otherRole(token) }) {
+            throw APIError(status: .forbidden, code: "forbidden", message: forbidden)
         }
-        throw await refused(context, "unknown or revoked admin token: create one with 'sync-server admin add NAME'")
+        throw await refused(context, unknown)
     }
 
     private func bearer(_ request: Request, _ context: SyncRequestContext, hint: String) async throws -> String {
