@@ -74,6 +74,9 @@ struct ScopeEndToEndTests {
         #expect((status["refused"] as? [[String: Any]])?.count == 1)
         #expect((status["warnings"] as? [String])?.contains { $0.contains("refused") } == true)
         #expect(try sued.replica().record(.contacts, id: id)["name"] == "Forged Name")
+        let shown = try sued.syncctl(["contact", "show", id])
+        #expect(shown.status == 0)
+        #expect(shown.error.contains("the server refused this office's change"), "\(shown.error)")
 
         try nordstadtSees(nord, id, server)
         // Nothing of the forgery reached the server's state.

@@ -62,7 +62,12 @@ struct ShowRecord<Fields: RecordFields>: ParsableCommand {
     @Flag(help: "Print the record as JSON.") var json = false
 
     func run() throws {
-        try Output.record(try replica.open().record(Fields.table, id: id), json: json)
+        let opened = try replica.open()
+        try Output.record(try opened.record(Fields.table, id: id), json: json)
+        // A change the server refused shows here as such, not as if it had been shared.
+        if let refusal = try opened.refusedWrites().first(where: { $0.table == Fields.table.rawValue && $0.id == id }) {
+            Output.note("the server refused this office's change of this \(Fields.table.singular): \(refusal.message)")
+        }
     }
 }
 
