@@ -113,6 +113,8 @@ struct ScopeEndToEndTests {
         for quartier in ["nordstadt", "suedstadt", "*"] {
             let added = try sued.syncctl(["contact", "add", "--name", "Bo Muster", "--quartier", quartier])
             #expect(added.status == 0, "\(added.error)")
+            // Said at once where the office knows its Quartiere.
+            #expect(added.error.contains("will refuse") == (quartier == "nordstadt"), "\(added.error)")
         }
         let refused = try #require(try sued.sync()["refused"] as? [[String: Any]])
         #expect(refused.map { $0["code"] as? String } == ["created-outside-scope"])

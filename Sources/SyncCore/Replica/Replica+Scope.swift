@@ -19,6 +19,15 @@ extension Replica {
         }
     }
 
+    /// The Quartiere this office serves as its server last said (the union, should it have
+    /// synced with more than one); nil before its first sync.
+    public func servedQuartiere() throws -> [String]? {
+        let scopes = try read { db in
+            try String?.fetchAll(db, sql: "SELECT scope FROM _sync_cursors WHERE scope IS NOT NULL")
+        }.compactMap { $0.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } }
+        return scopes.isEmpty ? nil : Array(Set(scopes.joined())).sorted()
+    }
+
     /// Compares the scope the server gave for `peer` with the one the pull cursor was read for.
     /// When they differ, the cursor starts again from 0 (the records of a new Quartier lie
     /// behind it) and the result is true: the caller then evicts everything outside the scope

@@ -32,8 +32,15 @@ struct AddRecord<Fields: RecordFields>: ParsableCommand {
     @Flag(help: "Print the new record as JSON.") var json = false
 
     func run() throws {
-        let record = try replica.open().insert(fields.record)
+        let opened = try replica.open()
+        let record = try opened.insert(fields.record)
         try Output.record(record, json: json)
+        // Kept (the office may be offline and its Quartiere may change), but said at once.
+        if let served = try opened.servedQuartiere(), !Quartier.scope(served, covers: record["quartier"] ?? nil) {
+            Output.note(
+                "this office serves \(served.joined(separator: ", ")): the server will refuse a \(Fields.table.singular) "
+                    + "of another Quartier at the next sync; change its quartier, or ask an office of that Quartier")
+        }
     }
 }
 
