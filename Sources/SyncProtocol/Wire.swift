@@ -21,6 +21,12 @@ public enum Wire {
     /// the server compresses every page for every office (docs/protocol.md).
     public static let compression = CompressionAlgorithm.gzip(configuration: .init(compressionLevel: 1))
 
+    /// Whether `host` names this machine only (127.0.0.0/8, ::1, localhost): the one place
+    /// plain HTTP is allowed without being asked for, at either end.
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+
     /// Whether `bytes` start like a gzip stream.
     public static func isGzip(_ bytes: [UInt8]) -> Bool { bytes.starts(with: [0x1f, 0x8b]) }
 

@@ -35,7 +35,7 @@ public struct Remote: Sendable, Equatable {
         else {
             throw SyncError(.invalidInput, "'\(server)' is not a server URL: write it as https://HOST:PORT")
         }
-        if scheme == "http", !allowInsecure, !Self.isLoopback(host) {
+        if scheme == "http", !allowInsecure, !Wire.isLoopback(host) {
             throw SyncError(
                 .invalidInput,
                 "plain http:// to \(host) would send the office's token and personal data unencrypted: use https:// "
@@ -63,10 +63,5 @@ public struct Remote: Sendable, Equatable {
         }
         serverURL = url
         self.token = token
-    }
-
-    /// Whether `host` is this machine (127.0.0.0/8, ::1, localhost).
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 }

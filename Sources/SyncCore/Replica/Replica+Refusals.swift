@@ -34,7 +34,9 @@ extension Replica {
     public func acknowledge(upTo position: Int64, pushed: [RecordKey], refused: [RefusedWrite]) throws {
         try write { db in
             try Outbox(db: db).acknowledge(upTo: position)
-            for key in pushed {
+            // Nearly always nothing was ever refused: then no pushed record needs a look.
+            let anyMarked = try db.value(Int64.self, sql: "SELECT EXISTS (SELECT 1 FROM _sync_refused)") == 1
+            for key in pushed where anyMarked {
                 try db.run(
                     sql: "DELETE FROM _sync_refused WHERE tbl = ? AND id = ?", arguments: [key.table.rawValue, key.id])
             }

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import SyncKernel
+import SyncProtocol
 
 /// The sync server as a Hummingbird application: the protocol's routes over a store.
 ///
@@ -44,7 +45,7 @@ public enum SyncServerApplication {
         if let tls = configuration.tls {
             server = try .tls(http1, tlsConfiguration: try tlsConfiguration(tls))
         } else {
-            guard configuration.allowInsecure || isLoopback(configuration.host) else {
+            guard configuration.allowInsecure || Wire.isLoopback(configuration.host) else {
                 throw SyncError(
                     .invalidInput,
                     "\(configuration.host) is not a loopback address: serve it with TLS (a certificate and key), "
@@ -81,10 +82,5 @@ public enum SyncServerApplication {
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
         return configuration
-    }
-
-    /// Whether `host` names this machine only (127.0.0.0/8, ::1, localhost).
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 }
