@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "syncctlTests",
             dependencies: [
-                "SyncKernel", "SyncCore", "SyncRemote", "TestSupport", "syncctl",
+                "SyncKernel", "SyncCore", "SyncProtocol", "SyncRemote", "TestSupport", "syncctl",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
     ],

@@ -1,6 +1,12 @@
 import CompressNIO
 import NIOCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// What client and server agree on besides the messages: the protocol version, header names,
 /// the batch's media type and how bodies are compressed (docs/protocol.md).
 public enum Wire {
@@ -23,8 +29,24 @@ public enum Wire {
 
     /// Whether `host` names this machine only (127.0.0.0/8, ::1, localhost): the one place
     /// plain HTTP is allowed without being asked for, at either end.
+    ///
+    /// The host is parsed as an address, never compared as text: `127.evil.example`,
+    /// `127.0.0.1.nip.io` and `localhost.example.org` are names anyone can register, and an
+    /// IPv4-mapped IPv6 address (`::ffff:127.0.0.1`) is refused too (it is not on the list).
     public static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        var host = host.lowercased()
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host == "localhost" { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 {
+            // Network byte order: the first octet is the lowest byte in memory.
+            return withUnsafeBytes(of: &v4) { $0[0] } == 127
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, host, &v6) == 1 {
+            return withUnsafeBytes(of: &v6) { bytes in bytes.prefix(15).allSatisfy { $0 == 0 } && bytes[15] == 1 }
+        }
+        return false
     }
 
     /// Whether `bytes` start like a gzip stream.

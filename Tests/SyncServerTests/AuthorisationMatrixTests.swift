@@ -68,7 +68,7 @@ struct AuthorisationMatrixTests {
             let seeded = try fixture.batch()
             contact = try #require(seeded.records.first?.id)
             let office = try #require(try await store.office(forToken: fixture.token))
-            _ = try await store.push(seeded, key: nil, from: office, replica: nil)
+            _ = try await store.push(seeded, key: nil, from: office, replica: nil, validator: StateValidator())
         }
 
         func headers(_ caller: Caller) -> HTTPFields {

@@ -19,9 +19,9 @@ public struct ApplySummary: Sendable, Equatable {
     public var evicted = 0
     /// Records queued to be pushed back: this store knew writes the sender had not seen.
     public var pushedBack = 0
-    /// Pushed states a server refused because the pushing office may not write them
-    /// (`WriteScope`); nothing of them was stored.
-    public var refused: [WriteScope.Refused] = []
+    /// Pushed states a server refused, each alone: they break a rule (`StateValidator`) or
+    /// the pushing office may not write them (`WriteScope`); nothing of them was stored.
+    public var refused: [StateRefusal] = []
 
     /// Creates an empty summary.
     public init() {}

@@ -108,20 +108,22 @@ extension Replica {
 
     /// Merges a batch like the synchronous `apply(_:from:)`, without blocking the caller's thread.
     ///
-    /// With `scope`, a server checks each pushed state against what the pushing office may
-    /// write (`WriteScope`) in the same transaction that merges the others: a refused state
-    /// is not stored and is listed in the summary's `refused`.
+    /// With `validator` and `scope`, a server checks each pushed state against the rules
+    /// every state keeps (`StateValidator`) and what the pushing office may write
+    /// (`WriteScope`) in the same transaction that merges the others: a refused state is not
+    /// stored and is listed in the summary's `refused`; the others are stored.
     @discardableResult
-    public func apply(_ batch: ChangeBatch, from source: Source, scope: WriteScope? = nil) async throws
-        -> ApplySummary
-    {
-        try await write { db in try self.apply(db, batch, source, scope: scope) }
+    public func apply(
+        _ batch: ChangeBatch, from source: Source, validator: StateValidator? = nil, scope: WriteScope? = nil
+    ) async throws -> ApplySummary {
+        try await write { db in try self.apply(db, batch, source, validator: validator, scope: scope) }
     }
 
     /// Merges and plans the batch (pure), then writes the plan in the caller's transaction.
-    func apply(_ db: Database, _ batch: ChangeBatch, _ source: Source, scope: WriteScope? = nil) throws
-        -> ApplySummary
-    {
+    func apply(
+        _ db: Database, _ batch: ChangeBatch, _ source: Source, validator: StateValidator? = nil,
+        scope: WriteScope? = nil
+    ) throws -> ApplySummary {
         try fold(db)
         try db.run(sql: "UPDATE _sync_clock SET applying = 1 WHERE id = 1")
         var table = try StateTable(db)
@@ -129,7 +131,8 @@ extension Replica {
         let states = try table.load(keys)
         let formerRoutes = scope == nil ? [:] : try table.formerRoutes(of: batch.records.map(\.key))
         let plan = ApplyPlan(
-            batch: batch, states: states, source: source, kind: kind, scope: scope, storedRoutes: formerRoutes)
+            batch: batch, states: states, source: source, kind: kind, validator: validator, scope: scope,
+            storedRoutes: formerRoutes)
         try table.save(plan.changed)
         try table.remember(formerRoutes: plan.formerRoutes)
         if kind == .office {

@@ -14,7 +14,7 @@ extension Replica {
         let folded = try db.value(Int64.self, sql: "SELECT folded_seq FROM _sync_state WHERE id = 1") ?? 0
         let entries = try db.rows(
             sql: """
-                SELECT seq, tbl, row_id, op, hlc_ms, hlc_logical, mask FROM _sync_log
+                SELECT seq, tbl, row_id, op, hlc_ms, hlc_logical, mask, route FROM _sync_log
                 WHERE seq > ? AND op != 'relay' ORDER BY seq
                 """, arguments: [folded])
         guard let last = entries.last else { return }
@@ -32,8 +32,18 @@ extension Replica {
             let dot = Dot(replica: id, counter: UInt64(entry[0] as Int64))
             let time = HybridTimestamp(milliseconds: entry[4], logical: UInt32(entry[5] as Int64))
             var state = states.removeValue(forKey: key) ?? RecordState(table: key.table, id: key.id)
-            let row = rows[key]
-            state.write(dot: dot, time: time, exists: op != "delete", mask: entry[6], row: row)
+            let mask: Int64 = entry[6]
+            var row = rows[key]
+            // The route this write left the record in comes from the entry itself: the row
+            // may be gone (inserted and deleted before this fold) or moved on since.
+            if mask & Self.routingBit != 0, let route = entry[7] as String?,
+                row?[column: Self.routingColumn] != route
+            {
+                var values = row ?? RecordValues(key.table)
+                values[column: Self.routingColumn] = route
+                row = values
+            }
+            state.write(dot: dot, time: time, exists: op != "delete", mask: mask, row: row)
             if let updatedAt = row?[column: key.table.columns.count - 1] {
                 state.updatedAt = max(state.updatedAt ?? "", updatedAt)
             }
@@ -43,6 +53,11 @@ extension Replica {
         try table.finish()
         try db.run(sql: "UPDATE _sync_state SET folded_seq = ? WHERE id = 1", arguments: [last[0] as Int64])
     }
+
+    /// The mask bit of the routing field in a change-log entry.
+    static let routingBit: Int64 = 1 << Int64(RecordState.routingFieldIndex)
+    /// The routing field's column in a table row (the id comes first).
+    static let routingColumn = RecordState.routingFieldIndex + 1
 
     /// The current table rows of `keys` (absent when deleted).
     func currentRows(_ db: Database, _ keys: [RecordKey]) throws -> [RecordKey: RecordValues] {

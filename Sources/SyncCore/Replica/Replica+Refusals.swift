@@ -1,9 +1,11 @@
 import GRDB
 import SyncKernel
 
-/// Local changes the server refused: the office may not write those records (they belong to a
-/// Quartier it does not serve). They are never applied anywhere else; here they stay visible,
-/// marked as refused, instead of vanishing, until a later push of the record is accepted.
+/// Local changes the server refused, each alone: they break a rule every state keeps (a value
+/// the sqlite3 shell wrote that is not a date, an over-long field), or the office may not
+/// write those records (they belong to a Quartier it does not serve). They are never applied
+/// anywhere else; here they stay visible, marked as refused, instead of vanishing, until a
+/// later push of the record is accepted.
 extension Replica {
     /// A local change the server refused.
     public struct RefusedWrite: Sendable, Equatable, Codable {
@@ -11,7 +13,7 @@ extension Replica {
         public var table: String
         /// The record's id.
         public var id: String
-        /// The server's rule (`created-outside-scope`, `changed-outside-scope`).
+        /// The server's rule (`invalid-state`, `created-outside-scope`, `changed-outside-scope`).
         public var code: String
         /// What the server said to do.
         public var message: String
@@ -41,6 +43,16 @@ extension Replica {
                     sql: "DELETE FROM _sync_refused WHERE tbl = ? AND id = ?", arguments: [key.table.rawValue, key.id])
             }
             for refusal in refused {
+                // A deleted record whose state breaks a rule (a tombstone without a route, from
+                // a version that folded it after the row was gone) reached nobody, and nobody
+                // can edit it: nothing to mark.
+                if refusal.code == StateRefusal.invalidState,
+                    try db.value(
+                        Int64.self, sql: "SELECT visible FROM _sync_records WHERE tbl = ? AND id = ?",
+                        arguments: [refusal.table, refusal.id]) == 0
+                {
+                    continue
+                }
                 try db.run(
                     sql: """
                         INSERT INTO _sync_refused (tbl, id, code, message) VALUES (?, ?, ?, ?)

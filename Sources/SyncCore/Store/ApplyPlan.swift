@@ -24,26 +24,38 @@ struct ApplyPlan {
     var latest = HybridTimestamp.zero
 
     /// Plans `batch` from `source` against the stored `states` of its records (those of its
-    /// evictions included), for a store of `kind`. With `scope` (a server taking a push), a
-    /// state the pushing office may not write is left out and listed in the summary's
-    /// `refused`; `storedRoutes` are the stored records' former Quartiere.
+    /// evictions included), for a store of `kind`. With `validator` and `scope` (a server
+    /// taking a push), a state that breaks a rule or that the pushing office may not write is
+    /// left out, alone, and listed in the summary's `refused`; `storedRoutes` are the stored
+    /// records' former Quartiere.
     init(
         batch: ChangeBatch, states: [RecordKey: RecordState], source: Replica.Source, kind: Replica.Kind,
-        scope: WriteScope? = nil, storedRoutes: [RecordKey: Set<String>] = [:]
+        validator: StateValidator? = nil, scope: WriteScope? = nil, storedRoutes: [RecordKey: Set<String>] = [:]
     ) {
         var position: [RecordKey: Int] = [:]
         position.reserveCapacity(batch.records.count)
         changed.reserveCapacity(batch.records.count)
         var relayed: [RecordKey] = []
+        var recordValidators: [SyncTable: RecordValidator] = [:]
         for (index, incoming) in batch.records.enumerated() {
             summary.received += 1
+            if let validator {
+                let recordValidator = recordValidators[incoming.table] ?? RecordValidator(table: incoming.table)
+                recordValidators[incoming.table] = recordValidator
+                do {
+                    try validator.check(incoming, recordValidator)
+                } catch {
+                    summary.refused.append(StateRefusal(key: incoming.key, invalid: error))
+                    continue
+                }
+            }
             // A record seen earlier in this batch merges with the state it got there.
             let local = position[incoming.key].map { changed[$0].state } ?? states[incoming.key]
             if let scope,
                 let refusal = scope.refusal(
                     of: incoming, stored: local, formerRoutes: storedRoutes[incoming.key] ?? [])
             {
-                summary.refused.append(.init(key: incoming.key, reason: refusal))
+                summary.refused.append(StateRefusal(key: incoming.key, scope: refusal))
                 continue
             }
             latest = max(latest, incoming.latestTime)

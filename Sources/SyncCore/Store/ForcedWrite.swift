@@ -34,7 +34,10 @@ struct ForcedWrite {
         }
         guard forced != 0 || columns.isEmpty else { return false }
         try db.execute(
-            sql: ReplicaSchema.captureSQL(table: table, op: "update", row: "?", mask: String(forced)), arguments: [id])
+            sql: ReplicaSchema.captureSQL(
+                table: table, op: "update", row: "?1", mask: String(forced),
+                route: "(SELECT \(RecordState.routingField) FROM \(table.rawValue) WHERE id = ?1)"),
+            arguments: [id])
         // No field changed, so the trigger left `updated_at` alone; this write is an edit too.
         // (Only `updated_at` changes here: the capture trigger's mask is 0 and it stays quiet.)
         try db.run(

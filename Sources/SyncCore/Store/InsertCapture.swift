@@ -52,11 +52,12 @@ struct InsertCapture {
                 for index in 1..<columns.count {
                     rows.bind(first + Int32(index) + 1, records[offset][column: index] ?? defaults[index])
                 }
-                let entry = Int32(row * 4)
+                let entry = Int32(row * 5)
                 log.bind(entry + 1, counter + 1 + Int64(offset))
                 log.bind(entry + 2, ids[offset])
                 log.bind(entry + 3, milliseconds)
                 log.bind(entry + 4, firstLogical + Int64(offset))
+                log.bind(entry + 5, records[offset][column: 1])
             }
             do {
                 try rows.execute()
@@ -77,8 +78,8 @@ struct InsertCapture {
     }
 
     private static func logSQL(_ table: SyncTable, rows: Int) -> String {
-        let row = "(?, '\(table.rawValue)', ?, 'insert', ?, ?, \(table.allFieldsMask))"
-        return "INSERT INTO _sync_log (seq, tbl, row_id, op, hlc_ms, hlc_logical, mask) VALUES "
+        let row = "(?, '\(table.rawValue)', ?, 'insert', ?, ?, \(table.allFieldsMask), ?)"
+        return "INSERT INTO _sync_log (seq, tbl, row_id, op, hlc_ms, hlc_logical, mask, route) VALUES "
             + Array(repeating: row, count: rows).joined(separator: ", ")
     }
 

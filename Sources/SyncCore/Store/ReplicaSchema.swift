@@ -80,6 +80,18 @@ enum ReplicaSchema {
                     ALTER TABLE _sync_remote ADD COLUMN allow_insecure INTEGER NOT NULL DEFAULT 0;
                     """)
         }
+        migrator.registerMigration("v9-log-routes") { db in
+            // Each log entry keeps the Quartier its write left the record in (not personal
+            // data): a record inserted and deleted, or inserted and moved, before its fold
+            // still has a route, and one that was moved keeps the route it was created with.
+            try db.execute(sql: "ALTER TABLE _sync_log ADD COLUMN route TEXT")
+            for table in SyncTable.editable + [.resolutions] {
+                for trigger in ["insert", "update", "delete", "id_immutable"] {
+                    try db.execute(sql: "DROP TRIGGER IF EXISTS _sync_\(table.rawValue)_\(trigger)")
+                }
+                try db.execute(sql: triggers(for: table))
+            }
+        }
         return migrator
     }
 
@@ -275,15 +287,16 @@ enum ReplicaSchema {
         """
 
     /// What a capture trigger runs: the clock ticks and one change-log entry is appended.
-    /// `row` and `mask` are SQL expressions (`NEW.id`, or `?` bound by the caller).
-    static func captureSQL(table: SyncTable, op: String, row: String, mask: String) -> String {
+    /// `row`, `mask` and `route` are SQL expressions (`NEW.id`, or `?1` bound by the caller);
+    /// `route` is the Quartier the write leaves the record in (`OLD.quartier` for a delete).
+    static func captureSQL(table: SyncTable, op: String, row: String, mask: String, route: String) -> String {
         """
         UPDATE _sync_clock SET counter = counter + 1,
             hlc_logical = CASE WHEN \(nowMilliseconds) > hlc_ms THEN 0 ELSE hlc_logical + 1 END,
             hlc_ms = max(hlc_ms, \(nowMilliseconds))
             WHERE id = 1;
-        INSERT INTO _sync_log (seq, tbl, row_id, op, hlc_ms, hlc_logical, mask)
-            SELECT counter, '\(table.rawValue)', \(row), '\(op)', hlc_ms, hlc_logical, \(mask)
+        INSERT INTO _sync_log (seq, tbl, row_id, op, hlc_ms, hlc_logical, mask, route)
+            SELECT counter, '\(table.rawValue)', \(row), '\(op)', hlc_ms, hlc_logical, \(mask), \(route)
             FROM _sync_clock WHERE id = 1;
         """
     }
@@ -297,7 +310,8 @@ enum ReplicaSchema {
             .map { "((OLD.\($0.element) IS NOT NEW.\($0.element)) << \($0.offset))" }
             .joined(separator: " | ")
         func capture(op: String, row: String, mask: String) -> String {
-            captureSQL(table: table, op: op, row: row, mask: mask)
+            let record = row.hasPrefix("OLD") ? "OLD" : "NEW"
+            return captureSQL(table: table, op: op, row: row, mask: mask, route: "\(record).\(RecordState.routingField)")
         }
         return """
             CREATE TRIGGER _sync_\(name)_insert AFTER INSERT ON \(name)

@@ -31,7 +31,9 @@ public struct StateValidator: Sendable {
         try check(state, RecordValidator(table: state.table))
     }
 
-    private func check(_ state: RecordState, _ validator: RecordValidator) throws(SyncError) {
+    /// Checks one state with `validator`, the record validator of its table (made once per
+    /// table by a caller that checks many states).
+    package func check(_ state: RecordState, _ validator: RecordValidator) throws(SyncError) {
         func refuse(_ rule: String, field: String? = nil) -> SyncError {
             SyncError(
                 .invalidInput, "\(state.table.singular) \(state.id.prefix(64)) breaks a rule: \(rule)", field: field)

@@ -47,20 +47,6 @@ public struct WriteScope: Sendable {
         }
     }
 
-    /// A pushed state that was refused, and why.
-    public struct Refused: Sendable, Equatable {
-        /// The record.
-        public var key: RecordKey
-        /// Why.
-        public var reason: Refusal
-
-        /// Creates the note of a refusal.
-        public init(key: RecordKey, reason: Refusal) {
-            self.key = key
-            self.reason = reason
-        }
-    }
-
     /// Whether `incoming` may be written over `stored` (nil: the server does not hold the
     /// record), where `formerRoutes` are the Quartiere the record was routed to before.
     /// - Returns: nil when the write is allowed, else why it is refused.

@@ -56,7 +56,7 @@ public struct RecordState: Hashable, Sendable {
     public var route: String? { fields[index: Self.routingFieldIndex].provisionalWinner()?.value.text }
 
     /// The position of ``routingField`` in every table's fields.
-    static let routingFieldIndex = 0
+    public static let routingFieldIndex = 0
 
     /// Whether the record shows in its table: some version says it exists.
     public var isVisible: Bool { alive.contains { $0.value } }

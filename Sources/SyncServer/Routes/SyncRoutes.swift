@@ -129,16 +129,14 @@ public struct SyncRoutes: Sendable {
                 status: .contentTooLarge, code: "too-many-states",
                 message: "a push may carry at most \(configuration.maxStatesPerBatch) states: send smaller batches")
         }
-        do {
-            try StateValidator(maxFieldLength: configuration.maxFieldLength).check(batch)
-        } catch {
-            // The whole batch is refused and nothing of it stored: the office fixes the record
-            // the message names (by id and rule, never by value) and syncs again.
-            throw APIError.badRequest("invalid-state", error.message)
-        }
+        // A state that breaks a rule is refused alone, in the receipt (by id and rule, never by
+        // value); refusing the whole push would stop the office's every later sync.
+        let validator = StateValidator(maxFieldLength: configuration.maxFieldLength)
         let key = request.headers[HTTPField.Name(Wire.idempotencyHeader)!]
         let replica = try Self.replica(request)
-        let receipt = try await storeCall { try await store.push(batch, key: key, from: office, replica: replica) }
+        let receipt = try await storeCall {
+            try await store.push(batch, key: key, from: office, replica: replica, validator: validator)
+        }
         metrics.received(receipt.received, conflicts: receipt.conflicts ?? 0)
         let refused = receipt.refused?.count ?? 0
         if refused > 0 { metrics.refused(refused) }
@@ -150,7 +148,7 @@ public struct SyncRoutes: Sendable {
             ])
         if refused > 0 {
             context.logger.warning(
-                "an office pushed changes to records outside its Quartiere; they were refused",
+                "an office pushed changes that break a rule or touch records outside its Quartiere; they were refused",
                 metadata: ["office": "\(office.name)", "refused": "\(refused)"])
         }
         return try context.responseEncoder.encode(receipt, from: request, context: context)

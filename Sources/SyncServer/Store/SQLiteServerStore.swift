@@ -94,9 +94,9 @@ public final class SQLiteServerStore: ServerStore {
         return migrator
     }
 
-    public func push(_ batch: ChangeBatch, key: String?, from office: Office, replica pusher: ReplicaID?)
-        async throws -> PushReceipt
-    {
+    public func push(
+        _ batch: ChangeBatch, key: String?, from office: Office, replica pusher: ReplicaID?, validator: StateValidator
+    ) async throws -> PushReceipt {
         if let key,
             let earlier = try await replica.read({ @Sendable db -> PushReceipt? in
                 try Row.fetchOne(
@@ -117,14 +117,14 @@ public final class SQLiteServerStore: ServerStore {
         {
             return earlier
         }
-        // The office's Quartiere come from its token, never from the request: each state it may
-        // not write is refused in the transaction that stores the others.
+        // The office's Quartiere come from its token, never from the request: each state that
+        // breaks a rule, or that the office may not write, is refused alone in the transaction
+        // that stores the others.
         let summary = try await replica.apply(
             batch, from: .downstream(acknowledging: pusher.map { .init(replica: $0, position: batch.cursor) }),
-            scope: WriteScope(quartiers: office.quartiers))
+            validator: validator, scope: WriteScope(quartiers: office.quartiers))
         let refused = summary.refused.map {
-            RefusedChange(
-                table: $0.key.table.rawValue, id: $0.key.id, code: $0.reason.rawValue, message: $0.reason.explanation)
+            RefusedChange(table: $0.key.table.rawValue, id: $0.key.id, code: $0.code, message: $0.message)
         }
         let accepted = summary.received - refused.count
         let receipt = PushReceipt(

@@ -11,12 +11,15 @@ public protocol ServerStore: Sendable {
     /// Identifies this store; clients keep their pull cursor per store id.
     var storeID: String { get }
 
-    /// Merges a pushed batch from `office`. A batch whose `key` was already stored for the
-    /// office is not applied again: the first receipt is returned. With `replica`, the store
-    /// notes, in the same transaction, that it holds that replica's changes up to the batch's
-    /// cursor.
-    func push(_ batch: ChangeBatch, key: String?, from office: Office, replica: ReplicaID?) async throws
-        -> PushReceipt
+    /// Merges a pushed batch from `office`. Each state that breaks a rule of `validator`, or
+    /// that the office may not write (`WriteScope` from its Quartiere), is refused alone and
+    /// listed in the receipt; the others are stored. A batch whose `key` was already stored
+    /// for the office is not applied again: the first receipt is returned. With `replica`, the
+    /// store notes, in the same transaction, that it holds that replica's changes up to the
+    /// batch's cursor.
+    func push(
+        _ batch: ChangeBatch, key: String?, from office: Office, replica: ReplicaID?, validator: StateValidator
+    ) async throws -> PushReceipt
 
     /// What the store holds, as `replica` of `office` sees it: the answer to `GET /v2/session`.
     func session(for office: Office, replica: ReplicaID?) async throws -> Session

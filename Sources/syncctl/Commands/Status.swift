@@ -24,10 +24,11 @@ struct Status: ParsableCommand {
         let opened = try replica.open()
         let status = try opened.status()
         let refused = try opened.refusedWrites()
+        let stuck = StuckSync(history: try opened.syncRuns(limit: 20))
         let limit =
             staleAfter ?? ProcessInfo.processInfo.environment["SYNCCTL_STALE_AFTER"].flatMap(TimeSpan.init(argument:))
             ?? TimeSpan(seconds: 48 * 3600)
-        let report = Report(status: status, refused: refused, staleAfter: limit, now: Date())
+        let report = Report(status: status, refused: refused, stuck: stuck, staleAfter: limit, now: Date())
         if json { return try Output.json(report) }
         print("Office:          \(status.office)")
         print("Replica:         \(status.replicaId)")
@@ -39,15 +40,35 @@ struct Status: ParsableCommand {
         if !refused.isEmpty { print("Refused changes: \(refused.count)") }
         for refusal in refused {
             print("  refused: \(refusal.table) \(refusal.id) (\(refusal.code)): \(refusal.message)")
+            print("    to do: \(Self.advice(for: refusal))")
         }
         for warning in report.warnings { print("warning: \(warning)") }
+    }
+
+    /// What an office does about a refused change of its own, naming the command to run.
+    static func advice(for refusal: Replica.RefusedWrite) -> String {
+        let noun = SyncTable(rawValue: refusal.table)?.singular ?? refusal.table
+        switch refusal.code {
+        case StateRefusal.invalidState:
+            return "fix it with 'syncctl \(noun) edit \(refusal.id) …' or remove it with "
+                + "'syncctl \(noun) delete \(refusal.id)'; the next sync sends it again"
+        case WriteScope.Refusal.createdOutsideScope.rawValue:
+            return "give it one of this office's Quartiere with 'syncctl \(noun) edit \(refusal.id) --quartier Q', "
+                + "or remove it with 'syncctl \(noun) delete \(refusal.id)'"
+        default:
+            return "leave it to an office of its Quartier (or the server admin); "
+                + "'syncctl \(noun) show \(refusal.id)' shows what this office holds"
+        }
     }
 
     /// What `status --json` prints: the replica's status, whether it is stale, and warnings.
     struct Report: Encodable {
         var status: ReplicaStatus
-        /// Local changes the server refused (records outside this office's Quartiere).
+        /// Local changes the server refused (they break a rule, or belong to Quartiere this
+        /// office does not serve).
         var refused: [Replica.RefusedWrite]
+        /// Set when the latest syncs failed the same way (``StuckSync/threshold`` or more).
+        var stuck: StuckSync?
         /// The limit in effect, e.g. `48h`.
         var staleAfter: String
         /// No successful sync within the limit.
@@ -55,9 +76,13 @@ struct Status: ParsableCommand {
         /// What needs a person, in words (empty when all is well).
         var warnings: [String]
 
-        init(status: ReplicaStatus, refused: [Replica.RefusedWrite], staleAfter limit: TimeSpan, now: Date) {
+        init(
+            status: ReplicaStatus, refused: [Replica.RefusedWrite], stuck: StuckSync?, staleAfter limit: TimeSpan,
+            now: Date
+        ) {
             self.status = status
             self.refused = refused
+            self.stuck = stuck
             staleAfter = limit.description
             var warnings: [String] = []
             let last = status.lastSyncAt.flatMap { try? Date($0, strategy: .iso8601) }
@@ -78,10 +103,16 @@ struct Status: ParsableCommand {
                     "\(status.openConflicts) open conflict\(status.openConflicts == 1 ? "" : "s"): see 'syncctl conflicts list'"
                 )
             }
+            if let stuck {
+                warnings.append(
+                    "the last \(stuck.failedSyncs) syncs failed the same way (\(stuck.result), since \(stuck.since)): "
+                        + stuck.advice)
+            }
             if !refused.isEmpty {
                 warnings.append(
-                    "the server refused \(refused.count) change\(refused.count == 1 ? "" : "s") of this office (records of Quartiere it does not serve): they reached no other office"
-                )
+                    "the server refused \(refused.count) change\(refused.count == 1 ? "" : "s") of this office: "
+                        + "\(refused.count == 1 ? "it reached" : "they reached") no other office; "
+                        + "the office's other changes synced; what to do is listed with each")
             }
             self.warnings = warnings
         }
@@ -94,8 +125,9 @@ struct Status: ParsableCommand {
             try container.encode(stale, forKey: .stale)
             try container.encode(warnings, forKey: .warnings)
             try container.encode(refused, forKey: .refused)
+            try container.encode(stuck, forKey: .stuck)
         }
 
-        enum CodingKeys: String, CodingKey { case staleAfter, stale, warnings, refused }
+        enum CodingKeys: String, CodingKey { case staleAfter, stale, warnings, refused, stuck }
     }
 }
