@@ -10,8 +10,9 @@ import SyncServer
 import TestSupport
 import Testing
 
-/// The server checks every pushed state before its store sees it: a batch with one broken
-/// state is refused whole with 400, naming the record and the rule but never the value.
+/// The server checks every pushed state before its store takes it: a broken state is refused
+/// alone, in the receipt, naming the record and the rule but never the value; the batch's
+/// other states are stored (one bad state must not stop an office's every later sync).
 @Suite("Pushed states are checked")
 struct PushValidationTests {
     typealias Fixture = RouteTests.Fixture
@@ -53,29 +54,35 @@ struct PushValidationTests {
         try StateValidator().check(try Self.batch())
     }
 
-    @Test("a broken state is refused with 400, its rule named, its value not, and nothing stored")
+    @Test("a broken state is refused alone, its rule named, its value not; the other state is stored")
     func brokenStatesRefused() async throws {
-        let fixture = try await Fixture()
         let valid = try Self.batch()
-        try await fixture.app.test(.router) { client in
-            for (rule, breakage) in Self.breakages {
-                var batch = valid
-                let index = rule.contains("starts_at") || rule.contains("handlungsfeld") ? 1 : 0
-                breakage(&batch.records[index])
+        for (rule, breakage) in Self.breakages {
+            let fixture = try await Fixture()
+            var batch = valid
+            let index = rule.contains("starts_at") || rule.contains("handlungsfeld") ? 1 : 0
+            breakage(&batch.records[index])
+            let broken = batch
+            try await fixture.app.test(.router) { client in
                 try await client.execute(
-                    uri: "/v2/push", method: .post, headers: fixture.headers(), body: ByteBuffer(bytes: batch.encoded())
+                    uri: "/v2/push", method: .post, headers: fixture.headers(), body: ByteBuffer(bytes: broken.encoded())
                 ) { response in
-                    #expect(response.status == .badRequest, "\(rule)")
-                    let body = try RouteTests.error(response.body)
-                    #expect(body.error.code == "invalid-state", "\(rule)")
-                    #expect(body.error.message.contains(rule), "\(rule): \(body.error.message)")
+                    #expect(response.status == .ok, "\(rule)")
+                    let receipt = try JSONDecoder().decode(PushReceipt.self, from: Data(response.body.readableBytesView))
+                    let refused = try #require(receipt.refused, "\(rule)")
+                    #expect(refused.count == 1, "\(rule)")
+                    #expect(refused.first?.code == "invalid-state", "\(rule)")
+                    #expect(refused.first?.id == String(broken.records[index].id.prefix(64)), "\(rule)")
+                    #expect(refused.first?.message.contains(rule) == true, "\(rule): \(refused.first?.message ?? "")")
                     for value in ["erika@example.org", "0151 000000", "Erika Beispiel", "xxxxxxxxxx"] {
-                        #expect(!body.error.message.contains(value), "\(rule)")
+                        #expect(refused.first?.message.contains(value) == false, "\(rule)")
                     }
+                    #expect(receipt.stored == 1, "\(rule)")
                 }
             }
+            let stored = try fixture.store.replica.changes(since: 0).records
+            #expect(stored.map(\.id) == [batch.records[1 - index].id], "\(rule)")
         }
-        #expect(try await fixture.store.replica.serverKnowledge(for: nil).head == 0)
     }
 }
 
@@ -88,15 +95,16 @@ extension RecordState {
     }
 }
 
-/// The limits of `sync-server serve` (states per push, field length, body size), each answered
-/// with its status and a JSON error, and a refused push stores nothing.
+/// The limits of `sync-server serve` (states per push, field length, body size): a push over
+/// a request limit is answered with its status and a JSON error, a state over the field
+/// length is refused alone in the receipt; nothing over a limit is stored.
 @Suite("Push limits")
 struct PushLimitTests {
     @Test(
-        "a push over a configured limit is refused with 413 or 400 and a JSON error; nothing is stored",
+        "a push over a configured limit is refused (413 and a JSON error, or each state in the receipt); nothing is stored",
         arguments: [
             ("states", HTTPResponse.Status.contentTooLarge, "too-many-states"),
-            ("field", HTTPResponse.Status.badRequest, "invalid-state"),
+            ("field", HTTPResponse.Status.ok, "invalid-state"),
             ("body", HTTPResponse.Status.contentTooLarge, "too-large"),
         ])
     func limits(limit: String, status: HTTPResponse.Status, code: String) async throws {
@@ -112,8 +120,14 @@ struct PushLimitTests {
             try await client.execute(uri: "/v2/push", method: .post, headers: configured.headers(), body: body) {
                 response in
                 #expect(response.status == status)
-                let error = try RouteTests.error(response.body)
-                #expect(error.error.code == code)
+                if status == .ok {
+                    // Too long a field is a broken state: refused alone, in the receipt.
+                    let receipt = try JSONDecoder().decode(PushReceipt.self, from: Data(response.body.readableBytesView))
+                    #expect(receipt.refused?.map(\.code) == [code, code])
+                } else {
+                    let error = try RouteTests.error(response.body)
+                    #expect(error.error.code == code)
+                }
             }
         }
         #expect(try configured.store.replica.changes(since: 0).records.isEmpty)

@@ -14,6 +14,8 @@ import SyncKernel
 struct StateTable {
     let db: Database
     private(set) var sequence: Int64
+    /// Whether any state was saved through this table.
+    private var didSave = false
     private var upserts: [Int: BulkStatement] = [:]
     /// The largest counter per replica among the contexts saved through this table.
     private var knowledge: [ReplicaID: UInt64] = [:]
@@ -105,6 +107,7 @@ struct StateTable {
 
     /// Stores `entries`, in order, each under the next sequence number; many rows per statement.
     mutating func save(_ entries: [Entry]) throws {
+        if !entries.isEmpty { didSave = true }
         for chunk in BulkStatement.chunks(entries.count) {
             let statement = try upserts[chunk.count] ?? BulkStatement(db, sql: Self.upsertSQL(rows: chunk.count))
             upserts[chunk.count] = statement
@@ -171,9 +174,11 @@ struct StateTable {
     }
 
     /// Writes the sequence and what the saved states taught about each replica back; call
-    /// once before the transaction ends.
+    /// once before the transaction ends. The feed head moves only when a state was saved.
     func finish() throws {
-        try db.run(sql: "UPDATE _sync_state SET store_seq = ? WHERE id = 1", arguments: [sequence])
+        if didSave {
+            try db.run(sql: "UPDATE _sync_state SET store_seq = ? WHERE id = 1", arguments: [sequence])
+        }
         for (replica, counter) in knowledge {
             try db.run(
                 sql: """
