@@ -194,9 +194,9 @@ public struct RemoteSync: Sendable {
                 refused = (receipt.refused ?? []).map {
                     Replica.RefusedWrite(table: $0.table, id: $0.id, code: $0.code, message: $0.message)
                 }
-                summary.refused += refused
             }
-            try replica.acknowledge(upTo: batch.cursor, pushed: batch.records.map(\.key), refused: refused)
+            summary.refused += try replica.acknowledge(
+                upTo: batch.cursor, pushed: batch.records.map(\.key), refused: refused)
             acknowledged = max(acknowledged, batch.cursor)
             if !batch.records.isEmpty {
                 progress?(

@@ -41,7 +41,8 @@ struct FuzzTests {
         return result.output
     }
 
-    @Test("10,000 hostile requests: no crash, every answer 4xx or exactly the broken states refused, the store unchanged")
+    @Test(
+        "10,000 hostile requests: no crash, every answer 4xx or exactly the broken states refused, the store unchanged")
     func hostileRequests() async throws {
         print("fuzz seed \(Self.seed), \(Self.requests) requests: replay with QS_FUZZ_SEED=\(Self.seed)")
         let workspace = TemporaryDirectory("quartiersync-fuzz")
@@ -113,7 +114,10 @@ struct FuzzTests {
         #expect(server.processIdentifier.map { kill($0, 0) == 0 } == true, "the server is gone")
         let after = try Self.snapshot(server.database).split(separator: "\n")
         let changed = zip(after, before.split(separator: "\n")).filter { $0 != $1 }
-        #expect(changed.isEmpty, "the store changed; seed \(Self.seed): \(changed.prefix(3).map { "\($0.0.prefix(60)) was \($0.1.prefix(60))" })")
+        #expect(
+            changed.isEmpty,
+            "the store changed; seed \(Self.seed): \(changed.prefix(3).map { "\($0.0.prefix(60)) was \($0.1.prefix(60))" })"
+        )
         // And it still serves: the office syncs.
         _ = try await RemoteSync().run(office)
     }

@@ -65,10 +65,12 @@ struct PushValidationTests {
             let broken = batch
             try await fixture.app.test(.router) { client in
                 try await client.execute(
-                    uri: "/v2/push", method: .post, headers: fixture.headers(), body: ByteBuffer(bytes: broken.encoded())
+                    uri: "/v2/push", method: .post, headers: fixture.headers(),
+                    body: ByteBuffer(bytes: broken.encoded())
                 ) { response in
                     #expect(response.status == .ok, "\(rule)")
-                    let receipt = try JSONDecoder().decode(PushReceipt.self, from: Data(response.body.readableBytesView))
+                    let receipt = try JSONDecoder().decode(
+                        PushReceipt.self, from: Data(response.body.readableBytesView))
                     let refused = try #require(receipt.refused, "\(rule)")
                     #expect(refused.count == 1, "\(rule)")
                     #expect(refused.first?.code == "invalid-state", "\(rule)")
@@ -122,7 +124,8 @@ struct PushLimitTests {
                 #expect(response.status == status)
                 if status == .ok {
                     // Too long a field is a broken state: refused alone, in the receipt.
-                    let receipt = try JSONDecoder().decode(PushReceipt.self, from: Data(response.body.readableBytesView))
+                    let receipt = try JSONDecoder().decode(
+                        PushReceipt.self, from: Data(response.body.readableBytesView))
                     #expect(receipt.refused?.map(\.code) == [code, code])
                 } else {
                     let error = try RouteTests.error(response.body)

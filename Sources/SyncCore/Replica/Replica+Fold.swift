@@ -24,6 +24,8 @@ extension Replica {
         var seen = Set<RecordKey>()
         unique.reserveCapacity(keys.count)
         for key in keys where seen.insert(key).inserted { unique.append(key) }
+        // A record whose last change the server refused: its values then are no ancestor.
+        let refused = try Self.refusedKeys(db)
         var table = try StateTable(db)
         var states = try table.load(unique)
         let rows = try currentRows(db, unique)
@@ -43,7 +45,9 @@ extension Replica {
                 values[column: Self.routingColumn] = route
                 row = values
             }
-            state.write(dot: dot, time: time, exists: op != "delete", mask: mask, row: row)
+            state.write(
+                dot: dot, time: time, exists: op != "delete", mask: mask, row: row,
+                keepsReplaced: refused.isEmpty || !refused.contains(key))
             if let updatedAt = row?[column: key.table.columns.count - 1] {
                 state.updatedAt = max(state.updatedAt ?? "", updatedAt)
             }

@@ -33,8 +33,14 @@ extension Replica {
     /// Marks local changes up to `position` as handled upstream, in one transaction with what
     /// the server said of them: `refused` are noted, every other record of `pushed` loses an
     /// earlier refusal (it was accepted this time).
-    public func acknowledge(upTo position: Int64, pushed: [RecordKey], refused: [RefusedWrite]) throws {
+    /// - Returns: the refusals noted: those of records still here. A deleted record that the
+    ///   server never took reached nobody, and nobody can act on it.
+    @discardableResult
+    public func acknowledge(upTo position: Int64, pushed: [RecordKey], refused: [RefusedWrite]) throws
+        -> [RefusedWrite]
+    {
         try write { db in
+            var noted: [RefusedWrite] = []
             try Outbox(db: db).acknowledge(upTo: position)
             // Nearly always nothing was ever refused: then no pushed record needs a look.
             let anyMarked = try db.value(Int64.self, sql: "SELECT EXISTS (SELECT 1 FROM _sync_refused)") == 1
@@ -43,10 +49,11 @@ extension Replica {
                     sql: "DELETE FROM _sync_refused WHERE tbl = ? AND id = ?", arguments: [key.table.rawValue, key.id])
             }
             for refusal in refused {
-                // A deleted record whose state breaks a rule (a tombstone without a route, from
-                // a version that folded it after the row was gone) reached nobody, and nobody
-                // can edit it: nothing to mark.
-                if refusal.code == StateRefusal.invalidState,
+                // A deleted record that the server never took (its state breaks a rule, or it
+                // was created outside this office's Quartiere) reached nobody, and nobody can
+                // edit it any more: nothing to mark.
+                if refusal.code == StateRefusal.invalidState
+                    || refusal.code == WriteScope.Refusal.createdOutsideScope.rawValue,
                     try db.value(
                         Int64.self, sql: "SELECT visible FROM _sync_records WHERE tbl = ? AND id = ?",
                         arguments: [refusal.table, refusal.id]) == 0
@@ -59,7 +66,9 @@ extension Replica {
                         ON CONFLICT (tbl, id) DO UPDATE SET code = excluded.code, message = excluded.message,
                             refused_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
                         """, arguments: [refusal.table, refusal.id, refusal.code, refusal.message])
+                noted.append(refusal)
             }
+            return noted
         }
     }
 

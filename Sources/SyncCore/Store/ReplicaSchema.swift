@@ -311,7 +311,8 @@ enum ReplicaSchema {
             .joined(separator: " | ")
         func capture(op: String, row: String, mask: String) -> String {
             let record = row.hasPrefix("OLD") ? "OLD" : "NEW"
-            return captureSQL(table: table, op: op, row: row, mask: mask, route: "\(record).\(RecordState.routingField)")
+            return captureSQL(
+                table: table, op: op, row: row, mask: mask, route: "\(record).\(RecordState.routingField)")
         }
         return """
             CREATE TRIGGER _sync_\(name)_insert AFTER INSERT ON \(name)

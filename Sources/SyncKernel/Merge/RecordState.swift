@@ -113,11 +113,15 @@ public struct RecordState: Hashable, Sendable {
     /// each remembering the value it replaced, and existence becomes `exists`. A delete drops
     /// every field value but the route, and keeps the dots. The new versions cover every
     /// version this state held, so a write to a contested field resolves it, whatever its value.
-    public mutating func write(dot: Dot, time: HybridTimestamp, exists: Bool, mask: Int64, row: RecordValues?) {
+    /// With `keepsReplaced` false, the new versions remember no replaced value: the one before
+    /// was never accepted anywhere (a refused change), so it is no ancestor anybody else knows.
+    public mutating func write(
+        dot: Dot, time: HybridTimestamp, exists: Bool, mask: Int64, row: RecordValues?, keepsReplaced: Bool = true
+    ) {
         context.add(dot)
         alive = [Sibling(value: exists, dot: dot, time: time)]
         for index in table.fields.indices where mask & (1 << Int64(index)) != 0 {
-            let before = fields[index: index].provisionalWinner()?.value
+            let before = keepsReplaced ? fields[index: index].provisionalWinner()?.value : nil
             fields[index: index] = [
                 Sibling(value: FieldValue(row?[column: index + 1]), dot: dot, time: time, replaced: before)
             ]
