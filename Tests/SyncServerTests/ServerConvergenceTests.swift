@@ -30,7 +30,7 @@ import Testing
 /// crash in Foundation's `Process.run()` on Linux (swift-corelibs-foundation PR #5472), which
 /// grows likelier with the number of open file descriptors.
 ///
-/// Seeds: `QS_SERVER_SEEDS` (default 50) seeds from 0; `QS_SEED=N` replays one, and
+/// Seeds: `QS_SERVER_SEEDS` (default 200) seeds from 0; `QS_SEED=N` replays one, and
 /// `QS_TRACE=1` prints its steps. A replay repeats every step; only where a SIGKILL lands
 /// depends on timing.
 @Suite("Convergence through the server", .serialized)
@@ -38,7 +38,7 @@ struct ServerConvergenceTests {
     static var seeds: [UInt64] {
         let environment = ProcessInfo.processInfo.environment
         if let seed = environment["QS_SEED"].flatMap(UInt64.init) { return [seed] }
-        return Array(0..<(environment["QS_SERVER_SEEDS"].flatMap(UInt64.init) ?? 50))
+        return Array(0..<(environment["QS_SERVER_SEEDS"].flatMap(UInt64.init) ?? 200))
     }
 
     @Test(

@@ -149,6 +149,7 @@ extension Replica {
         case .downstream(nil): break
         }
         try Outbox(db: db).relay(plan.relayed)
+        if case .upstream = source { try forgetSettledRefusals(db, batch, states) }
         try db.run(
             sql: """
                 UPDATE _sync_clock SET applying = 0,

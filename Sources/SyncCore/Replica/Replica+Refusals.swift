@@ -82,6 +82,20 @@ extension Replica {
         }
     }
 
+    /// Clears the marks of refused records that `batch`, pulled from upstream, shows the
+    /// server holding whole: its state covers every version this replica had (`before`), so
+    /// nothing of this office's is kept from the others any more (another office made the
+    /// change, or the record came into this office's Quartiere).
+    func forgetSettledRefusals(_ db: Database, _ batch: ChangeBatch, _ before: [RecordKey: RecordState]) throws {
+        let marked = try Self.refusedKeys(db)
+        guard !marked.isEmpty else { return }
+        for state in batch.records where marked.contains(state.key) {
+            guard before[state.key].map({ $0.context.isDominated(by: state.context) }) ?? true else { continue }
+            try db.run(
+                sql: "DELETE FROM _sync_refused WHERE tbl = ? AND id = ?", arguments: [state.table.rawValue, state.id])
+        }
+    }
+
     static func refusedKeys(_ db: Database) throws -> Set<RecordKey> {
         var keys = Set<RecordKey>()
         for row in try db.rows(sql: "SELECT tbl, id FROM _sync_refused") {
