@@ -113,8 +113,14 @@ let package = Package(
         ),
 
         // What the tests and the benchmark share: temporary directories, a command runner,
-        // a real sync-server process, seeded generators, fixtures.
-        .target(name: "TestSupport", dependencies: ["SyncKernel"], path: "Tests/TestSupport"),
+        // a real sync-server process, a fault-injecting proxy, seeded generators, fixtures.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "SyncKernel", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport"),
         .testTarget(name: "SyncKernelTests", dependencies: ["SyncKernel", "TestSupport"]),
         .testTarget(
             name: "SyncCoreTests",

@@ -49,7 +49,10 @@ struct ServerConvergenceTests {
             "convergence through the server: seed \(seed) (replay: QS_SEED=\(seed) swift test --filter ServerConvergence)"
         )
         let network = try ServerNetwork(seed: seed)
-        defer { network.server.stop() }
+        defer {
+            network.proxy.stop()
+            network.server.stop()
+        }
         for _ in 0..<network.steps { try await network.step() }
         try await network.finalRound()
         try network.checkConverged()
@@ -72,6 +75,8 @@ private final class ServerNetwork {
     }
 
     static let quartiere = ["kuckuck", "altstadt", "nordstadt", Quartier.shared]
+    /// The share of connections the proxy breaks before the final round (`QS_FAULT_SHARE`).
+    static let faultShare = ProcessInfo.processInfo.environment["QS_FAULT_SHARE"].flatMap(Double.init) ?? 0.15
     static let names = ["Erika Beispiel", "Jonas Muster", "Aylin Beispiel", "Max Muster"]
     static let phones = ["05151 000001", "05151 000002", nil]
     static let titles = ["Stadtteilfest", "Arbeitskreis Gemeinwesenarbeit", "Beratungsstunde", "Quartiersrundgang"]
@@ -81,6 +86,11 @@ private final class ServerNetwork {
     var rng: SeededGenerator
     let workspace: TemporaryDirectory
     let server: SyncServerProcess
+    /// Between the offices and the server: breaks a share of the connections until the
+    /// final round (``FaultProxy``).
+    let proxy: FaultProxy
+    /// Syncs that failed on a broken connection, by error code.
+    var failedSyncs: [String: Int] = [:]
     var offices: [Office] = []
     let steps: Int
     var writes: [Write] = []
@@ -109,6 +119,7 @@ private final class ServerNetwork {
         rng = SeededGenerator(seed: seed)
         workspace = TemporaryDirectory("quartiersync-e2e")
         server = try SyncServerProcess.start(in: workspace)
+        proxy = try FaultProxy.start(upstreamPort: server.port, seed: seed, share: Self.faultShare)
         steps = 40 + Int(seed % 25)
         backupAt = Int.random(in: 2..<steps / 2, using: &rng)
         restoreAt = Int.random(in: backupAt + 3..<steps - 2, using: &rng)
@@ -121,7 +132,9 @@ private final class ServerNetwork {
         for (name, scope) in layout {
             let path = workspace.path + "/" + name.lowercased().filter(\.isLetter) + ".sqlite"
             let replica = try Replica.create(at: path, office: name)
-            try replica.setRemote(try Remote(server: server.url, token: try server.addOffice(name, quartiers: scope)))
+            try replica.setRemote(
+                try Remote(
+                    server: "http://127.0.0.1:\(proxy.port)", token: try server.addOffice(name, quartiers: scope)))
             offices.append(Office(name: name, path: path, replica: replica, scope: scope))
         }
     }
@@ -398,10 +411,15 @@ private final class ServerNetwork {
     func sync(_ index: Int) async throws {
         let batchSize = [2, 5, 500].randomElement(using: &rng)!
         do {
-            let summary = try await RemoteSync(batchSize: batchSize, timeout: 20).run(offices[index].replica)
+            // A short timeout: a stalled connection ends the sync in two seconds.
+            let summary = try await RemoteSync(batchSize: batchSize, timeout: 2).run(offices[index].replica)
             trace(
                 "\(offices[index].name) syncs: sent \(summary.sent), received \(summary.received), evicted \(summary.evicted), \(summary.recovery), refused \(summary.refused.map { "\($0.table)/\($0.id.suffix(12)) \($0.code)" })"
             )
+        } catch let error as SyncError where error.code == .serverUnreachable && Self.faultShare > 0 {
+            // What a broken connection does to a sync: it stops, and the next one continues.
+            trace("\(offices[index].name) sync failed on a broken connection")
+            failedSyncs[error.code.name, default: 0] += 1
         } catch let error as SyncError {
             Issue.record("sync of \(offices[index].name) failed: \(error); \(context)")
         }
@@ -420,6 +438,10 @@ private final class ServerNetwork {
     }
 
     func finalRound() async throws {
+        proxy.heal()
+        print(
+            "seed \(seed): network faults \(proxy.counts.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }) in \(proxy.connections) connections; syncs failed on them: \(failedSyncs.values.reduce(0, +))"
+        )
         for _ in 0..<3 {
             for office in offices {
                 do {

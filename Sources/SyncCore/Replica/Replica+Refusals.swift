@@ -49,14 +49,14 @@ extension Replica {
                     sql: "DELETE FROM _sync_refused WHERE tbl = ? AND id = ?", arguments: [key.table.rawValue, key.id])
             }
             for refusal in refused {
-                // A deleted record that the server never took (its state breaks a rule, or it
-                // was created outside this office's Quartiere) reached nobody, and nobody can
-                // edit it any more: nothing to mark.
+                // A record this office alone ever wrote, deleted here, that the server never
+                // took (its state breaks a rule, or it was created outside this office's
+                // Quartiere) reached nobody, and nobody can edit it any more: nothing to mark.
                 if refusal.code == StateRefusal.invalidState
                     || refusal.code == WriteScope.Refusal.createdOutsideScope.rawValue,
-                    try db.value(
-                        Int64.self, sql: "SELECT visible FROM _sync_records WHERE tbl = ? AND id = ?",
-                        arguments: [refusal.table, refusal.id]) == 0
+                    let table = SyncTable(rawValue: refusal.table),
+                    let state = try StateTable(db).load([RecordKey(table, refusal.id)]).values.first,
+                    !state.isVisible, state.context.counters.keys.allSatisfy({ $0 == id })
                 {
                     continue
                 }
