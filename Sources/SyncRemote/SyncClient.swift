@@ -117,11 +117,19 @@ public struct SyncClient: Sendable {
     func send(_ request: HTTPClientRequest, body: [UInt8]? = nil) async throws -> (Data, HTTPClientResponse) {
         var request = request
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response: HTTPClientResponse
-        let buffer: ByteBuffer
+        var response: HTTPClientResponse
+        var buffer: ByteBuffer
         do {
-            response = try await http.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
-            buffer = try await response.body.collect(upTo: Self.maxResponseBytes)
+            (response, buffer) = try await exchange(request)
+        } catch  where Self.isStaleConnection(error) {
+            // A kept-alive connection that the network or the server closed while it was idle
+            // fails the first request sent on it. Every request of the protocol may be sent
+            // twice (a push carries its idempotency key), so it is sent once more, on a new one.
+            do {
+                (response, buffer) = try await exchange(request)
+            } catch {
+                throw Self.transportError(error, remote.serverURL)
+            }
         } catch {
             throw Self.transportError(error, remote.serverURL)
         }
@@ -152,6 +160,19 @@ public struct SyncClient: Sendable {
             }
         }
         return (data, response)
+    }
+
+    private func exchange(_ request: HTTPClientRequest) async throws -> (HTTPClientResponse, ByteBuffer) {
+        let response = try await http.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+        return (response, try await response.body.collect(upTo: Self.maxResponseBytes))
+    }
+
+    /// Whether `error` says the connection was closed under the request (not a refusal, not a
+    /// timeout): what a stale kept-alive connection does.
+    static func isStaleConnection(_ error: any Error) -> Bool {
+        if let error = error as? ChannelError, error == .ioOnClosedChannel { return true }
+        if let error = error as? HTTPClientError, error == .remoteConnectionClosed { return true }
+        return false
     }
 
     /// What a failed request means for the office: an untrusted certificate is named as such

@@ -76,7 +76,7 @@ private final class ServerNetwork {
 
     static let quartiere = ["kuckuck", "altstadt", "nordstadt", Quartier.shared]
     /// The share of connections the proxy breaks before the final round (`QS_FAULT_SHARE`).
-    static let faultShare = ProcessInfo.processInfo.environment["QS_FAULT_SHARE"].flatMap(Double.init) ?? 0.15
+    static let faultShare = ProcessInfo.processInfo.environment["QS_FAULT_SHARE"].flatMap(Double.init) ?? 0.5
     static let names = ["Erika Beispiel", "Jonas Muster", "Aylin Beispiel", "Max Muster"]
     static let phones = ["05151 000001", "05151 000002", nil]
     static let titles = ["Stadtteilfest", "Arbeitskreis Gemeinwesenarbeit", "Beratungsstunde", "Quartiersrundgang"]
@@ -255,7 +255,8 @@ private final class ServerNetwork {
                         : "INSERT INTO activities (id, quartier, title, starts_at, handlungsfeld) VALUES (?, ?, 'Probe', '2025-07-01T10:00', ?)",
                     arguments: table == .contacts
                         ? [id, quartier] : [id, quartier, Handlungsfeld.allCases[0].rawValue])
-                try db.execute(sql: "UPDATE \(table.rawValue) SET \(column) = 'korrigiert' WHERE id = ?", arguments: [id])
+                try db.execute(
+                    sql: "UPDATE \(table.rawValue) SET \(column) = 'korrigiert' WHERE id = ?", arguments: [id])
                 try db.execute(sql: "DELETE FROM \(table.rawValue) WHERE id = ?", arguments: [id])
                 try db.execute(sql: "RELEASE work")
             }
@@ -265,7 +266,9 @@ private final class ServerNetwork {
             guard let existing = try visible(replica, table).randomElement(using: &rng) else { return }
             let (column, value) = Self.anyColumn(table, &rng)
             let deletes = Int.random(in: 0..<4, using: &rng) == 0
-            trace("\(office.name) sets \(table)/\(existing.suffix(12)).\(column) with SQL\(deletes ? ", then deletes it" : "")")
+            trace(
+                "\(office.name) sets \(table)/\(existing.suffix(12)).\(column) with SQL\(deletes ? ", then deletes it" : "")"
+            )
             let existingKey = RecordKey(table, existing)
             let before = try replica.state(of: existingKey)?.context[replica.id]
             try sql("UPDATE \(table.rawValue) SET \(column) = ? WHERE id = ?", [value, existing])
@@ -291,7 +294,8 @@ private final class ServerNetwork {
             : [
                 ("title", titles), ("description", ["Offenes Treffen", nil]), ("starts_at", ["2025-09-25T17:00"]),
                 ("ends_at", ["2025-09-25T19:00", nil]), ("location", locations),
-                ("handlungsfeld", Handlungsfeld.allCases.map(\.rawValue)), ("status", ["planned", "held", "cancelled"]),
+                ("handlungsfeld", Handlungsfeld.allCases.map(\.rawValue)),
+                ("status", ["planned", "held", "cancelled"]),
             ]
         let (column, values) = choices.randomElement(using: &rng)!
         return (column, values.randomElement(using: &rng)!)
