@@ -11,8 +11,12 @@ import Testing
 
 extension SyncServerProcess {
     /// A real `sync-server` on a free loopback port, with its store in `workspace`.
-    static func start(in workspace: TemporaryDirectory, arguments: [String] = []) throws -> SyncServerProcess {
-        try start(binary: Binaries.server, database: workspace.path + "/server.sqlite", arguments: arguments)
+    static func start(in workspace: TemporaryDirectory, arguments: [String] = [], launcher: [String] = []) throws
+        -> SyncServerProcess
+    {
+        try start(
+            binary: Binaries.server, database: workspace.path + "/server.sqlite", arguments: arguments,
+            launcher: launcher)
     }
 }
 

@@ -22,6 +22,9 @@ public final class SyncServerProcess: @unchecked Sendable {
     /// Where the server's log (standard error) goes, at `LOG_LEVEL=trace`; nil: the test's
     /// standard error, at `warning`.
     public let logFile: String?
+    /// A command the server runs under, e.g. `["/usr/bin/fiu-run", "-x"]` to inject disk
+    /// faults (it must exec the server, so that the process id is the server's).
+    public let launcher: [String]
     private var process: Process?
 
     /// `http://127.0.0.1:PORT`, or `https://` when it serves TLS.
@@ -30,21 +33,25 @@ public final class SyncServerProcess: @unchecked Sendable {
     /// The process id while running.
     public var processIdentifier: Int32? { process?.processIdentifier }
 
-    private init(binary: String, database: String, port: Int, arguments: [String], logFile: String?) {
+    private init(
+        binary: String, database: String, port: Int, arguments: [String], logFile: String?, launcher: [String]
+    ) {
         self.binary = binary
         self.database = database
         self.port = port
         self.arguments = arguments
         self.logFile = logFile
+        self.launcher = launcher
     }
 
     /// Starts `sync-server serve` on `port` (0: a free one) with more `arguments`, and waits
     /// until it listens.
     public static func start(
-        binary: String, database: String, port: Int = 0, arguments: [String] = [], logFile: String? = nil
+        binary: String, database: String, port: Int = 0, arguments: [String] = [], logFile: String? = nil,
+        launcher: [String] = []
     ) throws -> SyncServerProcess {
         let server = SyncServerProcess(
-            binary: binary, database: database, port: port, arguments: arguments, logFile: logFile)
+            binary: binary, database: database, port: port, arguments: arguments, logFile: logFile, launcher: launcher)
         try server.launch()
         return server
     }
@@ -57,8 +64,9 @@ public final class SyncServerProcess: @unchecked Sendable {
 
     private func launch() throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--db", database, "--host", "127.0.0.1", "--port", String(port)] + arguments
+        let serve = ["serve", "--db", database, "--host", "127.0.0.1", "--port", String(port)] + arguments
+        process.executableURL = URL(fileURLWithPath: launcher.first ?? binary)
+        process.arguments = launcher.isEmpty ? serve : Array(launcher.dropFirst()) + [binary] + serve
         process.environment = ProcessInfo.processInfo.environment.merging([
             "LOG_LEVEL": logFile == nil ? "warning" : "trace"
         ]) { $1 }

@@ -133,10 +133,28 @@ public final class Replica: Sendable {
     private static func openPool(_ path: String) throws -> DatabasePool {
         do {
             return try DatabasePool(path: path, configuration: configuration)
+        } catch let error as DatabaseError where diskTrouble(error) != nil {
+            throw SyncError(.storage, "cannot open the replica at \(path): \(diskTrouble(error)!)", cause: error)
         } catch {
             throw SyncError(
                 .replicaUnavailable, "cannot open the replica at \(path): check the path and its permissions",
                 cause: error)
+        }
+    }
+
+    /// What a disk's failure means for the person at the office, or nil when `error` is no
+    /// disk failure (a missing file, a lock, a constraint).
+    static func diskTrouble(_ error: DatabaseError) -> String? {
+        switch error.resultCode {
+        case .SQLITE_FULL:
+            "the disk is full: free some space (or move the replica to a disk with room), then run the command "
+                + "again; nothing acknowledged was lost"
+        case .SQLITE_IOERR:
+            "the disk failed to read or write it (I/O error): check the disk (free space, the system log), then "
+                + "run the command again; nothing acknowledged was lost"
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            "the file is damaged or not a replica: restore it from a backup (docs/operations.md)"
+        default: nil
         }
     }
 
@@ -192,6 +210,9 @@ public final class Replica: Sendable {
 
     private static func writeError(_ error: any Error) -> any Error {
         guard let error = error as? DatabaseError else { return error }
+        if let trouble = diskTrouble(error) {
+            return SyncError(.storage, "the replica could not be written: \(trouble)", cause: error)
+        }
         return SyncError(
             code(error), "the replica database refused the change (\(error.resultCode)): nothing was written",
             cause: error)
@@ -199,6 +220,9 @@ public final class Replica: Sendable {
 
     private static func readError(_ error: any Error) -> any Error {
         guard let error = error as? DatabaseError else { return error }
+        if let trouble = diskTrouble(error) {
+            return SyncError(.storage, "the replica could not be read: \(trouble)", cause: error)
+        }
         return SyncError(code(error), "the replica database could not be read (\(error.resultCode))", cause: error)
     }
 

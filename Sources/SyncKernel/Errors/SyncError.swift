@@ -43,6 +43,8 @@ public struct SyncError: Error, Sendable, CustomStringConvertible, Equatable {
 
         /// The database is busy (locked by another writer): try again shortly.
         public static let busy = Code("busy")
+        /// The disk under a store failed or is full: nothing was written; retry once it has room.
+        public static let storage = Code("storage")
         /// A required field is empty or missing (``SyncError/field`` names it).
         public static let missingField = Code("missing-field")
         /// Nothing to change: an edit that names no field.

@@ -37,6 +37,13 @@ public struct APIError: HTTPResponseError {
             self.init(
                 status: .serviceUnavailable, code: "store-unavailable",
                 message: "the server store is busy or cannot write; try again later")
+        case .storage?:
+            // A full or failing disk is the server's trouble, not the office's: nothing was
+            // stored, the office's changes stay pending, and reads still work.
+            self.init(
+                status: .serviceUnavailable, code: "storage-unavailable",
+                message: "the server cannot write its store (its disk is full or failing): nothing was stored; "
+                    + "try again later, and tell the server admin", retryAfter: 60)
         default:
             self.init(
                 status: .internalServerError, code: "store-failed",

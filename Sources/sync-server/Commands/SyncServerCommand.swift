@@ -27,7 +27,7 @@ struct SyncServerCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as SyncError {
-            FileHandle.standardError.write(Data("sync-server: \(error.commandLineMessage)\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("sync-server: \(error.commandLineMessage)\n".utf8))
             Foundation.exit(error.exitCode)
         } catch {
             exit(withError: error)

@@ -133,14 +133,15 @@ final class ProgressDisplay: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let left = progress.pendingLeft.map { ", \($0) pending" } ?? ""
-        FileHandle.standardError.write(
-            Data("\r\u{1B}[2K\(progress.phase): sent \(progress.sent), received \(progress.received)\(left)".utf8))
+        try? FileHandle.standardError.write(
+            contentsOf: Data(
+                "\r\u{1B}[2K\(progress.phase): sent \(progress.sent), received \(progress.received)\(left)".utf8))
         shown = true
     }
 
     func finish() {
         lock.lock()
         defer { lock.unlock() }
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        if shown { try? FileHandle.standardError.write(contentsOf: Data("\r\u{1B}[2K".utf8)) }
     }
 }

@@ -50,7 +50,7 @@ enum Output {
     /// A one-line note on standard error: something the user should know although the
     /// command succeeded. Never personal data.
     static func note(_ text: String) {
-        FileHandle.standardError.write(Data("note: \(text)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("note: \(text)\n".utf8))
     }
 
     /// Prints `value` as JSON: keys sorted, so the output is the same for the same data.

@@ -9,7 +9,7 @@ extension SyncError {
         case .replicaUnavailable: 69
         case .corruptData: 70
         case .replicaExists: 73
-        case .database, .busy: 74
+        case .database, .busy, .storage: 74
         case .serverUnreachable: 75
         case .serverError: 76
         case .unauthorized: 77
