@@ -13,9 +13,13 @@ import Testing
 /// office (`*`) — on real replica files. They insert contacts and activities into their
 /// Quartiere and `*`, edit (through SyncCore and as plain SQL, like any SQLite client), delete
 /// and move records between Quartiere, and sync in random order: in process with `RemoteSync`,
-/// or as `syncctl sync` processes killed with SIGKILL part way. On the way the server is
-/// restarted, backed up with `sqlite3 .backup` while it runs, restored from that backup, and
-/// one office is given other Quartiere. After a final round:
+/// or as `syncctl sync` processes killed with SIGKILL part way, or run on a failing disk
+/// (libfiu: SQLite's writes and syncs fail at a seeded rate). Every connection goes through a
+/// ``FaultProxy`` that breaks half of them (delays, cut requests and responses, resets,
+/// half-open stalls, duplicated requests; `QS_FAULT_SHARE`), and for a few steps the server's
+/// own disk fails (503). On the way the server is restarted, backed up with `sqlite3 .backup`
+/// while it runs, restored from that backup, and one office is given other Quartiere. The
+/// final round runs with the faults off. After it:
 /// - offices with the same scope show identical rows and identical open conflicts;
 /// - no office holds a record outside its scope, in its tables or its store;
 /// - every record is at every office its Quartier says, as the server holds it;
@@ -89,8 +93,16 @@ private final class ServerNetwork {
     /// Between the offices and the server: breaks a share of the connections until the
     /// final round (``FaultProxy``).
     let proxy: FaultProxy
-    /// Syncs that failed on a broken connection, by error code.
+    /// Syncs that failed on a broken connection or the server's failing disk, by error code.
     var failedSyncs: [String: Int] = [:]
+    /// How `syncctl sync` on a failing office disk ended, by exit code.
+    var officeDiskOutcomes: [Int32: Int] = [:]
+    /// Whether the server's disk fails now (between `diskFaultAt` and `diskFaultUntil`).
+    var serverDiskFailing = false
+    /// The server process whose disk faults are on.
+    var faultedServer: Int32?
+    var diskFaultAt: Int
+    var diskFaultUntil: Int
     var offices: [Office] = []
     let steps: Int
     var writes: [Write] = []
@@ -111,16 +123,24 @@ private final class ServerNetwork {
 
     /// Prints a step with `QS_TRACE=1` (ids and Quartiere only; the data is made up anyway).
     func trace(_ text: @autoclosure () -> String) {
-        if tracing { print("[\(seed)/\(stepIndex)] \(text())") }
+        if tracing {
+            print(
+                "\(Date().formatted(.iso8601.time(includingFractionalSeconds: true))) [\(seed)/\(stepIndex)] \(text())")
+        }
     }
 
     init(seed: UInt64) throws {
         self.seed = seed
         rng = SeededGenerator(seed: seed)
         workspace = TemporaryDirectory("quartiersync-e2e")
-        server = try SyncServerProcess.start(in: workspace)
+        // A request stalled by the proxy holds the server's graceful shutdown (a restart, a
+        // restore) until the idle timeout: three seconds here, not the default minute.
+        server = try SyncServerProcess.start(
+            in: workspace, arguments: ["--idle-timeout", "3"], launcher: [DiskFaultTests.fiuRun, "-x"])
         proxy = try FaultProxy.start(upstreamPort: server.port, seed: seed, share: Self.faultShare)
         steps = 40 + Int(seed % 25)
+        diskFaultAt = Int.random(in: 1..<steps - 8, using: &rng)
+        diskFaultUntil = diskFaultAt + Int.random(in: 2...6, using: &rng)
         backupAt = Int.random(in: 2..<steps / 2, using: &rng)
         restoreAt = Int.random(in: backupAt + 3..<steps - 2, using: &rng)
         restartAt = Int.random(in: 1..<steps - 1, using: &rng)
@@ -161,6 +181,15 @@ private final class ServerNetwork {
             trace("restart")
             try server.restart()
         }
+        if stepIndex == diskFaultAt {
+            let probability = Double.random(in: 0.05...0.3, using: &rng)
+            trace("the server's disk fails (p \(probability))")
+            serverDisk(failing: probability)
+        }
+        if stepIndex == diskFaultUntil {
+            trace("the server's disk works again")
+            serverDisk(failing: nil)
+        }
         if stepIndex == rescopeAt {
             // The Altstadt office takes over Nordstadt, or hands Altstadt over for Nordstadt.
             let scope = Bool.random(using: &rng) ? ["altstadt", "nordstadt"] : ["nordstadt"]
@@ -172,8 +201,9 @@ private final class ServerNetwork {
         switch Int.random(in: 0..<100, using: &rng) {
         case 0..<46: try edit(index)
         case 46..<58: try workAsPeopleDo(index)
-        case 58..<92: try await sync(index)
-        default: try killedSync(index)
+        case 58..<88: try await sync(index)
+        case 88..<94: try killedSync(index)
+        default: try syncOnFailingDisk(index)
         }
     }
 
@@ -415,11 +445,15 @@ private final class ServerNetwork {
     func sync(_ index: Int) async throws {
         let batchSize = [2, 5, 500].randomElement(using: &rng)!
         do {
-            // A short timeout: a stalled connection ends the sync in two seconds.
-            let summary = try await RemoteSync(batchSize: batchSize, timeout: 2).run(offices[index].replica)
+            // A short timeout: a stalled connection ends the sync in a second.
+            let summary = try await RemoteSync(batchSize: batchSize, timeout: 1).run(offices[index].replica)
             trace(
                 "\(offices[index].name) syncs: sent \(summary.sent), received \(summary.received), evicted \(summary.evicted), \(summary.recovery), refused \(summary.refused.map { "\($0.table)/\($0.id.suffix(12)) \($0.code)" })"
             )
+        } catch let error as SyncError where error.code == .serverError && serverDiskFailing {
+            // 503: the server's disk fails; nothing of the push was stored.
+            trace("\(offices[index].name) sync failed on the server's failing disk")
+            failedSyncs[error.code.name, default: 0] += 1
         } catch let error as SyncError where error.code == .serverUnreachable && Self.faultShare > 0 {
             // What a broken connection does to a sync: it stops, and the next one continues.
             trace("\(offices[index].name) sync failed on a broken connection")
@@ -441,7 +475,47 @@ private final class ServerNetwork {
         process.waitUntilExit()
     }
 
+    /// `syncctl sync` in its own process on a failing disk: SQLite's writes and syncs fail at a
+    /// seeded rate (libfiu). It either syncs or fails with a clear message (74, or 75/76 for
+    /// the network and the server), never crashes, and leaves the replica whole.
+    func syncOnFailingDisk(_ index: Int) throws {
+        let probability = Double.random(in: 0.002...0.04, using: &rng)
+        trace("\(offices[index].name) syncs as a process on a failing disk (p \(probability))")
+        let faults = ["posix/io/rw/pwrite", "posix/io/sync/fsync", "posix/io/sync/fdatasync"].flatMap {
+            ["-c", "enable_random name=\($0),probability=\(probability)"]
+        }
+        let result = try Command.run(
+            DiskFaultTests.fiuRun,
+            ["-x"] + faults + [
+                Binaries.syncctl, "sync", "--batch-size", "5", "--timeout", "1", "--replica", offices[index].path,
+            ],
+            environment: ["HOME": workspace.path])
+        officeDiskOutcomes[result.status, default: 0] += 1
+        #expect([0, 74, 75, 76].contains(result.status), "\(result.status): \(result.error); \(context)")
+        #expect(!result.error.contains("Fatal error"), "\(result.error); \(context)")
+        let check = try Command.run("/usr/bin/sqlite3", [offices[index].path, "PRAGMA integrity_check"])
+        #expect(check.output.hasPrefix("ok"), "\(offices[index].name): \(check.output); \(context)")
+    }
+
+    /// Turns the server's disk faults on (writes and syncs fail at `probability`) or off.
+    func serverDisk(failing probability: Double?) {
+        defer { serverDiskFailing = probability != nil }
+        guard let pid = server.processIdentifier else { return }
+        // A restarted server is a new process with no faults: nothing to turn off (and
+        // libfiu's control would wait for an answer to a failed command).
+        guard probability != nil || faultedServer == pid else { return }
+        faultedServer = probability == nil ? nil : pid
+        let commands = ["posix/io/rw/pwrite", "posix/io/sync/fsync", "posix/io/sync/fdatasync"].flatMap { name in
+            ["-c", probability.map { "enable_random name=\(name),probability=\($0)" } ?? "disable name=\(name)"]
+        }
+        _ = try? Command.run(DiskFaultTests.fiuCtrl, commands + [String(pid)])
+    }
+
     func finalRound() async throws {
+        serverDisk(failing: nil)
+        if !officeDiskOutcomes.isEmpty {
+            print("seed \(seed): syncs on a failing office disk ended \(officeDiskOutcomes.sorted { $0.key < $1.key })")
+        }
         proxy.heal()
         print(
             "seed \(seed): network faults \(proxy.counts.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }) in \(proxy.connections) connections; syncs failed on them: \(failedSyncs.values.reduce(0, +))"
@@ -449,6 +523,7 @@ private final class ServerNetwork {
         for _ in 0..<3 {
             for office in offices {
                 do {
+                    trace("final sync of \(office.name)")
                     _ = try await RemoteSync(batchSize: 50, timeout: 20).run(office.replica)
                 } catch {
                     Issue.record("final sync of \(office.name) failed: \(error); \(context)")

@@ -25,7 +25,7 @@ public final class FaultProxy: @unchecked Sendable {
 
     /// What the proxy does to one connection.
     public enum Fault: String, CaseIterable, Sendable, Comparable {
-        /// Every chunk, both ways, arrives 5 to 80 ms late.
+        /// Every chunk, both ways, arrives 2 to 20 ms late.
         case delay
         /// The request bytes stop after a random count (in headers or body); both ends closed.
         case cutRequest = "cut-request"
@@ -119,7 +119,7 @@ public final class FaultProxy: @unchecked Sendable {
             connectionCount += 1
             let roll = Double.random(in: 0..<1, using: &generator)
             let at = Int.random(in: 1...1500, using: &generator)
-            let delay = Int64.random(in: 5...80, using: &generator)
+            let delay = Int64.random(in: 2...20, using: &generator)
             guard roll < faultShare else { return (nil, at, delay) }
             let fault = Fault.allCases.randomElement(using: &generator)!
             faultCounts[fault, default: 0] += 1
