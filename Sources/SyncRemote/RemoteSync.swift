@@ -126,19 +126,17 @@ public struct RemoteSync: Sendable {
         }
         let scope = session.quartiers
         let scopeChanged = try replica.adopt(scope: scope, for: peer)
-        var pushedFrom = try replica.pushedPosition()
         try await pushPending(replica, client, &summary, progress)
         // Records this office created for, or moved to, a Quartier it does not serve leave it
         // once the server holds them; after a change of scope, every record outside it does.
-        summary.evicted += try replica.evictOutside(scope: scope, touchedAfter: scopeChanged ? nil : pushedFrom)
+        summary.evicted += try replica.evictOutside(scope: scope, everything: scopeChanged)
         if scopeChanged { try replica.confirm(scope: scope, for: peer) }
         for _ in 0..<3 {
             let applied = try await pullAll(replica, client, peer, &summary, progress)
             // States pulled that this replica knew better are pushed back at once; a record
             // that could not leave yet for that reason leaves on the next pull.
-            pushedFrom = try replica.pushedPosition()
             try await pushPending(replica, client, &summary, progress)
-            summary.evicted += try replica.evictOutside(scope: scope, touchedAfter: pushedFrom)
+            summary.evicted += try replica.evictOutside(scope: scope)
             if applied.pushedBack == 0 { break }
         }
     }

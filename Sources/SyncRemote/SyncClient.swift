@@ -162,9 +162,24 @@ public struct SyncClient: Sendable {
         return (data, response)
     }
 
+    /// One request and its whole answer, within `timeout`. The client's own deadline ends
+    /// with the answer's head; a body that stops half-way (a link that stalls, a proxy that
+    /// holds the rest) would otherwise hold the sync, and the office's nightly run, for ever.
     private func exchange(_ request: HTTPClientRequest) async throws -> (HTTPClientResponse, ByteBuffer) {
-        let response = try await http.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
-        return (response, try await response.body.collect(upTo: Self.maxResponseBytes))
+        let deadline = Duration.milliseconds(Int64(timeout * 1000))
+        return try await withThrowingTaskGroup(of: (HTTPClientResponse, ByteBuffer)?.self) { group in
+            group.addTask {
+                let response = try await http.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+                return (response, try await response.body.collect(upTo: Self.maxResponseBytes))
+            }
+            group.addTask {
+                try await Task.sleep(for: deadline)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let answer = try await group.next(), let answer else { throw HTTPClientError.deadlineExceeded }
+            return answer
+        }
     }
 
     /// Whether `error` says the connection was closed under the request (not a refusal, not a
@@ -187,6 +202,13 @@ public struct SyncClient: Sendable {
                 "the server at \(server) did not prove who it is (its TLS certificate is not trusted, or not for this "
                     + "name): check the address; for a private certificate authority give its certificate with "
                     + "--ca-file; local edits stay pending",
+                cause: error)
+        }
+        if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
+            return SyncError(
+                .serverUnreachable,
+                "the sync server at \(server) stopped answering (the network is slow or broken): try again later; "
+                    + "local edits stay pending",
                 cause: error)
         }
         return SyncError(

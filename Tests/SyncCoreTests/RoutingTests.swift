@@ -117,6 +117,24 @@ struct RoutingTests {
         #expect(try altstadt.record(.contacts, id: id)["quartier"] == "altstadt")
     }
 
+    @Test("a record moved away leaves on the next sync when the last one stopped between its push and its evictions")
+    func moveLeavesAfterAnInterruptedSync() throws {
+        let network = try Network()
+        let kuckuck = try network.office("Kuckuck")
+        let id = try kuckuck.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"]).id!
+        try network.sync(kuckuck, ["kuckuck"])
+        _ = try kuckuck.update(.contacts, id: id, changes: ["quartier": "altstadt"])
+        // The push is stored and acknowledged, then the sync stops (killed, cable pulled).
+        let page = try kuckuck.outgoing()
+        try network.server.apply(page, from: .downstream(acknowledging: nil))
+        try kuckuck.acknowledge(upTo: page.cursor)
+        #expect(try kuckuck.pendingChanges() == 0)
+        #expect(try stored(kuckuck, id) == 1)
+        let summary = try network.sync(kuckuck, ["kuckuck"])
+        #expect(summary.evicted == 1)
+        #expect(try stored(kuckuck, id) == 0 && kuckuck.records(.contacts).isEmpty)
+    }
+
     @Test("an edit made at the old Quartier while the record moved is not lost: it merges into the moved record")
     func editConcurrentWithMove() throws {
         let network = try Network()

@@ -173,4 +173,36 @@ struct NeverStuckTests {
         #expect(text.contains("the last 2 syncs failed the same way (server-unreachable"), "\(text)")
         #expect(text.contains("syncctl remote show"), "\(text)")
     }
+
+    @Test(
+        "an answer that stalls half-way ends the sync with a clear message instead of holding it, and the next sync completes",
+        .timeLimit(.minutes(2)))
+    func stalledAnswer() throws {
+        let server = try SyncServerProcess.start(in: workspace)
+        defer { server.stop() }
+        let k1 = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
+        let k2 = try OfficeReplica("Kuckuck Zwei", directory: workspace.path, server: server, quartiers: ["kuckuck"])
+        for index in 0..<40 {
+            _ = try add(k1, ["contact", "add", "--name", "Kontakt \(index)", "--quartier", "kuckuck"])
+        }
+        _ = try k1.sync()
+        // Every connection of k2 gets its answer cut off after up to 1,500 bytes, and held open.
+        let proxy = try FaultProxy.start(upstreamPort: server.port, seed: 19, share: 1, faults: [.stallResponse])
+        defer { proxy.stop() }
+        let moved = try k2.syncctl([
+            "remote", "set", "--server", "http://127.0.0.1:\(proxy.port)", "--token-file",
+            workspace.path + "/KuckuckZwei.token",
+        ])
+        #expect(moved.status == 0, "\(moved.error)")
+        for _ in 0..<3 {
+            let stalled = try k2.syncctl(["sync", "--timeout", "2"])
+            #expect(stalled.status == 75, "\(stalled.output)\(stalled.error)")
+            #expect(stalled.error.contains("stopped answering"), "\(stalled.error)")
+        }
+        #expect(proxy.counts[.stallResponse] ?? 0 >= 3)
+        proxy.heal()
+        let synced = try k2.syncctl(["sync", "--timeout", "2"])
+        #expect(synced.status == 0, "\(synced.error)")
+        #expect(try k2.contacts().count == 40)
+    }
 }

@@ -34,10 +34,13 @@ public final class FaultProxy: @unchecked Sendable {
         /// The client's connection is reset (RST) when its first bytes arrive.
         case reset
         /// After a random count of request bytes nothing more of the request is forwarded, and
-        /// nothing closes: a half-open connection, ended by the client's timeout. (Responses
-        /// to requests already sent still arrive: a body stalled half-way is not covered by
-        /// the client's request timeout yet — noted for issue #19.)
+        /// nothing closes: a half-open connection, ended by the client's timeout. Answers to
+        /// requests already sent still arrive.
         case stall
+        /// After a random count of response bytes (in the head or half-way through the body)
+        /// nothing more of the answer is forwarded, and nothing closes: the client's deadline
+        /// must cover the whole answer, not only its head.
+        case stallResponse = "stall-response"
         /// Every request byte is also sent to the server on a second connection, whose
         /// answers are dropped: each request arrives twice, at about the same time.
         case duplicate
@@ -52,11 +55,15 @@ public final class FaultProxy: @unchecked Sendable {
     private let lock = NSLock()
     private var generator: SeededGenerator
     private var faultShare: Double
+    private let faults: [Fault]
     private var faultCounts: [Fault: Int] = [:]
     private var connectionCount = 0
     private var open: [ObjectIdentifier: Channel] = [:]
 
-    private init(port: Int, upstreamPort: Int, serverChannel: Channel, seed: UInt64, share: Double) {
+    private init(
+        port: Int, upstreamPort: Int, serverChannel: Channel, seed: UInt64, share: Double, faults: [Fault]
+    ) {
+        self.faults = faults
         self.port = port
         self.upstreamPort = upstreamPort
         self.serverChannel = serverChannel
@@ -65,8 +72,10 @@ public final class FaultProxy: @unchecked Sendable {
     }
 
     /// Starts a proxy on a free loopback port in front of `127.0.0.1:upstreamPort`, breaking
-    /// about `share` (0…1) of the connections, drawn from `seed`.
-    public static func start(upstreamPort: Int, seed: UInt64, share: Double) throws -> FaultProxy {
+    /// about `share` (0…1) of the connections with one of `faults`, drawn from `seed`.
+    public static func start(
+        upstreamPort: Int, seed: UInt64, share: Double, faults: [Fault] = Fault.allCases
+    ) throws -> FaultProxy {
         let box = ProxyBox()
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -78,7 +87,7 @@ public final class FaultProxy: @unchecked Sendable {
         let channel = try bootstrap.bind(host: "127.0.0.1", port: 0).wait()
         let proxy = FaultProxy(
             port: channel.localAddress!.port!, upstreamPort: upstreamPort, serverChannel: channel, seed: seed,
-            share: share)
+            share: share, faults: faults)
         box.proxy = proxy
         return proxy
     }
@@ -123,7 +132,7 @@ public final class FaultProxy: @unchecked Sendable {
             let at = Int.random(in: 1...1500, using: &generator)
             let delay = Int64.random(in: 2...20, using: &generator)
             guard roll < faultShare else { return (nil, at, delay) }
-            let fault = Fault.allCases.randomElement(using: &generator)!
+            let fault = faults.randomElement(using: &generator)!
             faultCounts[fault, default: 0] += 1
             return (fault, at, delay)
         }
@@ -239,13 +248,13 @@ private final class Link: @unchecked Sendable {
         }
         guard fault == .stall || !lock.withLock({ struck }) else { return }
         switch fault {
-        case .cutResponse:
+        case .cutResponse, .stallResponse:
             let cut = before + buffer.readableBytes > strikeAt
             let keep = cut ? max(0, strikeAt - before) : buffer.readableBytes
             if keep > 0 { client.writeAndFlush(buffer.getSlice(at: buffer.readerIndex, length: keep)!, promise: nil) }
             if cut {
                 strike()
-                closeAll()
+                if fault == .cutResponse { closeAll() }
             }
         case .delay:
             client.eventLoop.scheduleTask(in: delay) { self.client.writeAndFlush(buffer, promise: nil) }
@@ -266,7 +275,7 @@ private final class Link: @unchecked Sendable {
 
     /// One end closed: the other goes too, unless the connection is stalled on purpose.
     func closed() {
-        if fault == .stall && lock.withLock({ struck }) { return }
+        if fault == .stall || fault == .stallResponse, lock.withLock({ struck }) { return }
         closeAll()
     }
 }

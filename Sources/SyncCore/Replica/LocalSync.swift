@@ -59,19 +59,17 @@ public struct LocalSync: Sendable {
     public func sync(_ replica: Replica, with upstream: Replica, quartiers: [String]? = nil) throws -> Summary {
         var summary = Summary()
         let scopeChanged = try quartiers.map { try replica.adopt(scope: $0, for: upstream.id.rawValue) } ?? false
-        var pushedFrom = try replica.pushedPosition()
         summary.sent = try push(replica, to: upstream)
         if let quartiers {
-            summary.evicted += try replica.evictOutside(scope: quartiers, touchedAfter: scopeChanged ? nil : pushedFrom)
+            summary.evicted += try replica.evictOutside(scope: quartiers, everything: scopeChanged)
             if scopeChanged { try replica.confirm(scope: quartiers, for: upstream.id.rawValue) }
         }
         for _ in 0..<3 {
             let applied = try pull(replica, from: upstream, quartiers: quartiers)
             summary.received.add(applied)
-            pushedFrom = try replica.pushedPosition()
             summary.sent += try push(replica, to: upstream)
             if let quartiers {
-                summary.evicted += try replica.evictOutside(scope: quartiers, touchedAfter: pushedFrom)
+                summary.evicted += try replica.evictOutside(scope: quartiers)
             }
             if applied.pushedBack == 0 { break }
         }

@@ -55,29 +55,38 @@ extension Replica {
         String(decoding: try JSONEncoder().encode(Array(Set(scope)).sorted()), as: UTF8.self)
     }
 
-    /// Evicts the records routed outside `scope` that have nothing left to push: every such
-    /// record, or (with `touchedAfter`) only those with change-log entries after that position,
-    /// which is where this office's own moves and creations for other Quartiere are.
+    /// Evicts the records routed outside `scope` that have nothing left to push.
+    ///
+    /// With `everything` (after a change of scope) every such record goes. Otherwise only the
+    /// records with change-log entries after the eviction position, which is where this
+    /// office's own moves and creations for other Quartiere are: the position moves up to the
+    /// acknowledged push only here, so a sync stopped between its push and this call (killed,
+    /// cable pulled) leaves nothing behind for good; the next sync evicts it.
     /// - Returns: the number of records evicted.
     @discardableResult
-    public func evictOutside(scope: [String], touchedAfter position: Int64? = nil) throws -> Int {
+    public func evictOutside(scope: [String], everything: Bool = false) throws -> Int {
         guard kind == .office else { return 0 }
         return try write { db in
             try fold(db)
             let candidates: [Row]
-            if let position {
-                candidates = try db.rows(
-                    sql: """
-                        SELECT DISTINCT r.tbl, r.id, r.quartier FROM _sync_log l
-                        JOIN _sync_records r ON r.tbl = l.tbl AND r.id = l.row_id WHERE l.seq > ?
-                        """, arguments: [position])
-            } else {
+            if everything {
                 candidates = try db.rows(
                     sql: """
                         SELECT tbl, id, quartier FROM _sync_records
                         WHERE quartier != '*' AND quartier NOT IN (SELECT value FROM json_each(?))
                         """, arguments: [StateTable.jsonArray(scope)])
+            } else {
+                candidates = try db.rows(
+                    sql: """
+                        SELECT DISTINCT r.tbl, r.id, r.quartier FROM _sync_log l
+                        JOIN _sync_records r ON r.tbl = l.tbl AND r.id = l.row_id
+                        WHERE l.seq > (SELECT evicted_seq FROM _sync_state WHERE id = 1)
+                        """)
             }
+            // Entries up to the acknowledged push are settled now: their records leave below,
+            // or stay because they are in scope or refused (a refused record that is pushed
+            // again gets a new entry).
+            try db.run(sql: "UPDATE _sync_state SET evicted_seq = max(evicted_seq, acked_seq) WHERE id = 1")
             // A change the server refused stays, marked, for the office to see (`syncctl status`).
             let pending = try Outbox(db: db).pendingKeys().union(Self.refusedKeys(db))
             let leaving = candidates.compactMap { row -> RecordKey? in

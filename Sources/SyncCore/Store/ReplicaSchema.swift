@@ -92,6 +92,12 @@ enum ReplicaSchema {
                 try db.execute(sql: triggers(for: table))
             }
         }
+        migrator.registerMigration("v10-eviction-position") { db in
+            // The log position up to which this office let go of the records it moved away
+            // or created for other Quartiere. Kept apart from the push acknowledgement so that
+            // a sync interrupted between its push and its evictions catches up on the next.
+            try db.execute(sql: "ALTER TABLE _sync_state ADD COLUMN evicted_seq INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 
