@@ -147,8 +147,18 @@ public struct RemoteSync: Sendable {
         _ progress: (@Sendable (Progress) -> Void)?
     ) async throws -> ApplySummary {
         var total = ApplySummary()
-        var page = try await client.pull(since: try replica.cursor(for: peer), limit: batchSize)
+        var since = try replica.cursor(for: peer)
+        var page = try await client.pull(since: since, limit: batchSize)
         while true {
+            // A server that says "more" without moving on (broken, or hostile) would hold the
+            // sync for ever.
+            if page.hasMore && page.cursor <= since {
+                throw SyncError(
+                    .serverError,
+                    "the server's feed does not move on (it says more changes follow position \(since) but sent none "
+                        + "after it): report this to the server admin; local edits stay pending")
+            }
+            since = page.cursor
             // The next page is on its way while this one is applied (GRDB's async write keeps
             // Swift concurrency's threads free for it). It is only a read: the pull cursor
             // still moves in the transaction that applies a page, so a sync that stops here

@@ -42,7 +42,8 @@ struct SyncCtl: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as SyncError {
-            try? FileHandle.standardError.write(contentsOf: Data("syncctl: \(error.commandLineMessage)\n".utf8))
+            try? FileHandle.standardError.write(
+                contentsOf: Data("syncctl: \(Terminal.safe(error.commandLineMessage))\n".utf8))
             Foundation.exit(error.exitCode)
         } catch {
             exit(withError: error)

@@ -81,4 +81,52 @@ struct WriteScopeTests {
             ["quartier": [("nordstadt", .c, 1)], "name": [("Ada B.", .b, 2)]])
         #expect(suedstadt.refusal(of: after, stored: moved, formerRoutes: ["suedstadt"]) == .changedOutsideScope)
     }
+
+    /// The Nordstadt contact after three writes at A: created, phone, notes.
+    let heldContact = contact(
+        [.a: 3], alive: [(true, .a, 1)],
+        [
+            "quartier": [("nordstadt", .a, 1)], "name": [("Ada Beispiel", .a, 1)],
+            "phone": [("05151 000001", .a, 2)], "notes": [("Beratung", .a, 3)],
+        ])
+
+    @Test("a state reusing a version the server holds with another value is refused, in scope or not")
+    func conflictingDot() {
+        // The takeover: A's first version, with Südstadt as its route, under a covered vector.
+        let takeover = contact([.a: 1], alive: [(true, .a, 1)], ["quartier": [("suedstadt", .a, 1)]])
+        #expect(suedstadt.refusal(of: takeover, stored: heldContact, formerRoutes: []) == .conflictingDot)
+        // An office of Nordstadt whose replica reuses A's numbers (a copied replica file).
+        let copy = contact([.a: 4], alive: [(true, .a, 1)], ["phone": [("0999", .a, 2)]])
+        let nordstadt = WriteScope(quartiers: ["nordstadt"])
+        #expect(nordstadt.refusal(of: copy, stored: heldContact, formerRoutes: []) == .conflictingDot)
+    }
+
+    @Test("a state the server's vector covers may not drop or move anything it holds")
+    func coveredStateChangesNothing() {
+        // Equal vector, the route kept, name and e-mail left out: merging would wipe them.
+        let wipe = contact(
+            [.a: 3], alive: [(true, .a, 1)], ["quartier": [("nordstadt", .a, 1)], "notes": [("Beratung", .a, 3)]])
+        #expect(suedstadt.refusal(of: wipe, stored: heldContact, formerRoutes: []) == .rewritesKnownVersions)
+        let nordstadt = WriteScope(quartiers: ["nordstadt"])
+        #expect(nordstadt.refusal(of: wipe, stored: heldContact, formerRoutes: []) == .rewritesKnownVersions)
+        // Without existence: the record would vanish.
+        let vanish = contact([.a: 3], alive: [], ["quartier": [("nordstadt", .a, 1)]])
+        #expect(nordstadt.refusal(of: vanish, stored: heldContact, formerRoutes: []) == .rewritesKnownVersions)
+    }
+
+    @Test("an honest late state (an older version) and a value the server had erased are still taken")
+    func honestCoveredStates() {
+        let nordstadt = WriteScope(quartiers: ["nordstadt"])
+        let older = contact(
+            [.a: 2], alive: [(true, .a, 1)],
+            [
+                "quartier": [("nordstadt", .a, 1)], "name": [("Ada Beispiel", .a, 1)],
+                "phone": [("05151 000001", .a, 2)],
+            ])
+        #expect(nordstadt.refusal(of: older, stored: heldContact, formerRoutes: []) == nil)
+        #expect(suedstadt.refusal(of: older, stored: heldContact, formerRoutes: []) == nil)
+        var forgotten = heldContact
+        forgotten.fields["name"]![0].value = .erased
+        #expect(nordstadt.refusal(of: heldContact, stored: forgotten, formerRoutes: []) == nil)
+    }
 }

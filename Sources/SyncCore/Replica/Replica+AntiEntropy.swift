@@ -34,7 +34,7 @@ extension Replica {
     static func knowledge(_ db: Database) throws -> VersionVector {
         var counters: [ReplicaID: UInt64] = [:]
         for row in try db.rows(sql: "SELECT replica_id, counter FROM _sync_knowledge") {
-            counters[ReplicaID(rawValue: row[0])] = UInt64(row[1] as Int64)
+            counters[ReplicaID(rawValue: row[0])] = UInt64(clamping: row[1] as Int64)
         }
         return VersionVector(counters)
     }

@@ -127,8 +127,8 @@ extension Replica {
                 """)
         let row = try db.row(sql: "SELECT counter, hlc_ms, hlc_logical FROM _sync_clock WHERE id = 1")!
         return (
-            Dot(replica: id, counter: UInt64(row[0] as Int64)),
-            HybridTimestamp(milliseconds: row[1], logical: UInt32(row[2] as Int64))
+            Dot(replica: id, counter: UInt64(clamping: row[0] as Int64)),
+            HybridTimestamp(milliseconds: row[1], logical: UInt32(clamping: row[2] as Int64))
         )
     }
 

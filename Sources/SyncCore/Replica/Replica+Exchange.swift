@@ -150,13 +150,27 @@ extension Replica {
         }
         try Outbox(db: db).relay(plan.relayed)
         if case .upstream = source { try forgetSettledRefusals(db, batch, states) }
+        // The clock moves past what arrived, but never further ahead of this computer's clock
+        // than the bound every store keeps (a state from a laptop whose clock is set years
+        // ahead must not drag everybody's clock along); a clock already dragged there is
+        // set back to now (it only orders concurrent values for display, never causality).
+        let ahead = "\(ReplicaSchema.nowMilliseconds) + \(HybridTimestamp.maxSkewMilliseconds)"
+        try db.run(
+            sql: """
+                UPDATE _sync_clock SET
+                    hlc_logical = CASE WHEN ?1 > hlc_ms OR (?1 = hlc_ms AND ?2 > hlc_logical) THEN ?2 ELSE hlc_logical END,
+                    hlc_ms = max(hlc_ms, ?1)
+                WHERE id = 1 AND ?1 <= \(ahead)
+                """, arguments: [plan.latest.milliseconds, plan.latest.logical])
         try db.run(
             sql: """
                 UPDATE _sync_clock SET applying = 0,
-                    hlc_logical = CASE WHEN ?1 > hlc_ms OR (?1 = hlc_ms AND ?2 > hlc_logical) THEN ?2 ELSE hlc_logical END,
-                    hlc_ms = max(hlc_ms, ?1)
+                    hlc_ms = CASE WHEN hlc_ms > \(ahead) OR hlc_logical >= \(HybridTimestamp.maxLogical)
+                        THEN \(ReplicaSchema.nowMilliseconds) ELSE hlc_ms END,
+                    hlc_logical = CASE WHEN hlc_ms > \(ahead) OR hlc_logical >= \(HybridTimestamp.maxLogical)
+                        THEN 0 ELSE hlc_logical END
                 WHERE id = 1
-                """, arguments: [plan.latest.milliseconds, plan.latest.logical])
+                """)
         return plan.summary
     }
 

@@ -31,8 +31,8 @@ extension Replica {
         let rows = try currentRows(db, unique)
         for (entry, key) in zip(entries, keys) {
             let op: String = entry[3]
-            let dot = Dot(replica: id, counter: UInt64(entry[0] as Int64))
-            let time = HybridTimestamp(milliseconds: entry[4], logical: UInt32(entry[5] as Int64))
+            let dot = Dot(replica: id, counter: UInt64(clamping: entry[0] as Int64))
+            let time = HybridTimestamp(milliseconds: entry[4], logical: UInt32(clamping: entry[5] as Int64))
             var state = states.removeValue(forKey: key) ?? RecordState(table: key.table, id: key.id)
             let mask: Int64 = entry[6]
             var row = rows[key]

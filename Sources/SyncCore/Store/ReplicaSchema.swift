@@ -46,7 +46,7 @@ enum ReplicaSchema {
             for (replica, counter) in knowledge {
                 try db.execute(
                     sql: "INSERT INTO _sync_knowledge (replica_id, counter) VALUES (?, ?)",
-                    arguments: [replica.rawValue, Int64(counter)])
+                    arguments: [replica.rawValue, Int64(clamping: counter)])
             }
         }
         migrator.registerMigration("v5-resolutions") { db in
@@ -98,6 +98,18 @@ enum ReplicaSchema {
             // a sync interrupted between its push and its evictions catches up on the next.
             try db.execute(sql: "ALTER TABLE _sync_state ADD COLUMN evicted_seq INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v11-announced-routes") { db in
+            // A route an office's push names for a record (it held the record there) is only
+            // announced: that Quartier's offices hear the record left it, but a push never
+            // grants an office the right to write a record (issue #25). A route the record
+            // really had (its merged route changed here) grants, as before.
+            try db.execute(
+                sql: """
+                    ALTER TABLE _sync_routes ADD COLUMN announced INTEGER NOT NULL DEFAULT 0;
+                    DROP TRIGGER _sync_records_route;
+                    \(routeTrigger)
+                    """)
+        }
         return migrator
     }
 
@@ -131,6 +143,24 @@ enum ReplicaSchema {
     /// - `_sync_cursors.scope`: the Quartiere the pull cursor was read for; `epoch`: the
     ///   server's recovery epoch at the last sync (it changes when some office found the
     ///   server had lost data).
+    /// Notes a record's former route when its route changes here (v11: a route only
+    /// announced by a push becomes a real one when the record really leaves it; v4 made the
+    /// first version of this trigger, without that).
+    static let routeTrigger = """
+        CREATE TRIGGER _sync_records_route AFTER UPDATE OF quartier ON _sync_records
+        WHEN OLD.quartier IS NOT NEW.quartier AND OLD.quartier IS NOT NULL
+        BEGIN
+            -- Not INSERT OR IGNORE: inside a trigger the outer statement's conflict handling
+            -- (the upsert's) takes over, and a route already known would abort it.
+            INSERT INTO _sync_routes (tbl, id, quartier)
+                SELECT OLD.tbl, OLD.id, OLD.quartier
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM _sync_routes WHERE tbl = OLD.tbl AND id = OLD.id AND quartier = OLD.quartier);
+            UPDATE _sync_routes SET announced = 0
+                WHERE tbl = OLD.tbl AND id = OLD.id AND quartier = OLD.quartier AND announced = 1;
+        END;
+        """
+
     static let routingTables = """
         ALTER TABLE _sync_records ADD COLUMN moved INTEGER NOT NULL DEFAULT 0;
         CREATE TABLE _sync_routes (

@@ -52,7 +52,7 @@ struct StateTable {
     }
 
     /// The Quartiere each of `keys` was routed to before it moved (records that never moved
-    /// are absent).
+    /// are absent); routes only announced by a push are not among them.
     func formerRoutes(of keys: some Collection<RecordKey>) throws -> [RecordKey: Set<String>] {
         var routes: [RecordKey: Set<String>] = [:]
         for table in SyncTable.allCases {
@@ -60,7 +60,10 @@ struct StateTable {
             guard !ids.isEmpty else { continue }
             let statement = try db.cachedStatement(
                 sql:
-                    "SELECT r.id, r.quartier FROM json_each(?) j CROSS JOIN _sync_routes r ON r.tbl = ? AND r.id = j.value"
+                    """
+                    SELECT r.id, r.quartier FROM json_each(?) j CROSS JOIN _sync_routes r
+                    ON r.tbl = ? AND r.id = j.value WHERE r.announced = 0
+                    """
             )
             let rows = try Row.fetchCursor(statement, arguments: [Self.jsonArray(ids), table.rawValue])
             while let row = try rows.next() {
@@ -146,12 +149,13 @@ struct StateTable {
         """
     }
 
-    /// Notes Quartiere records were routed to before they moved: their former Quartier's
-    /// offices are still sent the record's later states, as evictions.
+    /// Notes Quartiere a push said records were held in: their offices are sent the record's
+    /// later states, as evictions. Only announced: such a route lets no office write the
+    /// record (``formerRoutes(of:)`` leaves it out) until the record really leaves it here.
     func remember(formerRoutes: [(key: RecordKey, route: String)]) throws {
         for (key, route) in formerRoutes {
             try db.run(
-                sql: "INSERT OR IGNORE INTO _sync_routes (tbl, id, quartier) VALUES (?, ?, ?)",
+                sql: "INSERT OR IGNORE INTO _sync_routes (tbl, id, quartier, announced) VALUES (?, ?, ?, 1)",
                 arguments: [key.table.rawValue, key.id, route])
             try db.run(
                 sql: "UPDATE _sync_records SET moved = 1 WHERE tbl = ? AND id = ?",
@@ -184,7 +188,7 @@ struct StateTable {
                 sql: """
                     INSERT INTO _sync_knowledge (replica_id, counter) VALUES (?, ?)
                     ON CONFLICT (replica_id) DO UPDATE SET counter = max(counter, excluded.counter)
-                    """, arguments: [replica.rawValue, Int64(counter)])
+                    """, arguments: [replica.rawValue, Int64(clamping: counter)])
         }
     }
 

@@ -16,6 +16,14 @@ public struct HybridTimestamp: Hashable, Sendable, Comparable, CustomStringConve
         self.logical = logical
     }
 
+    /// How far ahead of a store's own clock a received time may lie: 24 hours. A server
+    /// refuses a state with a later time; a replica never moves its clock further ahead.
+    public static let maxSkewMilliseconds: Int64 = 86_400_000
+
+    /// The largest logical counter a received time may carry (2^24): more writes in one
+    /// millisecond than any office makes, far from the 32-bit field's end.
+    public static let maxLogical: UInt32 = 1 << 24
+
     /// The zero timestamp, earlier than every real reading.
     public static let zero = HybridTimestamp(milliseconds: 0)
 
@@ -27,7 +35,8 @@ public struct HybridTimestamp: Hashable, Sendable, Comparable, CustomStringConve
     /// The next local reading given the wall clock `now` (milliseconds).
     public func tick(now: Int64) -> HybridTimestamp {
         now > milliseconds
-            ? HybridTimestamp(milliseconds: now) : HybridTimestamp(milliseconds: milliseconds, logical: logical + 1)
+            ? HybridTimestamp(milliseconds: now)
+            : HybridTimestamp(milliseconds: milliseconds, logical: logical == .max ? logical : logical + 1)
     }
 
     /// The clock after receiving `remote`: never behind it, never behind itself.

@@ -5,6 +5,10 @@
 /// join-semilattice under ``merging(_:)`` (commutative, associative, idempotent), which is what
 /// lets replicas exchange states in any order, any number of times, and still agree.
 public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
+    /// The largest counter a store accepts from outside (2^53): no replica writes that
+    /// often, and every counter stays exact in a signed 64-bit column and in JSON.
+    public static let maxCounter: UInt64 = 1 << 53
+
     /// Counters by replica; a missing replica means 0.
     public private(set) var counters: [ReplicaID: UInt64]
 

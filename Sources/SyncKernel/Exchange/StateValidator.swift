@@ -7,13 +7,28 @@
 /// a route), when its id is not an id, or when a value breaks the column's rule (dates,
 /// Handlungsfeld, status, Quartier, length) as the client checks it (`RecordValidator`).
 /// Errors name the record and the rule, never a value.
+///
+/// Bounds, so that no state can make a store trap, overflow or work without end: version
+/// counters at most ``VersionVector/maxCounter`` (2^53); times from 0 to 24 hours
+/// (``HybridTimestamp/maxSkewMilliseconds``) ahead of the checking store's clock, with a
+/// logical part of at most ``HybridTimestamp/maxLogical``; at most ``maxVersions`` versions
+/// of one field (and of existence) and ``maxReplicas`` replicas in a version vector.
 public struct StateValidator: Sendable {
     /// The longest text a field may hold, in characters.
     public var maxFieldLength: Int
+    /// The checking store's clock, in milliseconds since 1970; nil checks no time against it.
+    public var now: Int64?
+    /// The most versions one field, or the record's existence, may hold at once: as many
+    /// concurrent writes as any Quartier's offices make.
+    public static let maxVersions = 256
+    /// The most replicas one version vector may name.
+    public static let maxReplicas = 10_000
 
-    /// A validator allowing fields of up to `maxFieldLength` characters.
-    public init(maxFieldLength: Int = 10_000) {
+    /// A validator allowing fields of up to `maxFieldLength` characters and times up to
+    /// 24 hours after `now` (milliseconds since 1970; nil: no bound ahead).
+    public init(maxFieldLength: Int = 10_000, now: Int64? = nil) {
         self.maxFieldLength = maxFieldLength
+        self.now = now
     }
 
     /// Checks every state of `batch`; throws for the first that breaks a rule.
@@ -42,13 +57,23 @@ public struct StateValidator: Sendable {
             state.id.utf8.allSatisfy({ $0.isASCIIIdentifierByte })
         else { throw refuse("its id is not an id (1 to 64 letters, digits, '-' or '_')", field: "id") }
         guard !state.alive.isEmpty else { throw refuse("it does not say whether the record exists") }
+        guard state.context.counters.count <= Self.maxReplicas,
+            state.context.counters.values.allSatisfy({ $0 <= VersionVector.maxCounter })
+        else { throw refuse("its version vector is out of range (counters up to 2^53)") }
+        func outOfBounds(_ time: HybridTimestamp) -> Bool {
+            time.milliseconds < 0 || time.logical > HybridTimestamp.maxLogical
+                || now.map { time.milliseconds > $0 + HybridTimestamp.maxSkewMilliseconds } == true
+        }
+        guard state.alive.count <= Self.maxVersions, state.fields.values.allSatisfy({ $0.count <= Self.maxVersions })
+        else { throw refuse("it holds more than \(Self.maxVersions) versions of one field") }
         guard state.isCanonical else {
             throw refuse("its versions are out of order, or it keeps values of a deleted record")
         }
         for sibling in state.alive {
-            guard sibling.dot.counter > 0, state.context.covers(sibling.dot), sibling.time.milliseconds >= 0 else {
+            guard sibling.dot.counter > 0, state.context.covers(sibling.dot) else {
                 throw refuse("an existence version is not covered by its version vector")
             }
+            guard !outOfBounds(sibling.time) else { throw refuse(Self.clockRule) }
         }
         guard state.route != nil else { throw refuse("it has no quartier", field: "quartier") }
         if let updatedAt = state.updatedAt, updatedAt.utf8.count > 40 || updatedAt.containsLineBreak {
@@ -57,9 +82,10 @@ public struct StateValidator: Sendable {
         for (field, siblings) in state.fields {
             let column = state.table.columnIndex(field)!
             for sibling in siblings {
-                guard sibling.dot.counter > 0, state.context.covers(sibling.dot), sibling.time.milliseconds >= 0 else {
+                guard sibling.dot.counter > 0, state.context.covers(sibling.dot) else {
                     throw refuse("a version of \(field) is not covered by its version vector", field: field)
                 }
+                guard !outOfBounds(sibling.time) else { throw refuse(Self.clockRule, field: field) }
                 for (value, isReplaced) in [(sibling.value, false), (sibling.replaced ?? .erased, true)] {
                     guard case .text(let text) = value else { continue }
                     guard text.utf8.count <= maxFieldLength || text.count <= maxFieldLength else {
@@ -77,6 +103,12 @@ public struct StateValidator: Sendable {
             }
         }
     }
+}
+
+extension StateValidator {
+    static let clockRule =
+        "a version's time lies more than 24 hours ahead of the server's clock, or before 1970: "
+        + "check the date and time of the computer that made it"
 }
 
 extension UInt8 {

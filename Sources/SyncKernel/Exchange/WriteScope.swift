@@ -15,9 +15,19 @@
 ///   does everywhere else (docs/sync-model.md). A row written blind over another Quartier's
 ///   id writes every field anew, and is refused.
 ///
-/// A state the server already holds (its context is covered by the stored one) changes nothing
-/// and is never refused. Anything else — creating or changing a record of a Quartier the office
-/// does not serve, or moving such a record into its own — is refused, per state.
+/// Whatever the scope, a pushed state may only add what its office could have written:
+/// - a version the server holds (same dot) must arrive with the value the server holds for it
+///   (`conflicting-dot`: a replica that reuses its version numbers — a copied or restored
+///   replica file — or a forged state);
+/// - a state the server's version vector already covers brings nothing new, so it may change
+///   nothing either: it may not drop a version the server holds nor move the record
+///   (`rewrites-known-versions`). It may only give back a value the server forgot for a
+///   version it holds (a record deleted and revived regains what some store still holds).
+///
+/// Anything else — creating or changing a record of a Quartier the office does not serve, or
+/// moving such a record into its own — is refused, per state. A route a push names for a
+/// record is never taken as one of its former Quartiere (that would let the office write it
+/// later): the server only announces the record there, so that offices holding it hear it left.
 public struct WriteScope: Sendable {
     /// The pushing office's Quartiere.
     public var quartiers: [String]
@@ -33,6 +43,10 @@ public struct WriteScope: Sendable {
         case createdOutsideScope = "created-outside-scope"
         /// It changes a record the office neither serves nor served when it made the change.
         case changedOutsideScope = "changed-outside-scope"
+        /// It carries a version the server holds with another value.
+        case conflictingDot = "conflicting-dot"
+        /// It brings no write the server lacks, yet would drop or change what the server holds.
+        case rewritesKnownVersions = "rewrites-known-versions"
 
         /// What the office is told, without a value: what it did and what to do.
         public var explanation: String {
@@ -43,6 +57,14 @@ public struct WriteScope: Sendable {
             case .changedOutsideScope:
                 "the record belongs to a Quartier this office does not serve; ask an office of that "
                     + "Quartier (or the server admin) to change it"
+            case .conflictingDot:
+                "a version of the record arrives with another value than the server holds for it: this "
+                    + "replica reuses version numbers (a copy of another office's replica file, or one "
+                    + "restored from an old backup); make a new replica with 'syncctl init' and enter its "
+                    + "unsynced changes there"
+            case .rewritesKnownVersions:
+                "the change brings nothing the server lacks but would remove what it holds; pull first "
+                    + "('syncctl sync' does), then edit the record again"
             }
         }
     }
@@ -58,8 +80,11 @@ public struct WriteScope: Sendable {
             let route = incoming.fields[index: RecordState.routingFieldIndex].provisionalWinner()
             return Quartier.scope(quartiers, covers: route?.replaced?.text) ? nil : .createdOutsideScope
         }
-        // Known already: merging it changes nothing.
-        if incoming.context.isDominated(by: stored.context) { return nil }
+        if Self.reusesDot(incoming, stored) { return .conflictingDot }
+        // Known already: it may change nothing.
+        if incoming.context.isDominated(by: stored.context) {
+            return Self.keepsEverything(incoming, stored) ? nil : .rewritesKnownVersions
+        }
         if Quartier.scope(quartiers, covers: stored.route) { return nil }
         // Made on a version routed to this office, before it heard the record had moved on.
         if formerRoutes.contains(where: { Quartier.scope(quartiers, covers: $0) }),
@@ -69,6 +94,42 @@ public struct WriteScope: Sendable {
             return nil
         }
         return .changedOutsideScope
+    }
+
+    /// Whether `incoming` carries a version `stored` holds (the same dot, for existence or the
+    /// same field) with another value. An erased value is no other value: tombstones forget.
+    static func reusesDot(_ incoming: RecordState, _ stored: RecordState) -> Bool {
+        for sibling in incoming.alive {
+            if let held = stored.alive.first(where: { $0.dot == sibling.dot }), held.value != sibling.value {
+                return true
+            }
+        }
+        for index in incoming.table.fields.indices {
+            let held = stored.fields[index: index]
+            guard !held.isEmpty else { continue }
+            for sibling in incoming.fields[index: index] {
+                guard let twin = held.first(where: { $0.dot == sibling.dot }) else { continue }
+                switch (twin.value, sibling.value) {
+                case (.erased, _), (_, .erased): continue
+                case (let left, let right) where left != right: return true
+                default: continue
+                }
+            }
+        }
+        return false
+    }
+
+    /// Whether merging `incoming` (covered by `stored`'s vector) leaves every version of
+    /// `stored` in place: the same versions of existence and of every field. (Values the
+    /// server erased may come back: they are the same versions.)
+    static func keepsEverything(_ incoming: RecordState, _ stored: RecordState) -> Bool {
+        let merged = MergeKernel.merge(local: stored, incoming: incoming).state
+        guard merged.alive.map(\.dot) == stored.alive.map(\.dot) else { return false }
+        for index in stored.table.fields.indices
+        where merged.fields[index: index].map(\.dot) != stored.fields[index: index].map(\.dot) {
+            return false
+        }
+        return true
     }
 
     /// Whether `incoming` keeps a field version that `stored` covers: it was made on a version

@@ -131,7 +131,8 @@ public struct SyncRoutes: Sendable {
         }
         // A state that breaks a rule is refused alone, in the receipt (by id and rule, never by
         // value); refusing the whole push would stop the office's every later sync.
-        let validator = StateValidator(maxFieldLength: configuration.maxFieldLength)
+        let validator = StateValidator(
+            maxFieldLength: configuration.maxFieldLength, now: Int64(Date().timeIntervalSince1970 * 1000))
         let key = request.headers[HTTPField.Name(Wire.idempotencyHeader)!]
         let replica = try Self.replica(request)
         let receipt = try await storeCall {

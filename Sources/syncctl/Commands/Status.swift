@@ -55,6 +55,12 @@ struct Status: ParsableCommand {
         case WriteScope.Refusal.createdOutsideScope.rawValue:
             return "give it one of this office's Quartiere with 'syncctl \(noun) edit \(refusal.id) --quartier Q', "
                 + "or remove it with 'syncctl \(noun) delete \(refusal.id)'"
+        case WriteScope.Refusal.conflictingDot.rawValue:
+            return "this replica file is a copy of another office's, or restored from an old backup: stop using "
+                + "it, make a new one with 'syncctl init', enter this office's unsynced changes there (see "
+                + "docs/operations.md, 'A copied or restored replica')"
+        case WriteScope.Refusal.rewritesKnownVersions.rawValue:
+            return "run 'syncctl sync' again (it pulls first), then edit the \(noun) again if the change is missing"
         default:
             return "leave it to an office of its Quartier (or the server admin); "
                 + "'syncctl \(noun) show \(refusal.id)' shows what this office holds"

@@ -61,7 +61,8 @@ struct Export: ParsableCommand {
                     .invalidInput, "cannot write \(out): check the directory and its permissions", cause: error)
             }
         } else {
-            print(text, terminator: "")
+            // A CSV file is data, exact; on a terminal it is shown like any other value.
+            Swift.print(isatty(STDOUT_FILENO) == 1 ? Terminal.safe(text) : text, terminator: "")
         }
     }
 }

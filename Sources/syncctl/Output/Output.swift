@@ -50,12 +50,12 @@ enum Output {
     /// A one-line note on standard error: something the user should know although the
     /// command succeeded. Never personal data.
     static func note(_ text: String) {
-        try? FileHandle.standardError.write(contentsOf: Data("note: \(text)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("note: \(Terminal.safe(text))\n".utf8))
     }
 
     /// Prints `value` as JSON: keys sorted, so the output is the same for the same data.
     static func json(_ value: some Encodable) throws {
-        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        Swift.print(Terminal.json(String(decoding: try encoder.encode(value), as: UTF8.self)))
     }
 
     private static let encoder: JSONEncoder = {

@@ -1,0 +1,179 @@
+import Foundation
+import SyncCore
+import SyncKernel
+import SyncProtocol
+import SyncRemote
+import TestSupport
+import Testing
+
+/// An attacker holding one office's token (Nordstadt's) pushes hand-made states of another
+/// Quartier's contact through the real `sync-server` (issue #25): none takes the contact over,
+/// none changes it at the server or at its office, none crashes the server.
+@Suite("Crafted pushes", .serialized)
+struct CraftedPushTests {
+    let workspace = TemporaryDirectory("quartiersync-crafted")
+
+    /// The Altstadt contact as its office holds it, after a phone edit (two versions of A).
+    struct Scene {
+        let server: SyncServerProcess
+        let altstadt: OfficeReplica
+        let owned: RecordState
+        let attacker: SyncClient
+
+        init(_ workspace: TemporaryDirectory) async throws {
+            server = try SyncServerProcess.start(in: workspace)
+            altstadt = try OfficeReplica("Altstadt", directory: workspace.path, server: server, quartiers: ["altstadt"])
+            let added = try altstadt.syncctl([
+                "contact", "add", "--name", "Erika Beispiel", "--email", "erika@example.org", "--quartier",
+                "altstadt", "--json",
+            ])
+            let id = try #require(try added.object()["id"] as? String)
+            #expect(try altstadt.syncctl(["contact", "edit", id, "--phone", "05151 000001"]).status == 0)
+            _ = try altstadt.sync()
+            owned = try #require(try Replica.open(at: altstadt.path).state(of: RecordKey(.contacts, id)))
+            let token = try server.addOffice("Nordstadt", quartiers: ["nordstadt"])
+            attacker = try SyncClient(remote: try Remote(server: server.url, token: token), timeout: 10)
+        }
+
+        func push(_ state: RecordState) async throws -> PushReceipt {
+            let batch = ChangeBatch(records: [state], offices: [:], cursor: 1, hasMore: false)
+            return try await attacker.push(batch, key: UUID().uuidString.lowercased())
+        }
+
+        /// The contact at the server, read as its own office pulls it.
+        func ownerView() throws -> RecordValues {
+            _ = try altstadt.sync()
+            return try #require(try altstadt.contacts().first { $0.id == owned.id })
+        }
+    }
+
+    @Test("a covered state with the owner's versions rerouted, or with fields left out, is refused; nothing changes")
+    func takeoverRefused() async throws {
+        let scene = try await Scene(workspace)
+        defer { scene.server.stop() }
+        let before = try scene.ownerView()
+        // The owner's first version, routed to Nordstadt: the same dot with another value.
+        var rerouted = scene.owned
+        rerouted.fields["quartier"] = rerouted.fields["quartier"]!.map {
+            Sibling(value: .text("nordstadt"), dot: $0.dot, time: $0.time)
+        }
+        // The owner's vector, name and e-mail left out: merging would wipe them.
+        var wiped = scene.owned
+        wiped.fields["name"] = nil
+        wiped.fields["email"] = nil
+        // A vector below the owner's (only the creation, nothing of the phone), rerouted.
+        var older = scene.owned
+        let created = try #require(scene.owned.fields["quartier"]?.first?.dot)
+        older.context = VersionVector([created.replica: created.counter])
+        older.alive = [Sibling(value: true, dot: created, time: .zero)]
+        older.fields["phone"] = nil
+        older.fields["quartier"] = [Sibling(value: .text("nordstadt"), dot: created, time: .zero)]
+        for (name, state, code) in [
+            ("rerouted", rerouted, "conflicting-dot"), ("wiped", wiped, "rewrites-known-versions"),
+            ("older", older, "conflicting-dot"),
+        ] {
+            let receipt = try await scene.push(state)
+            #expect(receipt.refused?.map(\.code) == [code], "\(name): \(receipt.refused ?? [])")
+            #expect(receipt.stored == 0, "\(name)")
+        }
+        let after = try scene.ownerView()
+        for field in ["name", "email", "phone", "quartier"] {
+            #expect(after[field] == before[field], "\(field)")
+        }
+        #expect(after["quartier"] == "altstadt")
+    }
+
+    @Test("a route named by a covered push lets the pushing office write nothing afterwards")
+    func announcedRouteGrantsNothing() async throws {
+        let scene = try await Scene(workspace)
+        defer { scene.server.stop() }
+        // A second Altstadt office edits the phone: the contact now has two writers.
+        let second = try OfficeReplica(
+            "Altstadt Zwei", directory: workspace.path, server: scene.server, quartiers: ["altstadt"])
+        _ = try second.sync()
+        #expect(try second.syncctl(["contact", "edit", scene.owned.id, "--phone", "05151 000002"]).status == 0)
+        _ = try second.sync()
+        let stored = try #require(try Replica.open(at: second.path).state(of: scene.owned.key))
+        let phone = try #require(stored.fields["phone"]?.first?.dot)
+        let creation = try #require(stored.fields["name"]?.first)
+        // As of the second office's edit alone, routed to Nordstadt under that edit's dot: the
+        // server holds every version of it and newer ones, so it changes nothing. Before issue
+        // #25 it made Nordstadt a former route of the contact.
+        var stale = RecordState(
+            table: .contacts, id: stored.id, context: VersionVector([phone.replica: phone.counter]))
+        stale.alive = stored.alive.filter { $0.dot.replica == phone.replica }
+        stale.fields["phone"] = stored.fields["phone"]
+        stale.fields["quartier"] = [Sibling(value: .text("nordstadt"), dot: phone, time: .zero)]
+        let planted = try await scene.push(stale)
+        #expect(planted.refused == nil && planted.stored == 0, "\(planted.refused ?? [])")
+        // Then an edit "made before the move": concurrent, keeping the name's version.
+        let nordstadt = ReplicaID(rawValue: "dddddddd-0000-4000-8000-000000000004")
+        var edit = RecordState(
+            table: .contacts, id: stored.id,
+            context: VersionVector([creation.dot.replica: creation.dot.counter, nordstadt: 1]))
+        edit.alive = [Sibling(value: true, dot: creation.dot, time: creation.time)]
+        edit.fields["name"] = [creation]
+        edit.fields["quartier"] = [
+            Sibling(value: .text("nordstadt"), dot: Dot(replica: nordstadt, counter: 1), time: .zero)
+        ]
+        let taken = try await scene.push(edit)
+        #expect(taken.refused?.map(\.code) == ["changed-outside-scope"], "\(taken.refused ?? [])")
+        let after = try scene.ownerView()
+        #expect(after["quartier"] == "altstadt")
+        #expect(after["phone"] == "05151 000002")
+    }
+
+    @Test(
+        "states with counters past 2^53, clocks a century ahead or thousands of versions are refused alone; the server lives"
+    )
+    func boundsHold() async throws {
+        let scene = try await Scene(workspace)
+        defer { scene.server.stop() }
+        let mallory = ReplicaID(rawValue: "dddddddd-0000-4000-8000-000000000004")
+        func created(_ id: String, counter: UInt64, time: HybridTimestamp, versions: Int = 1) -> RecordState {
+            var state = RecordState(
+                table: .contacts, id: id, context: VersionVector([mallory: counter + UInt64(versions)]))
+            let dot = Dot(replica: mallory, counter: counter)
+            state.alive = [Sibling(value: true, dot: dot, time: time)]
+            state.fields["quartier"] = [Sibling(value: .text("nordstadt"), dot: dot, time: time)]
+            state.fields["name"] = (0..<versions).map {
+                Sibling(
+                    value: .text("Max Muster"), dot: Dot(replica: mallory, counter: counter + UInt64($0)), time: time)
+            }
+            return state
+        }
+        let now = HybridTimestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        let century = HybridTimestamp(milliseconds: 4_102_444_800_000, logical: .max)  // 2100-01-01
+        for (name, state) in [
+            ("counter 2^63", created("c-counter", counter: 1 << 63, time: now)),
+            ("2100", created("c-clock", counter: 1, time: century)),
+            ("10,000 versions", created("c-versions", counter: 1, time: now, versions: 10_000)),
+        ] {
+            let receipt = try await scene.push(state)
+            #expect(receipt.refused?.map(\.code) == ["invalid-state"], "\(name)")
+        }
+        // The server still answers, and an honest office still syncs.
+        #expect(try await scene.attacker.health().protocolVersion == Wire.version)
+        #expect(try scene.ownerView()["name"] == "Erika Beispiel")
+    }
+
+    @Test("a name carrying terminal escape sequences is shown written out, and exact in JSON")
+    func escapesAreShownNotObeyed() async throws {
+        let scene = try await Scene(workspace)
+        defer { scene.server.stop() }
+        let hostile = "Max\u{1B}]0;owned\u{07}\u{1B}[2J Muster\u{9B}31m"
+        let added = try scene.altstadt.syncctl([
+            "contact", "add", "--name", hostile, "--quartier", "altstadt", "--json",
+        ])
+        #expect(added.status == 0, "\(added.error)")
+        let id = try #require(try added.object()["id"] as? String)
+        for arguments in [["contact", "show", id], ["contact", "list"]] {
+            let shown = try scene.altstadt.syncctl(arguments)
+            #expect(!shown.output.unicodeScalars.contains { [0x1B, 0x07, 0x9B].contains($0.value) }, "\(arguments)")
+            #expect(shown.output.contains("\\u{1B}"), "\(arguments): \(shown.output)")
+        }
+        let json = try scene.altstadt.syncctl(["contact", "show", id, "--json"])
+        #expect(!json.output.unicodeScalars.contains { [0x1B, 0x07, 0x9B].contains($0.value) })
+        #expect(try json.object()["name"] as? String == hostile)
+    }
+}
