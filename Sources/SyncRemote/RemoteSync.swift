@@ -68,6 +68,7 @@ public struct RemoteSync: Sendable {
         try await replica.withSyncLock {
             let started = Date()
             var summary = Summary()
+            let entry = try replica.beginSyncRun(startedAt: Self.timestamp(started))
             do {
                 guard let remote = try replica.remote() else {
                     throw SyncError(
@@ -80,14 +81,14 @@ public struct RemoteSync: Sendable {
                 summary.bytesReceived = client.transfer.bytesReceived
                 summary.durationMs = Int(Date().timeIntervalSince(started) * 1000)
                 try replica.recordSyncRun(
-                    run(started, summary, result: "ok", error: nil), finishedAt: Self.timestamp(Date()))
+                    run(started, summary, result: "ok", error: nil), finishedAt: Self.timestamp(Date()), entry: entry)
                 logger.info("sync finished", metadata: ["sent": "\(summary.sent)", "received": "\(summary.received)"])
                 return summary
             } catch let error as SyncError {
                 summary.durationMs = Int(Date().timeIntervalSince(started) * 1000)
                 try? replica.recordSyncRun(
                     run(started, summary, result: error.code.name, error: error.message),
-                    finishedAt: Self.timestamp(Date()))
+                    finishedAt: Self.timestamp(Date()), entry: entry)
                 throw error
             }
         }

@@ -85,17 +85,41 @@ extension Replica {
         }
     }
 
-    /// Appends a sync to the history and, when it succeeded, notes the time as the last sync.
-    public func recordSyncRun(_ run: SyncRun, finishedAt: String) throws {
+    /// What the history says of a sync that never reached its end (killed, Ctrl-C, power lost).
+    public static let interrupted = "interrupted"
+
+    /// Notes in the history that a sync started, as ``interrupted`` until
+    /// ``recordSyncRun(_:finishedAt:entry:)`` says how it ended: a sync that is killed still
+    /// leaves its line in `syncctl log`. Returns the history entry.
+    public func beginSyncRun(startedAt: String) throws -> Int64 {
         try write { db in
             try db.run(
                 sql: """
                     INSERT INTO _sync_runs (started_at, duration_ms, result, sent, received, merged, conflicts, error)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?, 0, ?, 0, 0, 0, 0, ?)
                     """,
                 arguments: [
-                    run.startedAt, run.durationMs, run.result, run.sent, run.received, run.merged, run.conflicts,
-                    run.error,
+                    startedAt, Self.interrupted,
+                    "the sync stopped before it finished (killed, interrupted or the computer went off); "
+                        + "the next sync continues where it stopped",
+                ])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Writes how a sync ended into the history (into `entry` from ``beginSyncRun(startedAt:)``,
+    /// or as a new line) and, when it succeeded, notes the time as the last sync.
+    public func recordSyncRun(_ run: SyncRun, finishedAt: String, entry: Int64? = nil) throws {
+        try write { db in
+            try db.run(sql: "DELETE FROM _sync_runs WHERE id = ?", arguments: [entry ?? -1])
+            try db.run(
+                sql: """
+                    INSERT INTO _sync_runs (id, started_at, duration_ms, result, sent, received, merged, conflicts, error)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    entry, run.startedAt, run.durationMs, run.result, run.sent, run.received, run.merged,
+                    run.conflicts, run.error,
                 ])
             if run.result == "ok" {
                 try db.run(sql: "UPDATE _sync_state SET last_sync_at = ? WHERE id = 1", arguments: [finishedAt])

@@ -1,3 +1,5 @@
+import SyncCore
+
 /// An office whose syncs keep failing the same way: what `syncctl status` warns about, with
 /// what to do, before anyone notices that nothing arrived for a week.
 public struct StuckSync: Sendable, Equatable, Codable {
@@ -43,6 +45,9 @@ public struct StuckSync: Sendable, Equatable, Codable {
                 + "server admin, or update syncctl if the server is newer"
         case "server-error":
             "the server fails: give the time of the failure and 'syncctl log' to the server admin"
+        case Replica.interrupted:
+            "syncs are stopped before they end: let the nightly sync run (is the computer switched off or asleep "
+                + "at that time? see 'syncctl schedule show'), or run 'syncctl sync' and let it finish"
         case "sync-in-progress":
             "another sync of this replica is still running (or hangs): check 'syncctl schedule show' and running "
                 + "syncctl processes"

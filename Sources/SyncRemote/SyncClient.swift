@@ -143,6 +143,8 @@ public struct SyncClient: Sendable {
             switch status {
             case 429:
                 throw SyncError(.serverError, "the server is slowing down this address (\(message))")
+            case 403 where body?.error.code == "replica-of-another-office":
+                throw SyncError(.unauthorized, "the server refused this replica: \(message)", field: "replica")
             case 403 where body?.error.code == "forbidden":
                 throw SyncError(.unauthorized, "the server refused this token here: \(message)")
             case 404 where body?.error.code == "not-found":

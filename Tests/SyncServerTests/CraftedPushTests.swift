@@ -176,4 +176,28 @@ struct CraftedPushTests {
         #expect(!json.output.unicodeScalars.contains { [0x1B, 0x07, 0x9B].contains($0.value) })
         #expect(try json.object()["name"] as? String == hostile)
     }
+
+    @Test("another office's replica id in QuartierSync-Replica is refused: no session about it, no position moved")
+    func foreignReplicaRefused() async throws {
+        let scene = try await Scene(workspace)
+        defer { scene.server.stop() }
+        let victim = try Replica.open(at: scene.altstadt.path).id
+        let empty = ChangeBatch(records: [], offices: [:], cursor: 1 << 62, hasMore: false)
+        for attempt in ["session", "push"] {
+            do {
+                if attempt == "session" {
+                    _ = try await scene.attacker.session(replica: victim)
+                } else {
+                    _ = try await scene.attacker.push(empty, key: UUID().uuidString.lowercased(), replica: victim)
+                }
+                Issue.record("\(attempt) with another office's replica id was accepted")
+            } catch let error as SyncError {
+                #expect(error.code == .unauthorized, "\(attempt)")
+                #expect(error.message.contains("another office"), "\(attempt): \(error.message)")
+            }
+        }
+        // The owner's acknowledged position is its own: its next sync finds nothing lost.
+        let synced = try scene.altstadt.sync()
+        #expect(synced["recovery"] as? String == "none", "\(synced)")
+    }
 }

@@ -98,6 +98,39 @@ public final class FaultProxy: @unchecked Sendable {
         set { lock.withLock { faultShare = newValue } }
     }
 
+    /// The start of a request or of its answer, as the proxy sees bytes change direction on a
+    /// connection (HTTP/1.1 sends one request at a time on a connection).
+    public enum Moment: String, Sendable, CaseIterable {
+        /// The client's first bytes of a request, before they are passed on.
+        case request
+        /// The server's first bytes of its answer, before they are passed on.
+        case response
+    }
+
+    private var watcher: (@Sendable (_ exchange: Int, _ moment: Moment) -> Void)?
+    private var exchangeCount = 0
+
+    /// Calls `body` at the start of every request (numbered from 0 across connections, in the
+    /// order they start) and of every answer (with its request's number), on the proxy's
+    /// event loop and before the bytes go on: a test kills a process there to crash it at
+    /// an exact step of a sync.
+    public func watch(_ body: @escaping @Sendable (_ exchange: Int, _ moment: Moment) -> Void) {
+        lock.withLock { watcher = body }
+    }
+
+    /// How many requests started.
+    public var exchanges: Int { lock.withLock { exchangeCount } }
+
+    func began(_ moment: Moment, exchange: Int?) -> Int {
+        let (number, watcher) = lock.withLock { () -> (Int, (@Sendable (Int, Moment) -> Void)?) in
+            if let exchange { return (exchange, self.watcher) }
+            defer { exchangeCount += 1 }
+            return (exchangeCount, self.watcher)
+        }
+        watcher?(number, moment)
+        return number
+    }
+
     /// How many connections got each fault so far.
     public var counts: [Fault: Int] { lock.withLock { faultCounts } }
 
@@ -141,7 +174,7 @@ public final class FaultProxy: @unchecked Sendable {
     private func accept(_ client: Channel) {
         track(client)
         let (fault, at, delay) = draw()
-        let link = Link(client: client, fault: fault, strikeAt: at, delay: .milliseconds(delay))
+        let link = Link(proxy: self, client: client, fault: fault, strikeAt: at, delay: .milliseconds(delay))
         connect().whenComplete { result in
             switch result {
             case .success(let server):
@@ -178,18 +211,23 @@ private final class ProxyBox: @unchecked Sendable {
 /// One proxied connection: the client's channel, the server's, and the fault between them.
 private final class Link: @unchecked Sendable {
     // Safe: the counters and the partner channels are guarded by `lock`.
+    unowned let proxy: FaultProxy
     let client: Channel
     let fault: FaultProxy.Fault?
     let strikeAt: Int
     let delay: TimeAmount
     private let lock = NSLock()
+    /// The direction bytes went last, and the number of the request under way.
+    private var direction: FaultProxy.Moment?
+    private var exchange: Int?
     private var server: Channel?
     private var twin: Channel?
     private var requestBytes = 0
     private var responseBytes = 0
     private var struck = false
 
-    init(client: Channel, fault: FaultProxy.Fault?, strikeAt: Int, delay: TimeAmount) {
+    init(proxy: FaultProxy, client: Channel, fault: FaultProxy.Fault?, strikeAt: Int, delay: TimeAmount) {
+        self.proxy = proxy
         self.client = client
         self.fault = fault
         self.strikeAt = strikeAt
@@ -206,8 +244,20 @@ private final class Link: @unchecked Sendable {
         _ = twin.pipeline.addHandler(Side(link: self, isClient: false, drops: true))
     }
 
+    /// Tells the proxy when bytes change direction (a request or an answer starts).
+    private func turn(_ moment: FaultProxy.Moment) {
+        let starts = lock.withLock { () -> Bool in
+            defer { direction = moment }
+            return direction != moment
+        }
+        guard starts else { return }
+        let number = proxy.began(moment, exchange: moment == .request ? nil : lock.withLock { exchange })
+        if moment == .request { lock.withLock { exchange = number } }
+    }
+
     /// Bytes the client sent.
     func fromClient(_ buffer: ByteBuffer) {
+        turn(.request)
         let (server, twin, before) = lock.withLock { () -> (Channel?, Channel?, Int) in
             defer { requestBytes += buffer.readableBytes }
             return (self.server, self.twin, requestBytes)
@@ -242,6 +292,7 @@ private final class Link: @unchecked Sendable {
 
     /// Bytes the server sent.
     func fromServer(_ buffer: ByteBuffer) {
+        turn(.response)
         let before = lock.withLock { () -> Int in
             defer { responseBytes += buffer.readableBytes }
             return responseBytes

@@ -41,6 +41,7 @@ extension Replica {
     {
         try write { db in
             var noted: [RefusedWrite] = []
+            let earlier = try Outbox(db: db).acknowledgedPosition()
             try Outbox(db: db).acknowledge(upTo: position)
             // Nearly always nothing was ever refused: then no pushed record needs a look.
             let anyMarked = try db.value(Int64.self, sql: "SELECT EXISTS (SELECT 1 FROM _sync_refused)") == 1
@@ -52,11 +53,17 @@ extension Replica {
                 // A record this office alone ever wrote, deleted here, that the server never
                 // took (its state breaks a rule, or it was created outside this office's
                 // Quartiere) reached nobody, and nobody can edit it any more: nothing to mark.
+                // Not so if an earlier push of it was acknowledged: then a server restored
+                // since may have lost it, and other offices may hold it.
                 if refusal.code == StateRefusal.invalidState
                     || refusal.code == WriteScope.Refusal.createdOutsideScope.rawValue,
                     let table = SyncTable(rawValue: refusal.table),
                     let state = try StateTable(db).load([RecordKey(table, refusal.id)]).values.first,
-                    !state.isVisible, state.context.counters.keys.allSatisfy({ $0 == id })
+                    !state.isVisible, state.context.counters.keys.allSatisfy({ $0 == id }),
+                    try db.value(
+                        Int64.self, sql: "SELECT min(seq) FROM _sync_log WHERE tbl = ? AND row_id = ?",
+                        arguments: [refusal.table, refusal.id]
+                    ).map({ $0 > earlier }) ?? true
                 {
                     continue
                 }

@@ -33,6 +33,10 @@ public struct APIError: HTTPResponseError {
         case .invalidInput?, .missingField?, .rejected?:
             let message = (error as? SyncError)?.message ?? "the request was refused"
             self.init(status: .badRequest, code: (error as! SyncError).code.name, message: message)
+        case .unauthorized?:
+            self.init(
+                status: .forbidden, code: "replica-of-another-office",
+                message: (error as? SyncError)?.message ?? "this replica belongs to another office")
         case .busy?:
             self.init(
                 status: .serviceUnavailable, code: "store-unavailable",

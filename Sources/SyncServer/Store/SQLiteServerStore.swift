@@ -91,6 +91,19 @@ public final class SQLiteServerStore: ServerStore {
         migrator.registerMigration("server-v5-admin-revocation") { db in
             try db.execute(sql: "ALTER TABLE _server_admins ADD COLUMN revoked_at TEXT")
         }
+        migrator.registerMigration("server-v6-replicas") { db in
+            // Which office each replica syncs for: the first office whose token named it (in
+            // `QuartierSync-Replica`). Another office's token naming it is refused, so no
+            // office can move another's acknowledged position or read about its replicas.
+            try db.execute(
+                sql: """
+                    CREATE TABLE _server_replicas (
+                        replica_id TEXT PRIMARY KEY NOT NULL,
+                        office TEXT NOT NULL,
+                        bound_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 
@@ -117,6 +130,7 @@ public final class SQLiteServerStore: ServerStore {
         {
             return earlier
         }
+        if let pusher { try await claim(pusher, for: office) }
         // The office's Quartiere come from its token, never from the request: each state that
         // breaks a rule, or that the office may not write, is refused alone in the transaction
         // that stores the others.
@@ -153,6 +167,7 @@ public final class SQLiteServerStore: ServerStore {
     }
 
     public func session(for office: Office, replica asking: ReplicaID?) async throws -> Session {
+        if let asking { try await claim(asking, for: office) }
         let held = try await replica.serverKnowledge(for: asking)
         let epoch = try await replica.read { try Int64.fetchOne($0, sql: "SELECT epoch FROM _server_recovery") ?? 0 }
         return Session(
@@ -160,6 +175,33 @@ public final class SQLiteServerStore: ServerStore {
             acknowledged: held.acknowledged,
             knowledge: Dictionary(uniqueKeysWithValues: held.knowledge.counters.map { ($0.key.rawValue, $0.value) }),
             epoch: epoch)
+    }
+
+    /// Binds `replica` to `office` on first use; refuses it for any other office.
+    private func claim(_ replicaID: ReplicaID, for office: Office) async throws {
+        let bound = try await replica.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT office FROM _server_replicas WHERE replica_id = ?", arguments: [replicaID.rawValue])
+        }
+        var owner = bound
+        if owner == nil { owner = try await claimFirst(replicaID, for: office) }
+        guard owner == office.name else {
+            throw SyncError(
+                .unauthorized,
+                "this replica syncs for another office on this server: a replica file belongs to one office; "
+                    + "make a new replica for this office with 'syncctl init' (docs/operations.md, "
+                    + "'A copied or restored replica')")
+        }
+    }
+
+    private func claimFirst(_ replicaID: ReplicaID, for office: Office) async throws -> String? {
+        try await replica.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO _server_replicas (replica_id, office) VALUES (?, ?)",
+                arguments: [replicaID.rawValue, office.name])
+            return try String.fetchOne(
+                db, sql: "SELECT office FROM _server_replicas WHERE replica_id = ?", arguments: [replicaID.rawValue])
+        }
     }
 
     public func reportRecovery(from office: Office) async throws -> Int64 {
