@@ -152,6 +152,15 @@ struct CraftedPushTests {
             let receipt = try await scene.push(state)
             #expect(receipt.refused?.map(\.code) == ["invalid-state"], "\(name)")
         }
+        // One record twice in one push (each time with new versions): the second is refused.
+        let once = created("c-twice", counter: 1, time: now)
+        let again = created("c-twice", counter: 2, time: now, versions: 200)
+        let twice = try await scene.attacker.push(
+            ChangeBatch(records: [once, again], offices: [:], cursor: 1, hasMore: false),
+            key: UUID().uuidString.lowercased())
+        #expect(twice.refused?.map(\.code) == ["invalid-state"])
+        #expect(twice.refused?.first?.message.contains("more than once") == true)
+        #expect(twice.stored == 1)
         // The server still answers, and an honest office still syncs.
         #expect(try await scene.attacker.health().protocolVersion == Wire.version)
         #expect(try scene.ownerView()["name"] == "Erika Beispiel")

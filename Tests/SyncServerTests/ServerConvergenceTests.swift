@@ -636,6 +636,21 @@ private final class ServerNetwork {
             {
                 continue
             }
+            if !(byKey[write.key].map { keeps($0, write) } ?? false) {
+                // What the offices hold of the record, for the report.
+                for office in offices {
+                    let held = try office.replica.state(of: write.key)
+                    let log = try office.replica.database.read {
+                        try Row.fetchAll(
+                            $0, sql: "SELECT seq, op FROM _sync_log WHERE tbl = ? AND row_id = ?",
+                            arguments: [write.key.table.rawValue, write.key.id])
+                    }
+                    let marks = try office.replica.refusedWrites().filter { $0.id == write.key.id }
+                    print(
+                        "seed \(seed): \(office.name) holds \(write.key): \(held.map { "\($0.context) visible \($0.isVisible)" } ?? "no state"), log \(log), marks \(marks.map(\.code))"
+                    )
+                }
+            }
             let state = try #require(byKey[write.key], "\(write.key) never reached the server; \(context)")
             #expect(state.context.covers(write.dot), "write \(write.dot) never reached the server; \(context)")
             #expect(keeps(state, write), "write \(write.dot) to \(write.field) of \(write.key) was lost; \(context)")

@@ -45,34 +45,45 @@ extension Replica {
             try Outbox(db: db).acknowledge(upTo: position)
             // Nearly always nothing was ever refused: then no pushed record needs a look.
             let anyMarked = try db.value(Int64.self, sql: "SELECT EXISTS (SELECT 1 FROM _sync_refused)") == 1
+            // Whether the server ever took each refused record: as its mark says, or, without a
+            // mark, whether an earlier push of it was acknowledged.
+            var taken: [String: Bool] = [:]
+            for refusal in refused {
+                let mark =
+                    anyMarked
+                    ? try db.value(
+                        Int64.self, sql: "SELECT taken FROM _sync_refused WHERE tbl = ? AND id = ?",
+                        arguments: [refusal.table, refusal.id]) : nil
+                let first = try db.value(
+                    Int64.self, sql: "SELECT min(seq) FROM _sync_log WHERE tbl = ? AND row_id = ?",
+                    arguments: [refusal.table, refusal.id])
+                taken[refusal.table + "/" + refusal.id] = mark.map { $0 == 1 } ?? first.map { $0 <= earlier } ?? false
+            }
             for key in pushed where anyMarked {
                 try db.run(
                     sql: "DELETE FROM _sync_refused WHERE tbl = ? AND id = ?", arguments: [key.table.rawValue, key.id])
             }
             for refusal in refused {
+                let wasTaken = taken[refusal.table + "/" + refusal.id] ?? false
                 // A record this office alone ever wrote, deleted here, that the server never
                 // took (its state breaks a rule, or it was created outside this office's
                 // Quartiere) reached nobody, and nobody can edit it any more: nothing to mark.
-                // Not so if an earlier push of it was acknowledged: then a server restored
-                // since may have lost it, and other offices may hold it.
+                // Not so if the server once took it: a server restored since may have lost it,
+                // and other offices may hold it.
                 if refusal.code == StateRefusal.invalidState
                     || refusal.code == WriteScope.Refusal.createdOutsideScope.rawValue,
-                    let table = SyncTable(rawValue: refusal.table),
+                    !wasTaken, let table = SyncTable(rawValue: refusal.table),
                     let state = try StateTable(db).load([RecordKey(table, refusal.id)]).values.first,
-                    !state.isVisible, state.context.counters.keys.allSatisfy({ $0 == id }),
-                    try db.value(
-                        Int64.self, sql: "SELECT min(seq) FROM _sync_log WHERE tbl = ? AND row_id = ?",
-                        arguments: [refusal.table, refusal.id]
-                    ).map({ $0 > earlier }) ?? true
+                    !state.isVisible, state.context.counters.keys.allSatisfy({ $0 == id })
                 {
                     continue
                 }
                 try db.run(
                     sql: """
-                        INSERT INTO _sync_refused (tbl, id, code, message) VALUES (?, ?, ?, ?)
+                        INSERT INTO _sync_refused (tbl, id, code, message, taken) VALUES (?, ?, ?, ?, ?)
                         ON CONFLICT (tbl, id) DO UPDATE SET code = excluded.code, message = excluded.message,
-                            refused_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
-                        """, arguments: [refusal.table, refusal.id, refusal.code, refusal.message])
+                            taken = excluded.taken, refused_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+                        """, arguments: [refusal.table, refusal.id, refusal.code, refusal.message, wasTaken])
                 noted.append(refusal)
             }
             return noted

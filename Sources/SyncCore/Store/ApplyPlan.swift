@@ -37,9 +37,22 @@ struct ApplyPlan {
         changed.reserveCapacity(batch.records.count)
         var relayed: [RecordKey] = []
         var recordValidators: [SyncTable: RecordValidator] = [:]
+        var pushed = Set<RecordKey>()
         for (index, incoming) in batch.records.enumerated() {
             summary.received += 1
             if let validator {
+                // A client sends each record once per push; a record repeated with ever new
+                // versions would make its merges grow without bound under the write lock.
+                guard pushed.insert(incoming.key).inserted else {
+                    summary.refused.append(
+                        StateRefusal(
+                            key: incoming.key,
+                            invalid: SyncError(
+                                .invalidInput,
+                                "\(incoming.table.singular) \(incoming.id.prefix(64)) breaks a rule: "
+                                    + "it appears more than once in one push")))
+                    continue
+                }
                 let recordValidator = recordValidators[incoming.table] ?? RecordValidator(table: incoming.table)
                 recordValidators[incoming.table] = recordValidator
                 do {

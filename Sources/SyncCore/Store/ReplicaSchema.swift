@@ -110,6 +110,11 @@ enum ReplicaSchema {
                     \(routeTrigger)
                     """)
         }
+        migrator.registerMigration("v12-refused-taken") { db in
+            // Whether the server once took a record it now refuses: such a record is kept
+            // marked even when deleted here (other offices, or a restored server, may hold it).
+            try db.execute(sql: "ALTER TABLE _sync_refused ADD COLUMN taken INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 
