@@ -177,30 +177,28 @@ public final class SQLiteServerStore: ServerStore {
             epoch: epoch)
     }
 
-    /// Binds `replica` to `office` on first use; refuses it for any other office.
+    /// Binds `replica` to `office` on first use; refuses it for any other office. The
+    /// binding is read first, so only a replica's first sync writes.
     private func claim(_ replicaID: ReplicaID, for office: Office) async throws {
-        let bound = try await replica.read { db in
+        let owner: @Sendable (Database) throws -> String? = { db in
             try String.fetchOne(
                 db, sql: "SELECT office FROM _server_replicas WHERE replica_id = ?", arguments: [replicaID.rawValue])
         }
-        var owner = bound
-        if owner == nil { owner = try await claimFirst(replicaID, for: office) }
-        guard owner == office.name else {
+        var bound = try await replica.read(owner)
+        if bound == nil {
+            bound = try await replica.write { db in
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO _server_replicas (replica_id, office) VALUES (?, ?)",
+                    arguments: [replicaID.rawValue, office.name])
+                return try owner(db)
+            }
+        }
+        guard bound == office.name else {
             throw SyncError(
                 .unauthorized,
                 "this replica syncs for another office on this server: a replica file belongs to one office; "
                     + "make a new replica for this office with 'syncctl init' (docs/operations.md, "
                     + "'A copied or restored replica')")
-        }
-    }
-
-    private func claimFirst(_ replicaID: ReplicaID, for office: Office) async throws -> String? {
-        try await replica.write { db in
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO _server_replicas (replica_id, office) VALUES (?, ?)",
-                arguments: [replicaID.rawValue, office.name])
-            return try String.fetchOne(
-                db, sql: "SELECT office FROM _server_replicas WHERE replica_id = ?", arguments: [replicaID.rawValue])
         }
     }
 
