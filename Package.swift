@@ -138,8 +138,9 @@ let package = Package(
         .testTarget(
             name: "syncctlTests",
             dependencies: [
-                "SyncKernel", "SyncCore", "SyncProtocol", "SyncRemote", "TestSupport", "syncctl",
+                "SyncKernel", "SyncCore", "SyncProtocol", "SyncRemote", "SyncServer", "TestSupport", "syncctl",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
     ],
     swiftLanguageModes: [.v6]

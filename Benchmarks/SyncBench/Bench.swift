@@ -101,7 +101,13 @@ struct Bench: Sendable {
             let count = min(50_000, size - done)
             try source.insert(.contacts, contentsOf: (0..<count).map { generator.contact(index: done + $0) })
             done += count
-            _ = try LocalSync(batchSize: 2000).push(source, to: store)
+            // Loading only: the states go straight into the store, as a push would put them.
+            var batch: ChangeBatch
+            repeat {
+                batch = try source.outgoing(limit: 2000)
+                if !batch.records.isEmpty { try store.apply(batch, from: .downstream(acknowledging: nil)) }
+                try source.acknowledge(upTo: batch.cursor)
+            } while batch.hasMore
         }
         try? FileManager.default.removeItem(atPath: directory + "/seed-\(size).sqlite")
     }

@@ -232,3 +232,11 @@ public struct SyncClient: Sendable {
         }
     }
 }
+
+extension SyncClient: Upstream {
+    /// `POST /v2/push` for `replica`: the server notes that it holds that replica's changes
+    /// up to the batch's cursor.
+    public func push(_ batch: ChangeBatch, key: String, replica: ReplicaID) async throws -> PushReceipt {
+        try await push(batch, key: key, replica: Optional(replica))
+    }
+}

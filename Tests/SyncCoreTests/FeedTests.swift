@@ -19,7 +19,12 @@ struct FeedTests {
             contentsOf: try (0..<50).map {
                 try RecordValues(.contacts, ["name": "Person \($0)", "quartier": quartiere[$0 % 3], "phone": "\($0)"])
             })
-        _ = try LocalSync(batchSize: 20).push(office, to: store)
+        var pushed: ChangeBatch
+        repeat {
+            pushed = try office.outgoing(limit: 20)
+            try store.apply(pushed, from: .downstream(acknowledging: nil))
+            try office.acknowledge(upTo: pushed.cursor)
+        } while pushed.hasMore
         for filter in [nil, ["kuckuck"], ["altstadt", "nordstadt"]] as [[String]?] {
             var cursor: Int64 = 0
             var pages = 0

@@ -34,6 +34,10 @@ struct WriteScopeTests {
         #expect(suedstadt.refusal(of: moved, stored: nil, formerRoutes: []) == nil)
         moved.fields["quartier"]![0].replaced = FieldValue("altstadt")
         #expect(suedstadt.refusal(of: moved, stored: nil, formerRoutes: []) == .createdOutsideScope)
+        // Moved twice (Südstadt → Altstadt → Nordstadt) before any sync: the fold keeps the last
+        // move; made by the office's own replica alone, it is taken.
+        #expect(WriteScope(quartiers: ["suedstadt"], replicas: [.b]).refusal(of: moved, stored: nil, formerRoutes: []) == nil)
+        #expect(WriteScope(quartiers: ["suedstadt"], replicas: [.a]).refusal(of: moved, stored: nil, formerRoutes: []) == .createdOutsideScope)
     }
 
     @Test("a row written blind over another Quartier's record is refused, whatever route it claims")
@@ -57,6 +61,43 @@ struct WriteScopeTests {
         let stored = contact([.b: 1], alive: [(true, .b, 1)], ["quartier": [("suedstadt", .b, 1)]])
         let moved = contact([.b: 2], alive: [(true, .b, 1)], ["quartier": [("nordstadt", .b, 2)]])
         #expect(suedstadt.refusal(of: moved, stored: stored, formerRoutes: []) == nil)
+    }
+
+    @Test("an office changes a record it moved away itself, on the version holding its move; not with others' versions")
+    func ownMoveAway() {
+        // B moved the record from Südstadt to Nordstadt; the sync stopped before it left B, and
+        // B changed it meanwhile. Nordstadt's A has written it since.
+        let office = WriteScope(quartiers: ["suedstadt"], replicas: [.b])
+        var stored = contact(
+            [.a: 1, .b: 2], alive: [(true, .b, 1)], ["quartier": [("nordstadt", .b, 2)], "name": [("Ada", .a, 1)]])
+        stored.fields["quartier"]![0].replaced = FieldValue("suedstadt")
+        var edited = contact(
+            [.b: 3], alive: [(true, .b, 1)], ["quartier": [("nordstadt", .b, 2)], "phone": [("0551 1", .b, 3)]])
+        edited.fields["quartier"]![0].replaced = FieldValue("suedstadt")
+        #expect(office.refusal(of: edited, stored: stored, formerRoutes: []) == nil)
+        // Another office's replica, or an office whose move it was not, is refused.
+        #expect(suedstadt.refusal(of: edited, stored: stored, formerRoutes: []) == .changedOutsideScope)
+        // A move from a Quartier the office does not serve gives it nothing.
+        var foreign = stored
+        foreign.fields["quartier"]![0].replaced = FieldValue("altstadt")
+        #expect(office.refusal(of: edited, stored: foreign, formerRoutes: []) == .changedOutsideScope)
+        // Once the new owners moved it again, the office's move is gone from the server.
+        let movedOn = contact(
+            [.a: 2, .b: 2], alive: [(true, .b, 1)], ["quartier": [("altstadt", .a, 2)], "name": [("Ada", .a, 1)]])
+        #expect(office.refusal(of: edited, stored: movedOn, formerRoutes: []) == .changedOutsideScope)
+        // Moved back into its own Quartier, on the version holding the move: allowed.
+        var movedBack = contact(
+            [.a: 1, .b: 3], alive: [(true, .b, 1)], ["quartier": [("suedstadt", .b, 3)], "name": [("Ada", .a, 1)]])
+        movedBack.fields["quartier"]![0].replaced = FieldValue("nordstadt")
+        #expect(office.refusal(of: movedBack, stored: stored, formerRoutes: []) == nil)
+        // Dropping Nordstadt's name on the way is not.
+        var dropping = movedBack
+        dropping.fields["name"] = []
+        #expect(office.refusal(of: dropping, stored: stored, formerRoutes: []) == .changedOutsideScope)
+        // Versions of a third replica in the state are not the office's to add.
+        var smuggled = edited
+        smuggled.context = VersionVector([.b: 3, .c: 1])
+        #expect(office.refusal(of: smuggled, stored: stored, formerRoutes: []) == .changedOutsideScope)
     }
 
     @Test("an edit made before the office heard of a move merges; one made after it is refused")

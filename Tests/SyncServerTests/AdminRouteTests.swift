@@ -49,7 +49,7 @@ struct AdminRouteTests {
         let first = try Replica.inMemory(office: "A")
         let second = try Replica.inMemory(office: "B")
         let id = try first.insert(.contacts, values: ["name": "Mara Beispiel", "quartier": "kuckuck"]).id!
-        try LocalSync().sync(second, with: first)
+        try await second.apply(try first.changes(since: 0, limit: 10), from: .upstream(peer: first.id.rawValue))
         try first.update(.contacts, id: id, changes: ["phone": "1"])
         try second.update(.contacts, id: id, changes: ["phone": "2"])
         try await fixture.store.replica.apply(try first.outgoing(limit: 10), from: .downstream(acknowledging: nil))

@@ -118,6 +118,8 @@ private final class ServerNetwork {
     var backupAt: Int
     var restoreAt: Int
     var rescopeAt: Int
+    /// The step at which one office's clock jumps hours ahead.
+    var clockAheadAt: Int
     var stepIndex = 0
 
     var context: Comment { "seed \(seed): replay with QS_SEED=\(seed) swift test --filter ServerConvergence" }
@@ -147,6 +149,7 @@ private final class ServerNetwork {
         restoreAt = Int.random(in: backupAt + 3..<steps - 2, using: &rng)
         restartAt = Int.random(in: 1..<steps - 1, using: &rng)
         rescopeAt = Int.random(in: 1..<steps - 1, using: &rng)
+        clockAheadAt = Int.random(in: 1..<steps - 1, using: &rng)
         let layout: [(String, [String])] = [
             ("Kuckuck", ["kuckuck"]), ("Kuckuck Süd", ["kuckuck"]), ("Altstadt", ["altstadt"]),
             ("Nordstadt", ["nordstadt"]), ("LAG", [Quartier.shared]),
@@ -198,6 +201,19 @@ private final class ServerNetwork {
             trace("Altstadt now serves \(scope)")
             try server.setQuartiers(of: "Altstadt", to: scope)
             offices[2].scope = scope
+        }
+        if stepIndex == clockAheadAt {
+            // An office whose computer's clock runs hours ahead (a wrong time zone, a dead
+            // battery set by hand): its writes carry times hours in the future, within the
+            // server's bound, and every office that pulls them is dragged along.
+            let office = offices[Int.random(in: 0..<offices.count, using: &rng)]
+            let hours = Int64.random(in: 2...9, using: &rng)
+            trace("\(office.name)'s clock runs \(hours) hours ahead")
+            try await office.replica.database.write { db in
+                try db.execute(
+                    sql: "UPDATE _sync_clock SET hlc_ms = max(hlc_ms, ?), hlc_logical = 0",
+                    arguments: [Int64(Date().timeIntervalSince1970 * 1000) + hours * 3_600_000])
+            }
         }
         let index = Int.random(in: 0..<offices.count, using: &rng)
         switch Int.random(in: 0..<100, using: &rng) {
@@ -446,9 +462,14 @@ private final class ServerNetwork {
 
     func sync(_ index: Int) async throws {
         let batchSize = [2, 5, 500].randomElement(using: &rng)!
+        let deleting = Int.random(in: 0..<3, using: &rng) == 0 ? Int.random(in: 0..<offices.count, using: &rng) : nil
         do {
             // A short timeout: a stalled connection ends the sync in a second.
-            let summary = try await RemoteSync(batchSize: batchSize, timeout: 1).run(offices[index].replica)
+            let replica = offices[index].replica
+            async let running = RemoteSync(batchSize: batchSize, timeout: 1).run(replica)
+            // Somebody deletes a record while the sync runs: at this office, or at another.
+            if let deleting { try await deleteWhileSyncing(at: deleting, syncing: index) }
+            let summary = try await running
             trace(
                 "\(offices[index].name) syncs: sent \(summary.sent), received \(summary.received), evicted \(summary.evicted), \(summary.recovery), refused \(summary.refused.map { "\($0.table)/\($0.id.suffix(12)) \($0.code)" })"
             )
@@ -463,6 +484,21 @@ private final class ServerNetwork {
         } catch let error as SyncError {
             Issue.record("sync of \(offices[index].name) failed: \(error); \(context)")
         }
+    }
+
+    /// Deletes a record `offices[office]` shows, through plain SQL, while `offices[syncing]`
+    /// syncs (a record the sync evicts meanwhile is not deleted).
+    func deleteWhileSyncing(at office: Int, syncing: Int) async throws {
+        let replica = offices[office].replica
+        let table: SyncTable = Bool.random(using: &rng) ? .contacts : .activities
+        guard let id = try visible(replica, table).randomElement(using: &rng) else { return }
+        let deleted = try await replica.database.write { db in
+            try db.execute(sql: "DELETE FROM \(table.rawValue) WHERE id = ?", arguments: [id])
+            return db.changesCount
+        }
+        guard deleted == 1 else { return }
+        trace("\(offices[office].name) deletes \(table)/\(id.suffix(12)) while \(offices[syncing].name) syncs")
+        try note(replica, RecordKey(table, id), fields: [Conflict.existenceField])
     }
 
     /// `syncctl sync` in its own process, killed with SIGKILL after a seeded delay.
@@ -537,16 +573,6 @@ private final class ServerNetwork {
     // MARK: Checks
 
     /// A row as the server's state says an office must show it.
-    static func row(of state: RecordState) -> RecordValues {
-        var row = state.visibleRecord
-        row["updated_at"] = state.updatedAt ?? ""
-        // A value no store holds shows as NULL, or as empty text where the column requires one.
-        for field in state.table.fields where row[field] == nil && state.table.requiredFields.contains(field) {
-            row[field] = ""
-        }
-        return row
-    }
-
     func checkConverged() throws {
         let store = try Replica.open(at: server.database)
         let states = try store.changes(since: 0, limit: 1_000_000).records
@@ -600,7 +626,7 @@ private final class ServerNetwork {
                 )
                 for state in expected where shown[state.id] != nil {
                     #expect(
-                        shown[state.id] == Self.row(of: state),
+                        shown[state.id] == state.shownRow,
                         "\(office.name) shows \(state.key) otherwise than the server holds it; \(context)")
                 }
             }

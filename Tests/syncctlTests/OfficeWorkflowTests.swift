@@ -1,6 +1,9 @@
 import Foundation
+import Logging
 import SyncCore
 import SyncKernel
+import SyncRemote
+import SyncServer
 import TestSupport
 import Testing
 
@@ -108,23 +111,29 @@ struct OfficeWorkflowTests {
     }
 
     @Test("conflicts list shows both values of a field edited in two offices, with their offices")
-    func conflictsList() throws {
+    func conflictsList() async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
         try cli.run(["init", "--office", "Kuckuck"])
         let kuckuck = try Replica.open(at: cli.replica)
         let altstadt = try Replica.inMemory(office: "Altstadt")
-        let relay = try Replica.inMemory(office: "relay")
+        // Both offices sync with a server store in process, through the sync `syncctl` runs.
+        let relay = try SQLiteServerStore(inMemoryWith: Logger(label: "quartiersync.test"))
+        var upstreams: [ReplicaID: InProcessUpstream] = [:]
+        for (office, quartier) in [(kuckuck, "kuckuck"), (altstadt, "altstadt")] {
+            let (registered, _) = try await relay.addOffice(name: office.office, quartiers: [quartier])
+            upstreams[office.id] = InProcessUpstream(store: relay, office: registered)
+        }
+        func sync(_ office: Replica) async throws { _ = try await Synchronizer().sync(office, with: upstreams[office.id]!) }
         let contact = try kuckuck.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "*"])
         let id = try #require(contact.id)
-        let sync = LocalSync()
-        _ = try sync.sync(kuckuck, with: relay)
-        _ = try sync.sync(altstadt, with: relay)
+        try await sync(kuckuck)
+        try await sync(altstadt)
         try kuckuck.update(.contacts, id: id, changes: ["role": "Quartiersmanagerin"])
         try altstadt.update(.contacts, id: id, changes: ["role": "Sozialarbeiterin"])
-        _ = try sync.sync(kuckuck, with: relay)
-        _ = try sync.sync(altstadt, with: relay)
-        _ = try sync.sync(kuckuck, with: relay)
+        try await sync(kuckuck)
+        try await sync(altstadt)
+        try await sync(kuckuck)
 
         let conflicts = try #require(try cli.run(["conflicts", "list", "--json"]).json() as? [[String: Any]])
         #expect(conflicts.count == 1)

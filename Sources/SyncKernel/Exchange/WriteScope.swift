@@ -4,7 +4,8 @@
 /// An office's Quartiere come from its token on the server, never from the request. An office
 /// may
 /// - create records routed to its Quartiere or shared (`*`), also when it moved them on before
-///   the server heard of them (the move replaced a route of its own);
+///   the server heard of them (the move replaced a route of its own; or, moved several times,
+///   every version is one of this office's replicas: the fold keeps only the last move);
 /// - change, delete or move elsewhere a record whose route at the server is in its scope now;
 /// - change a record that was in its scope in the version its change was made on: the record
 ///   has since moved to another Quartier, one of its former Quartiere is the office's, and the
@@ -13,7 +14,17 @@
 ///   state covers (an edit, a delete or a move keeps the versions of the fields it did not
 ///   write). Such a change merges into the moved record, as a change concurrent with a move
 ///   does everywhere else (docs/sync-model.md). A row written blind over another Quartier's
-///   id writes every field anew, and is refused.
+///   id writes every field anew, and is refused;
+/// - change (or move back) a record it moved away itself, made on the version holding that
+///   move: the route the server holds is a version of one of this office's replicas (the
+///   server binds each replica to the office that first synced it) that replaced a route of
+///   this office's, every version the state adds is this office's, and it drops nothing
+///   another office wrote. A sync that stopped after the move was stored leaves the record at
+///   the office until the next one; a change made meanwhile merges into the moved record like
+///   a change concurrent with a move. Once the new Quartier's offices move it on, their
+///   route replaces the office's move, and the office's writes are refused. A record only
+///   this office's replicas ever wrote (created and moved on before it first synced) counts
+///   as moved away by it.
 ///
 /// Whatever the scope, a pushed state may only add what its office could have written:
 /// - a version the server holds (same dot) must arrive with the value the server holds for it
@@ -31,10 +42,13 @@
 public struct WriteScope: Sendable {
     /// The pushing office's Quartiere.
     public var quartiers: [String]
+    /// The replicas the server binds to the pushing office.
+    public var replicas: Set<ReplicaID>
 
-    /// The rule for an office serving `quartiers`.
-    public init(quartiers: [String]) {
+    /// The rule for an office serving `quartiers`, syncing with `replicas`.
+    public init(quartiers: [String], replicas: Set<ReplicaID> = []) {
         self.quartiers = quartiers
+        self.replicas = replicas
     }
 
     /// Why a pushed state was refused.
@@ -78,7 +92,14 @@ public struct WriteScope: Sendable {
             // Created here and moved on before the server heard of it (or a restored server
             // lost it): the move replaced a route of this office's.
             let route = incoming.fields[index: RecordState.routingFieldIndex].provisionalWinner()
-            return Quartier.scope(quartiers, covers: route?.replaced?.text) ? nil : .createdOutsideScope
+            if Quartier.scope(quartiers, covers: route?.replaced?.text) { return nil }
+            // Moved more than once before the server heard of it: the fold keeps the last move
+            // only. Made by this office's replicas alone, it is this office's new record (a
+            // single move from its own Quartier would be taken anyway).
+            let movedOnlyHere =
+                route?.replaced != nil && !replicas.isEmpty
+                && incoming.context.counters.keys.allSatisfy(replicas.contains)
+            return movedOnlyHere ? nil : .createdOutsideScope
         }
         if Self.reusesDot(incoming, stored) { return .conflictingDot }
         // Known already: it may change nothing.
@@ -93,7 +114,45 @@ public struct WriteScope: Sendable {
         {
             return nil
         }
+        // Moved away by this office, and changed on the version holding its move.
+        // (Or only this office ever wrote it: it created it and moved it away before syncing.)
+        let ownRecord = !replicas.isEmpty && stored.context.counters.keys.allSatisfy(replicas.contains)
+        if movedAwayHere(incoming, stored) || ownRecord, addsOnlyOwnVersions(incoming, stored),
+            keepsOthersVersions(incoming, stored)
+        {
+            return nil
+        }
         return .changedOutsideScope
+    }
+
+    /// Whether the route `stored` holds is a move by one of this office's replicas away from a
+    /// Quartier of its own, and `incoming` was made on it (keeps it, or replaced it).
+    func movedAwayHere(_ incoming: RecordState, _ stored: RecordState) -> Bool {
+        stored.fields[index: RecordState.routingFieldIndex].contains { move in
+            replicas.contains(move.dot.replica) && incoming.context.covers(move.dot)
+                && Quartier.scope(quartiers, covers: move.replaced?.text)
+        }
+    }
+
+    /// Whether `incoming` keeps every version of another office's replicas that `stored` holds
+    /// and its vector covers: merging it drops nothing somebody else wrote.
+    func keepsOthersVersions(_ incoming: RecordState, _ stored: RecordState) -> Bool {
+        func kept<Value>(_ held: [Sibling<Value>], _ carried: [Sibling<Value>]) -> Bool {
+            held.allSatisfy { version in
+                replicas.contains(version.dot.replica) || !incoming.context.covers(version.dot)
+                    || carried.contains { $0.dot == version.dot }
+            }
+        }
+        guard kept(stored.alive, incoming.alive) else { return false }
+        return stored.table.fields.indices.allSatisfy { kept(stored.fields[index: $0], incoming.fields[index: $0]) }
+    }
+
+    /// Whether every version of `incoming` that `stored`'s vector does not cover was made by
+    /// one of this office's replicas.
+    func addsOnlyOwnVersions(_ incoming: RecordState, _ stored: RecordState) -> Bool {
+        incoming.context.counters.allSatisfy { replica, counter in
+            counter <= stored.context[replica] || replicas.contains(replica)
+        }
     }
 
     /// Whether `incoming` carries a version `stored` holds (the same dot, for existence or the

@@ -31,6 +31,12 @@ public final class SQLiteServerStore: ServerStore {
         try Self.migrator.migrate(replica.database)
     }
 
+    /// A store in memory, for tests and benchmarks: the same schema, rules and merge.
+    public init(inMemoryWith logger: Logger = Logger(label: "quartiersync.server")) throws {
+        replica = try Replica.inMemory(office: "sync-server", kind: .server, logger: logger)
+        try Self.migrator.migrate(replica.database)
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("server-v1") { db in
@@ -136,7 +142,7 @@ public final class SQLiteServerStore: ServerStore {
         // that stores the others.
         let summary = try await replica.apply(
             batch, from: .downstream(acknowledging: pusher.map { .init(replica: $0, position: batch.cursor) }),
-            validator: validator, scope: WriteScope(quartiers: office.quartiers))
+            validator: validator, scope: WriteScope(quartiers: office.quartiers, replicas: try await replicas(of: office)))
         let refused = summary.refused.map {
             RefusedChange(table: $0.key.table.rawValue, id: $0.key.id, code: $0.code, message: $0.message)
         }
@@ -175,6 +181,16 @@ public final class SQLiteServerStore: ServerStore {
             acknowledged: held.acknowledged,
             knowledge: Dictionary(uniqueKeysWithValues: held.knowledge.counters.map { ($0.key.rawValue, $0.value) }),
             epoch: epoch)
+    }
+
+    /// The replicas bound to `office`.
+    private func replicas(of office: Office) async throws -> Set<ReplicaID> {
+        try await replica.read { db in
+            Set(
+                try String.fetchAll(
+                    db, sql: "SELECT replica_id FROM _server_replicas WHERE office = ?", arguments: [office.name]
+                ).map(ReplicaID.init(rawValue:)))
+        }
     }
 
     /// Binds `replica` to `office` on first use; refuses it for any other office. The

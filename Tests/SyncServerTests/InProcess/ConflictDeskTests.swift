@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
 import SyncKernel
+import SyncRemote
+import SyncServer
 import TestSupport
 import Testing
 
@@ -12,30 +14,30 @@ import Testing
 struct ConflictDeskTests {
     /// Three offices of Kuckuck and a server store; every office has seen the contact.
     struct Network {
-        let server: Replica
+        let network: InProcessNetwork
+        var server: Replica { network.server }
         let offices: [Replica]
-        let sync = LocalSync(batchSize: 3)
         let contact: String
 
-        init() throws {
-            server = try Replica.inMemory(office: "sync-server", kind: .server)
+        init() async throws {
+            network = try InProcessNetwork()
             offices = try ["Kuckuck", "Kuckuck-Mobil", "Kuckuck-Beratung"].map { try Replica.inMemory(office: $0) }
             contact = try offices[0].insert(
                 .contacts,
                 values: ["quartier": "kuckuck", "name": "Mara Beispiel", "phone": "0551 000001", "email": nil]
             ).id!
-            try round()
+            try await round()
         }
 
-        func round() throws {
-            for _ in 0..<2 { for office in offices { _ = try sync.sync(office, with: server, quartiers: ["kuckuck"]) } }
+        func round() async throws {
+            for _ in 0..<2 { for office in offices { try await network.sync(office, ["kuckuck"]) } }
         }
 
         /// Two offices change the phone without seeing each other; everybody syncs.
-        func phoneConflict() throws -> Conflict {
+        func phoneConflict() async throws -> Conflict {
             try offices[0].update(.contacts, id: contact, changes: ["phone": "0551 000002"])
             try offices[1].update(.contacts, id: contact, changes: ["phone": "0551 000003"])
-            try round()
+            try await round()
             let conflicts = try offices[2].conflicts()
             try #require(conflicts.count == 1)
             return conflicts[0]
@@ -45,9 +47,9 @@ struct ConflictDeskTests {
     }
 
     @Test("show names the ancestor, each competing value with its office, and what the table shows")
-    func threeWayView() throws {
-        let network = try Network()
-        let conflict = try network.phoneConflict()
+    func threeWayView() async throws {
+        let network = try await Network()
+        let conflict = try await network.phoneConflict()
         #expect(conflict.kind == .field)
         #expect(conflict.field == "phone")
         #expect(conflict.quartier == "kuckuck")
@@ -62,15 +64,15 @@ struct ConflictDeskTests {
     }
 
     @Test("keeping the value the table shows closes the conflict on every office, also where it was not decided")
-    func takeShownCloses() throws {
-        let network = try Network()
-        let conflict = try network.phoneConflict()
+    func takeShownCloses() async throws {
+        let network = try await Network()
+        let conflict = try await network.phoneConflict()
         let shown = conflict.provisionalWinner.value
         // The office that only watched decides.
         let entry = try network.offices[2].resolve(conflict.id, .takeShown, reason: "the newer number is right")
         #expect(entry.decision == "take-shown")
         #expect(entry.office == "Kuckuck-Beratung")
-        try network.round()
+        try await network.round()
         for office in network.offices {
             #expect(try office.conflicts().isEmpty)
             #expect(try office.resolutions().map(\.conflictId) == [conflict.id])
@@ -80,12 +82,12 @@ struct ConflictDeskTests {
     }
 
     @Test("taking an office's value writes it everywhere, whichever value was shown")
-    func takeOffice() throws {
-        let network = try Network()
-        let conflict = try network.phoneConflict()
+    func takeOffice() async throws {
+        let network = try await Network()
+        let conflict = try await network.phoneConflict()
         let hidden = conflict.versions[0]
         try network.offices[0].resolve(conflict.id, .take(office: hidden.office!), reason: "confirmed by phone")
-        try network.round()
+        try await network.round()
         #expect(try network.phones() == Array(repeating: hidden.value, count: 3))
         for office in network.offices {
             #expect(try office.conflicts().isEmpty)
@@ -94,12 +96,12 @@ struct ConflictDeskTests {
     }
 
     @Test("an edit of the contested field with the value shown settles it, and says so in the trail")
-    func editWithShownValue() throws {
-        let network = try Network()
-        let conflict = try network.phoneConflict()
+    func editWithShownValue() async throws {
+        let network = try await Network()
+        let conflict = try await network.phoneConflict()
         let shown = try #require(conflict.provisionalWinner.value)
         try network.offices[2].update(.contacts, id: network.contact, changes: ["phone": shown])
-        try network.round()
+        try await network.round()
         for office in network.offices {
             #expect(try office.conflicts().isEmpty)
             #expect(try office.resolutions().map(\.decision) == ["edit"])
@@ -107,17 +109,17 @@ struct ConflictDeskTests {
     }
 
     @Test("a delete against an edit is settled by keeping the record, or by confirming the delete")
-    func deleteVersusEdit() throws {
+    func deleteVersusEdit() async throws {
         for keep in [true, false] {
-            let network = try Network()
+            let network = try await Network()
             try network.offices[0].delete(.contacts, id: network.contact)
             try network.offices[1].update(.contacts, id: network.contact, changes: ["notes": "kommt zum Sommerfest"])
-            try network.round()
+            try await network.round()
             let conflict = try #require(try network.offices[2].conflicts().first)
             #expect(conflict.kind == .deleteVersusEdit)
             #expect(throws: SyncError.self) { try network.offices[2].resolve(conflict.id, .takeShown, reason: "x") }
             try network.offices[2].resolve(conflict.id, keep ? .keep : .delete, reason: "asked the resident")
-            try network.round()
+            try await network.round()
             for office in network.offices {
                 #expect(try office.conflicts().isEmpty)
                 #expect(try office.records(.contacts).count == (keep ? 1 : 0))
@@ -127,9 +129,9 @@ struct ConflictDeskTests {
     }
 
     @Test("a wrong decision is refused with what fits, and nothing is written")
-    func refusals() throws {
-        let network = try Network()
-        let conflict = try network.phoneConflict()
+    func refusals() async throws {
+        let network = try await Network()
+        let conflict = try await network.phoneConflict()
         let office = network.offices[2]
         let pending = try office.pendingChanges()
         #expect(throws: SyncError.self) { try office.resolve(conflict.id, .keep, reason: "x") }
@@ -144,9 +146,9 @@ struct ConflictDeskTests {
     }
 
     @Test("the replaced value travels with the state and is erased with the record")
-    func replacedValueErased() throws {
-        let network = try Network()
-        _ = try network.phoneConflict()
+    func replacedValueErased() async throws {
+        let network = try await Network()
+        _ = try await network.phoneConflict()
         let key = RecordKey(.contacts, network.contact)
         try network.offices[0].delete(.contacts, id: network.contact)
         let state = try #require(try network.offices[0].state(of: key))

@@ -1,15 +1,20 @@
 import Foundation
 import GRDB
 import SyncKernel
+import SyncProtocol
+import SyncRemote
+import SyncServer
 import TestSupport
 import Testing
 
 @testable import SyncCore
 
-/// Seeded randomised convergence: office replicas and a relay store, random inserts, updates,
-/// deletes and moves between Quartiere, and random sync steps with duplicated, reordered and
-/// replayed batches. After a final full round every office shows what the relay holds for its
-/// scope, with no acknowledged edit lost.
+/// Seeded randomised convergence in process: office replicas and a server store (the one the
+/// server runs, in memory), random inserts, updates, deletes and moves between Quartiere, and
+/// random sync steps with duplicated, reordered and replayed pushes and pages, each through the
+/// store's rules (write scope, validation, refusals). After a final full round — the one sync
+/// offices run, `Synchronizer` — every office shows what the store holds for its scope, with no
+/// acknowledged edit lost.
 ///
 /// Two runs per seed: three offices of one Quartier with the unfiltered feed (stale pages
 /// replayed too), and five offices of different scopes with the Quartier filter the server
@@ -26,20 +31,20 @@ struct ConvergenceTests {
     }
 
     @Test("random edits and syncs converge with nothing lost", arguments: seeds)
-    func converges(seed: UInt64) throws {
-        var world = try World(seed: seed, scoped: false)
-        for _ in 0..<world.steps { try world.step() }
-        try world.finalRound()
+    func converges(seed: UInt64) async throws {
+        var world = try await World(seed: seed, scoped: false)
+        for _ in 0..<world.steps { try await world.step() }
+        try await world.finalRound()
         try world.checkConverged()
     }
 
     @Test(
         "with the Quartier filter, every office holds exactly its Quartiere's records, moves included", arguments: seeds
     )
-    func convergesWithinScopes(seed: UInt64) throws {
-        var world = try World(seed: seed, scoped: true)
-        for _ in 0..<world.steps { try world.step() }
-        try world.finalRound()
+    func convergesWithinScopes(seed: UInt64) async throws {
+        var world = try await World(seed: seed, scoped: true)
+        for _ in 0..<world.steps { try await world.step() }
+        try await world.finalRound()
         try world.checkConverged()
     }
 }
@@ -58,13 +63,16 @@ private struct World {
     let offices: [Replica]
     /// The Quartiere each office serves, by replica; nil: unfiltered (every office sees all).
     let scopes: [ReplicaID: [String]]?
-    let relay: Replica
+    /// The server store in process, and each office's registration on it.
+    let network: InProcessNetwork
+    var relay: Replica { network.server }
+    var registered: [ReplicaID: Office] = [:]
     let steps: Int
     var writes: [Write] = []
     /// The record context at each write, by dot: what the writer had seen.
     var contextAt: [Dot: VersionVector] = [:]
-    /// Batches kept to be replayed later, to the relay or to a replica.
-    var pushed: [ChangeBatch] = []
+    /// Batches kept to be replayed later, to the relay or to a replica, with who pushed them.
+    var pushed: [(batch: ChangeBatch, by: ReplicaID)] = []
     /// Pages each replica pulled: a stale page is replayed only to the replica that asked for it.
     var pulled: [ReplicaID: [ChangeBatch]] = [:]
     let names = ["Erika", "Jonas", "Aylin"]
@@ -72,10 +80,10 @@ private struct World {
 
     static let quartiere = ["kuckuck", "altstadt", "nordstadt", Quartier.shared]
 
-    init(seed: UInt64, scoped: Bool) throws {
+    init(seed: UInt64, scoped: Bool) async throws {
         self.seed = seed
         rng = SeededGenerator(seed: seed)
-        relay = try Replica.inMemory(office: "relay")
+        network = try InProcessNetwork(batchSize: 4)
         if scoped {
             let layout: [(String, [String])] = [
                 ("Kuckuck 1", ["kuckuck"]), ("Kuckuck 2", ["kuckuck"]), ("Altstadt", ["altstadt"]),
@@ -89,20 +97,32 @@ private struct World {
             scopes = nil
             steps = 20 + Int(seed % 30)
         }
+        for office in offices {
+            // Unfiltered: every office serves every Quartier the run uses.
+            let scope = scopes?[office.id] ?? ["kuckuck", "altstadt", "nordstadt"]
+            registered[office.id] = try await network.upstream(for: office, scope).office
+        }
     }
 
-    var context: Comment { "seed \(seed): replay with QS_SEED=\(seed) swift test --filter Convergence" }
+    var context: Comment { "seed \(seed): replay with QS_SEED=\(seed) swift test --filter SyncServerTests.ConvergenceTests" }
 
     func scope(_ replica: Replica) -> [String]? { scopes?[replica.id] }
 
-    mutating func step() throws {
+    mutating func step() async throws {
         let replica = offices.randomElement(using: &rng)!
         switch Int.random(in: 0..<100, using: &rng) {
         case 0..<55: try edit(replica)
-        case 55..<72: try push(replica)
-        case 72..<90: try pull(replica)
-        default: try replay(replica)
+        case 55..<72: try await push(replica)
+        case 72..<90: try await pull(replica)
+        default: try await replay(replica)
         }
+    }
+
+    /// Pushes `batch` of `replica` to the store, under the office's rules.
+    func store(_ batch: ChangeBatch, of replica: ReplicaID) async throws -> PushReceipt {
+        try await network.store.push(
+            batch, key: UUID().uuidString, from: registered[replica]!, replica: replica,
+            validator: StateValidator(maxFieldLength: 10_000, now: Int64(Date().timeIntervalSince1970 * 1000)))
     }
 
     mutating func edit(_ replica: Replica) throws {
@@ -156,42 +176,54 @@ private struct World {
         for field in fields { writes.append(Write(key: key, field: field, dot: dot)) }
     }
 
-    mutating func push(_ replica: Replica) throws {
+    mutating func push(_ replica: Replica) async throws {
         let batch = try replica.outgoing(limit: Int.random(in: 1...3, using: &rng))
-        try relay.apply(batch, from: .downstream(acknowledging: nil))
-        if Bool.random(using: &rng) { try relay.apply(batch, from: .downstream(acknowledging: nil)) }  // duplicated
-        pushed.append(batch)
+        let receipt = try await store(batch, of: replica.id)
+        if ProcessInfo.processInfo.environment["QS_TRACE"] != nil {
+            print("push \(replica.office): \(batch.records.map { "\($0.id.suffix(6)) \($0.route ?? "-") \($0.context) vis \($0.isVisible)" }) refused \((receipt.refused ?? []).map { "\($0.id.suffix(6)) \($0.code)" })")
+        }
+        if Bool.random(using: &rng) { _ = try await store(batch, of: replica.id) }  // duplicated
+        pushed.append((batch, replica.id))
         // Sometimes the acknowledgement is lost: the same changes go again next time.
-        if Int.random(in: 0..<5, using: &rng) > 0 { try replica.acknowledge(upTo: batch.cursor) }
+        if Int.random(in: 0..<5, using: &rng) > 0 {
+            let refused = (receipt.refused ?? []).map {
+                Replica.RefusedWrite(table: $0.table, id: $0.id, code: $0.code, message: $0.message)
+            }
+            _ = try replica.acknowledge(upTo: batch.cursor, pushed: batch.records.map(\.key), refused: refused)
+        }
         // What the client does after a push: records created for, or moved to, a Quartier the
         // office does not serve leave once upstream holds them.
         if let scope = scope(replica) { try replica.evictOutside(scope: scope) }
     }
 
-    mutating func pull(_ replica: Replica) throws {
+    mutating func pull(_ replica: Replica) async throws {
         let peer = relay.id.rawValue
-        let batch = try relay.changes(
-            since: try replica.cursor(for: peer), limit: Int.random(in: 1...3, using: &rng), quartiers: scope(replica))
+        let page = try await network.store.pull(
+            since: try replica.cursor(for: peer), limit: Int.random(in: 1...3, using: &rng),
+            for: registered[replica.id]!)
+        let batch = try ChangeBatch(encoded: page.bytes)
         pulled[replica.id, default: []].append(batch)
-        try replica.apply(batch, from: .upstream(peer: peer))
+        try await replica.apply(batch, from: .upstream(peer: peer))
     }
 
-    mutating func replay(_ replica: Replica) throws {
+    mutating func replay(_ replica: Replica) async throws {
         if Bool.random(using: &rng), let old = pushed.randomElement(using: &rng) {
-            try relay.apply(old, from: .downstream(acknowledging: nil))  // a late, reordered push
+            _ = try await store(old.batch, of: old.by)  // a late, reordered push
         } else if scopes == nil, let old = pulled[replica.id]?.randomElement(using: &rng) {
             // (Only unfiltered: a stale page would bring back a record that has since left the
             // office's scope. The real client never applies a page twice; it asks the server
             // from its cursor, and the server sends current states.)
             // A stale page: it must not move the cursor back or undo newer states.
-            try replica.apply(old, from: .upstream(peer: relay.id.rawValue))
+            try await replica.apply(old, from: .upstream(peer: relay.id.rawValue))
         }
     }
 
-    func finalRound() throws {
-        let sync = LocalSync(batchSize: 4)
+    func finalRound() async throws {
         for _ in 0..<3 {
-            for office in offices { _ = try sync.sync(office, with: relay, quartiers: scope(office)) }
+            for office in offices {
+                _ = try await network.synchronizer.sync(
+                    office, with: InProcessUpstream(store: network.store, office: registered[office.id]!))
+            }
         }
     }
 
@@ -208,12 +240,25 @@ private struct World {
     }
 
     func checkConverged() throws {
+        if ProcessInfo.processInfo.environment["QS_TRACE"] != nil {
+            for office in offices {
+                print("seed \(seed): \(office.office) refused \(try office.refusedWrites().map { "\($0.id.suffix(6)) \($0.code)" })")
+                for write in try office.refusedWrites() {
+                    let key = RecordKey(SyncTable(rawValue: write.table)!, write.id)
+                    print("  server: \(String(describing: try relay.state(of: key)?.fields[index: 0])) \(String(describing: try relay.state(of: key)?.context))")
+                    print("  office: \(String(describing: try office.state(of: key)?.fields[index: 0])) \(String(describing: try office.state(of: key)?.context))")
+                }
+            }
+        }
         let all = try relay.changes(since: 0, limit: 100_000).records
         let states = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
         for office in offices {
             let scope = scope(office)
             func inScope(_ route: String?) -> Bool { scope.map { Quartier.scope($0, covers: route) } ?? true }
-            let expectedRows = try relay.records(.contacts).filter { inScope($0["quartier"]) }
+            // The store keeps no visible tables: what an office must show is each live state's
+            // visible record.
+            let expectedRows = all.filter { $0.table == .contacts && $0.isVisible && inScope($0.route) }
+                .map(\.shownRow).sorted { $0.id! < $1.id! }
             let expectedConflicts = try relay.conflicts().filter {
                 inScope(states[RecordKey($0.table, $0.recordID)]?.route)
             }
@@ -223,7 +268,7 @@ private struct World {
             }
             #expect(
                 stored.allSatisfy(inScope), "\(office.office) stores records outside its Quartiere; \(context)")
-            let rows = try office.records(.contacts)
+            let rows = try office.records(.contacts).sorted { $0.id! < $1.id! }
             #expect(
                 rows == expectedRows,
                 "rows of \(office.office) differ: \(difference(office, rows, expectedRows)); \(context)")

@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
 import SyncKernel
+import SyncRemote
+import SyncServer
 import TestSupport
 import Testing
 
@@ -10,21 +12,6 @@ import Testing
 /// the Quartier, moves evict, and nothing an office knows is lost on the way.
 @Suite("Routing")
 struct RoutingTests {
-    /// A server store and offices syncing with it in process, each with its scope.
-    struct Network {
-        let server: Replica
-        let sync = LocalSync(batchSize: 3)
-
-        init() throws { server = try Replica.inMemory(office: "sync-server", kind: .server) }
-
-        func office(_ name: String) throws -> Replica { try Replica.inMemory(office: name) }
-
-        @discardableResult
-        func sync(_ office: Replica, _ scope: [String]) throws -> LocalSync.Summary {
-            try sync.sync(office, with: server, quartiers: scope)
-        }
-    }
-
     func stored(_ replica: Replica, _ id: String) throws -> Int {
         try replica.database.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM _sync_records WHERE id = ?", arguments: [id]) ?? 0
@@ -38,17 +25,17 @@ struct RoutingTests {
     }
 
     @Test("a delete reaches the other office of the Quartier through the filtered feed, without values")
-    func deleteReachesTheQuartier() throws {
-        let network = try Network()
+    func deleteReachesTheQuartier() async throws {
+        let network = try InProcessNetwork()
         let first = try network.office("Kuckuck 1")
         let second = try network.office("Kuckuck 2")
         let id = try first.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"]).id!
-        try network.sync(first, ["kuckuck"])
-        try network.sync(second, ["kuckuck"])
+        try await network.sync(first, ["kuckuck"])
+        try await network.sync(second, ["kuckuck"])
         #expect(try second.records(.contacts).count == 1)
         try first.delete(.contacts, id: id)
-        try network.sync(first, ["kuckuck"])
-        try network.sync(second, ["kuckuck"])
+        try await network.sync(first, ["kuckuck"])
+        try await network.sync(second, ["kuckuck"])
         #expect(try second.records(.contacts).isEmpty)
         let tombstone = try #require(try second.state(of: RecordKey(.contacts, id)))
         #expect(!tombstone.isVisible && tombstone.route == "kuckuck")
@@ -56,42 +43,42 @@ struct RoutingTests {
     }
 
     @Test("a shared record deleted by the state-wide office disappears at every office")
-    func sharedDelete() throws {
-        let network = try Network()
+    func sharedDelete() async throws {
+        let network = try InProcessNetwork()
         let lag = try network.office("LAG")
         let kuckuck = try network.office("Kuckuck")
         let altstadt = try network.office("Altstadt")
         let id = try lag.insert(.contacts, values: ["name": "Netzwerk Kontakt", "quartier": "*"]).id!
         for (office, scope) in [(lag, ["*"]), (kuckuck, ["kuckuck"]), (altstadt, ["altstadt"])] {
-            try network.sync(office, scope)
+            try await network.sync(office, scope)
         }
         #expect(try kuckuck.records(.contacts).count == 1 && altstadt.records(.contacts).count == 1)
         try lag.delete(.contacts, id: id)
         for (office, scope) in [(lag, ["*"]), (kuckuck, ["kuckuck"]), (altstadt, ["altstadt"])] {
-            try network.sync(office, scope)
+            try await network.sync(office, scope)
         }
         #expect(try kuckuck.records(.contacts).isEmpty && altstadt.records(.contacts).isEmpty)
     }
 
     @Test("a move evicts the record at the old Quartier's offices and delivers it whole to the new one's")
-    func moveEvictsAndDelivers() throws {
-        let network = try Network()
+    func moveEvictsAndDelivers() async throws {
+        let network = try InProcessNetwork()
         let kuckuck = try network.office("Kuckuck 1")
         let watcher = try network.office("Kuckuck 2")
         let altstadt = try network.office("Altstadt")
         let id = try kuckuck.insert(
             .contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck", "phone": "05151 1"]
         ).id!
-        try network.sync(kuckuck, ["kuckuck"])
-        try network.sync(watcher, ["kuckuck"])
-        try network.sync(altstadt, ["altstadt"])
+        try await network.sync(kuckuck, ["kuckuck"])
+        try await network.sync(watcher, ["kuckuck"])
+        try await network.sync(altstadt, ["altstadt"])
         #expect(try altstadt.records(.contacts).isEmpty)
 
         try kuckuck.update(.contacts, id: id, changes: ["quartier": "altstadt"])
-        let moved = try network.sync(kuckuck, ["kuckuck"])
+        let moved = try await network.sync(kuckuck, ["kuckuck"])
         #expect(moved.evicted == 1, "the office that moved it lets it go once the server holds the move")
-        try network.sync(watcher, ["kuckuck"])
-        try network.sync(altstadt, ["altstadt"])
+        try await network.sync(watcher, ["kuckuck"])
+        try await network.sync(altstadt, ["altstadt"])
         for office in [kuckuck, watcher] {
             #expect(try office.records(.contacts).isEmpty, "\(office.office) still shows a record of Altstadt")
             #expect(try stored(office, id) == 0, "\(office.office) still stores its state")
@@ -104,48 +91,48 @@ struct RoutingTests {
 
         // Moved back, it returns.
         try altstadt.update(.contacts, id: id, changes: ["quartier": "kuckuck"])
-        try network.sync(altstadt, ["altstadt"])
-        try network.sync(watcher, ["kuckuck"])
+        try await network.sync(altstadt, ["altstadt"])
+        try await network.sync(watcher, ["kuckuck"])
         #expect(try altstadt.records(.contacts).isEmpty)
         #expect(try watcher.record(.contacts, id: id)["phone"] == "05151 1")
 
         // And away again: a route the record had before is known already.
         try watcher.update(.contacts, id: id, changes: ["quartier": "altstadt"])
-        try network.sync(watcher, ["kuckuck"])
-        try network.sync(altstadt, ["altstadt"])
+        try await network.sync(watcher, ["kuckuck"])
+        try await network.sync(altstadt, ["altstadt"])
         #expect(try watcher.records(.contacts).isEmpty)
         #expect(try altstadt.record(.contacts, id: id)["quartier"] == "altstadt")
     }
 
     @Test("a record moved away leaves on the next sync when the last one stopped between its push and its evictions")
-    func moveLeavesAfterAnInterruptedSync() throws {
-        let network = try Network()
+    func moveLeavesAfterAnInterruptedSync() async throws {
+        let network = try InProcessNetwork()
         let kuckuck = try network.office("Kuckuck")
         let id = try kuckuck.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"]).id!
-        try network.sync(kuckuck, ["kuckuck"])
+        try await network.sync(kuckuck, ["kuckuck"])
         _ = try kuckuck.update(.contacts, id: id, changes: ["quartier": "altstadt"])
         // The push is stored and acknowledged, then the sync stops (killed, cable pulled).
         let page = try kuckuck.outgoing()
-        try network.server.apply(page, from: .downstream(acknowledging: nil))
+        try await network.server.apply(page, from: .downstream(acknowledging: nil))
         try kuckuck.acknowledge(upTo: page.cursor)
         #expect(try kuckuck.pendingChanges() == 0)
         #expect(try stored(kuckuck, id) == 1)
-        let summary = try network.sync(kuckuck, ["kuckuck"])
+        let summary = try await network.sync(kuckuck, ["kuckuck"])
         #expect(summary.evicted == 1)
         #expect(try stored(kuckuck, id) == 0 && kuckuck.records(.contacts).isEmpty)
     }
 
     @Test("an edit made at the old Quartier while the record moved is not lost: it merges into the moved record")
-    func editConcurrentWithMove() throws {
-        let network = try Network()
+    func editConcurrentWithMove() async throws {
+        let network = try InProcessNetwork()
         let mover = try network.office("Kuckuck 1")
         let editor = try network.office("Kuckuck 2")
         let altstadt = try network.office("Altstadt")
         let id = try mover.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"]).id!
-        try network.sync(mover, ["kuckuck"])
-        try network.sync(editor, ["kuckuck"])
+        try await network.sync(mover, ["kuckuck"])
+        try await network.sync(editor, ["kuckuck"])
         try mover.update(.contacts, id: id, changes: ["quartier": "altstadt"])
-        try network.sync(mover, ["kuckuck"])
+        try await network.sync(mover, ["kuckuck"])
         // The editor has not heard of the move; its edit is pending while the eviction arrives.
         try editor.update(.contacts, id: id, changes: ["notes": "Sommerfest"])
         let pending = try editor.outgoing()
@@ -153,41 +140,41 @@ struct RoutingTests {
         // back, and lets it go once the server has merged the edit.
         let page = try network.server.changes(since: 0, quartiers: ["kuckuck"])
         #expect(page.evictions.map(\.key) == [RecordKey(.contacts, id)])
-        let applied = try editor.apply(page, from: .upstream(peer: network.server.id.rawValue))
+        let applied = try await editor.apply(page, from: .upstream(peer: network.server.id.rawValue))
         #expect(applied.evicted == 0 && applied.pushedBack == 1)
         #expect(try editor.records(.contacts).count == 1)
         _ = pending
-        try network.sync(editor, ["kuckuck"])
+        try await network.sync(editor, ["kuckuck"])
         #expect(try editor.records(.contacts).isEmpty)
         #expect(try stored(editor, id) == 0)
-        try network.sync(altstadt, ["altstadt"])
+        try await network.sync(altstadt, ["altstadt"])
         let merged = try altstadt.record(.contacts, id: id)
         #expect(merged["notes"] == "Sommerfest" && merged["quartier"] == "altstadt")
     }
 
     @Test("an office whose Quartiere change receives the new Quartier's records and lets go of the old ones")
-    func scopeChange() throws {
-        let network = try Network()
+    func scopeChange() async throws {
+        let network = try InProcessNetwork()
         let kuckuck = try network.office("Kuckuck")
         let office = try network.office("Stadtteilbüro")
         try kuckuck.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"])
         try kuckuck.insert(.contacts, values: ["name": "Jonas Muster", "quartier": "altstadt"])
         try kuckuck.insert(.contacts, values: ["name": "Netzwerk Kontakt", "quartier": "*"])
-        try network.sync(kuckuck, ["kuckuck"])
+        try await network.sync(kuckuck, ["kuckuck"])
         #expect(try kuckuck.records(.contacts).count == 2, "the Altstadt contact left the office that created it")
-        try network.sync(office, ["kuckuck"])
+        try await network.sync(office, ["kuckuck"])
         #expect(Set(try office.records(.contacts).map { $0["quartier"]! }) == ["kuckuck", "*"])
-        let summary = try network.sync(office, ["altstadt"])
+        let summary = try await network.sync(office, ["altstadt"])
         #expect(Set(try office.records(.contacts).map { $0["quartier"]! }) == ["altstadt", "*"])
         #expect(summary.evicted == 1)
         #expect(try office.status().pendingChanges == 0)
-        let quartiers = try office.database.read { try String.fetchAll($0, sql: "SELECT quartier FROM _sync_records") }
+        let quartiers = try await office.database.read { try String.fetchAll($0, sql: "SELECT quartier FROM _sync_records") }
         #expect(Set(quartiers) == ["altstadt", "*"])
     }
 
     @Test("a revived activity whose required values no store holds stays editable and names what is missing")
-    func revivedActivityIsEditable() throws {
-        let network = try Network()
+    func revivedActivityIsEditable() async throws {
+        let network = try InProcessNetwork()
         let first = try network.office("Kuckuck 1")
         let second = try network.office("Kuckuck 2")
         let id = try first.insert(
@@ -197,8 +184,8 @@ struct RoutingTests {
                 "handlungsfeld": "stadtteilkultur",
             ]
         ).id!
-        try network.sync(first, ["kuckuck"])
-        try network.sync(second, ["kuckuck"])
+        try await network.sync(first, ["kuckuck"])
+        try await network.sync(second, ["kuckuck"])
         // First edits every field and deletes the record before syncing; second edits the
         // location meanwhile: the record comes back, and the values only first wrote are gone.
         try first.update(
@@ -207,8 +194,8 @@ struct RoutingTests {
         try first.delete(.activities, id: id)
         try second.update(.activities, id: id, changes: ["location": "Stadtteiltreff Kuckuck"])
         for _ in 0..<2 {
-            try network.sync(first, ["kuckuck"])
-            try network.sync(second, ["kuckuck"])
+            try await network.sync(first, ["kuckuck"])
+            try await network.sync(second, ["kuckuck"])
         }
         let revived = try second.record(.activities, id: id)
         let missing = Replica.missingRequiredFields(in: revived)
@@ -216,7 +203,7 @@ struct RoutingTests {
         let edited = try second.update(.activities, id: id, changes: ["location": "Gemeindehaus"])
         #expect(edited["location"] == "Gemeindehaus")
         // The sqlite3 shell or DB Browser can edit it too.
-        try second.database.write { db in
+        try await second.database.write { db in
             try db.execute(sql: "UPDATE activities SET description = 'offen für alle' WHERE id = ?", arguments: [id])
         }
         // A value that is set must still be valid.

@@ -1,0 +1,31 @@
+import SyncCore
+
+/// What a finished sync did (`syncctl sync`, `--json`).
+public struct SyncSummary: Sendable, Equatable {
+    /// States pushed.
+    public var sent = 0
+    /// States pulled.
+    public var received = 0
+    /// Pulled states merged with concurrent local edits.
+    public var merged = 0
+    /// Pulled records that now carry an open conflict.
+    public var conflicts = 0
+    /// Wall time in milliseconds.
+    public var durationMs = 0
+    /// Request body bytes sent (compressed).
+    public var bytesSent = 0
+    /// Response body bytes received, as they crossed the network.
+    public var bytesReceived = 0
+    /// Records that left this office's scope and were removed here.
+    public var evicted = 0
+    /// What the sync did because the server had lost data (restored from a backup, or a
+    /// new store): see ``Replica/Recovery``.
+    public var recovery = Replica.Recovery.none
+    /// Local changes the server refused in this sync: records of Quartiere this office
+    /// does not serve, or states that break a rule. They stay here, marked
+    /// (``Replica/refusedWrites()``).
+    public var refused: [Replica.RefusedWrite] = []
+
+    /// An empty summary.
+    public init() {}
+}
