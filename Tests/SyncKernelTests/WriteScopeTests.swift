@@ -36,8 +36,12 @@ struct WriteScopeTests {
         #expect(suedstadt.refusal(of: moved, stored: nil, formerRoutes: []) == .createdOutsideScope)
         // Moved twice (Südstadt → Altstadt → Nordstadt) before any sync: the fold keeps the last
         // move; made by the office's own replica alone, it is taken.
-        #expect(WriteScope(quartiers: ["suedstadt"], replicas: [.b]).refusal(of: moved, stored: nil, formerRoutes: []) == nil)
-        #expect(WriteScope(quartiers: ["suedstadt"], replicas: [.a]).refusal(of: moved, stored: nil, formerRoutes: []) == .createdOutsideScope)
+        #expect(
+            WriteScope(quartiers: ["suedstadt"], replicas: [.b]).refusal(of: moved, stored: nil, formerRoutes: [])
+                == nil)
+        #expect(
+            WriteScope(quartiers: ["suedstadt"], replicas: [.a]).refusal(of: moved, stored: nil, formerRoutes: [])
+                == .createdOutsideScope)
     }
 
     @Test("a row written blind over another Quartier's record is refused, whatever route it claims")

@@ -124,7 +124,9 @@ struct OfficeWorkflowTests {
             let (registered, _) = try await relay.addOffice(name: office.office, quartiers: [quartier])
             upstreams[office.id] = InProcessUpstream(store: relay, office: registered)
         }
-        func sync(_ office: Replica) async throws { _ = try await Synchronizer().sync(office, with: upstreams[office.id]!) }
+        func sync(_ office: Replica) async throws {
+            _ = try await Synchronizer().sync(office, with: upstreams[office.id]!)
+        }
         let contact = try kuckuck.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "*"])
         let id = try #require(contact.id)
         try await sync(kuckuck)

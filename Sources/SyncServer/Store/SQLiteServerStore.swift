@@ -142,7 +142,8 @@ public final class SQLiteServerStore: ServerStore {
         // that stores the others.
         let summary = try await replica.apply(
             batch, from: .downstream(acknowledging: pusher.map { .init(replica: $0, position: batch.cursor) }),
-            validator: validator, scope: WriteScope(quartiers: office.quartiers, replicas: try await replicas(of: office)))
+            validator: validator,
+            scope: WriteScope(quartiers: office.quartiers, replicas: try await replicas(of: office)))
         let refused = summary.refused.map {
             RefusedChange(table: $0.key.table.rawValue, id: $0.key.id, code: $0.code, message: $0.message)
         }

@@ -104,7 +104,9 @@ private struct World {
         }
     }
 
-    var context: Comment { "seed \(seed): replay with QS_SEED=\(seed) swift test --filter SyncServerTests.ConvergenceTests" }
+    var context: Comment {
+        "seed \(seed): replay with QS_SEED=\(seed) swift test --filter SyncServerTests.ConvergenceTests"
+    }
 
     func scope(_ replica: Replica) -> [String]? { scopes?[replica.id] }
 
@@ -180,7 +182,9 @@ private struct World {
         let batch = try replica.outgoing(limit: Int.random(in: 1...3, using: &rng))
         let receipt = try await store(batch, of: replica.id)
         if ProcessInfo.processInfo.environment["QS_TRACE"] != nil {
-            print("push \(replica.office): \(batch.records.map { "\($0.id.suffix(6)) \($0.route ?? "-") \($0.context) vis \($0.isVisible)" }) refused \((receipt.refused ?? []).map { "\($0.id.suffix(6)) \($0.code)" })")
+            print(
+                "push \(replica.office): \(batch.records.map { "\($0.id.suffix(6)) \($0.route ?? "-") \($0.context) vis \($0.isVisible)" }) refused \((receipt.refused ?? []).map { "\($0.id.suffix(6)) \($0.code)" })"
+            )
         }
         if Bool.random(using: &rng) { _ = try await store(batch, of: replica.id) }  // duplicated
         pushed.append((batch, replica.id))
@@ -242,11 +246,17 @@ private struct World {
     func checkConverged() throws {
         if ProcessInfo.processInfo.environment["QS_TRACE"] != nil {
             for office in offices {
-                print("seed \(seed): \(office.office) refused \(try office.refusedWrites().map { "\($0.id.suffix(6)) \($0.code)" })")
+                print(
+                    "seed \(seed): \(office.office) refused \(try office.refusedWrites().map { "\($0.id.suffix(6)) \($0.code)" })"
+                )
                 for write in try office.refusedWrites() {
                     let key = RecordKey(SyncTable(rawValue: write.table)!, write.id)
-                    print("  server: \(String(describing: try relay.state(of: key)?.fields[index: 0])) \(String(describing: try relay.state(of: key)?.context))")
-                    print("  office: \(String(describing: try office.state(of: key)?.fields[index: 0])) \(String(describing: try office.state(of: key)?.context))")
+                    print(
+                        "  server: \(String(describing: try relay.state(of: key)?.fields[index: 0])) \(String(describing: try relay.state(of: key)?.context))"
+                    )
+                    print(
+                        "  office: \(String(describing: try office.state(of: key)?.fields[index: 0])) \(String(describing: try office.state(of: key)?.context))"
+                    )
                 }
             }
         }

@@ -168,7 +168,9 @@ struct RoutingTests {
         #expect(Set(try office.records(.contacts).map { $0["quartier"]! }) == ["altstadt", "*"])
         #expect(summary.evicted == 1)
         #expect(try office.status().pendingChanges == 0)
-        let quartiers = try await office.database.read { try String.fetchAll($0, sql: "SELECT quartier FROM _sync_records") }
+        let quartiers = try await office.database.read {
+            try String.fetchAll($0, sql: "SELECT quartier FROM _sync_records")
+        }
         #expect(Set(quartiers) == ["altstadt", "*"])
     }
 
