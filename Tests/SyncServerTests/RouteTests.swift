@@ -130,7 +130,9 @@ struct RouteTests {
                     uri: "/v2/push", method: .post, headers: headers, body: ByteBuffer(bytes: batch.encoded())
                 ) { response in
                     #expect(response.status == .ok)
-                    let receipt = try JSONDecoder().decode(PushReceipt.self, from: Data(buffer: response.body))
+                    var receipt = try JSONDecoder().decode(PushReceipt.self, from: Data(buffer: response.body))
+                    #expect(receipt.head != nil, "the receipt says where the push lies in the feed")
+                    receipt.head = nil
                     #expect(receipt == PushReceipt(received: 1, stored: 1, alreadyKnown: 0, conflicts: 0))
                 }
             }

@@ -70,10 +70,16 @@ struct RoutingEndToEndTests {
 
         #expect(try kuckuck.syncctl(["contact", "edit", id, "--quartier", "altstadt"]).status == 0)
         let moved = try kuckuck.sync()
-        #expect(moved["evicted"] as? Int == 1)
+        // The office that moved it keeps it until an office of Altstadt holds it: a restore of
+        // the server from an older backup cannot lose it meanwhile.
+        #expect(moved["evicted"] as? Int == 0)
+        #expect(try kuckuck.status()["handingOver"] as? Int == 1)
         let seen = try watcher.sync()
-        #expect(seen["evicted"] as? Int == 1)
+        #expect(seen["evicted"] as? Int == 1, "the other Kuckuck office lets it go at once: the mover holds it")
         _ = try altstadt.sync()
+        _ = try altstadt.sync()  // its next pull tells the server it holds the contact
+        let handedOver = try kuckuck.sync()
+        #expect(handedOver["evicted"] as? Int == 1)
         for office in [kuckuck, watcher] {
             #expect(try office.contacts().isEmpty, "\(office.name) still lists the moved contact")
             let stored = try Command.run(
@@ -88,6 +94,8 @@ struct RoutingEndToEndTests {
         #expect(try altstadt.syncctl(["contact", "edit", id, "--quartier", "kuckuck"]).status == 0)
         _ = try altstadt.sync()
         _ = try watcher.sync()
+        _ = try watcher.sync()
+        _ = try altstadt.sync()
         #expect(try altstadt.contacts().isEmpty)
         #expect(try watcher.replica().record(.contacts, id: id)["email"] == "erika@example.org")
     }
@@ -112,9 +120,21 @@ struct RoutingEndToEndTests {
         _ = try kuckuck.sync()
         #expect(Set(try kuckuck.contacts().map { $0["quartier"]! }) == ["kuckuck", "altstadt", "*"])
         try server.setQuartiers(of: "Kuckuck", to: ["altstadt"])
+        // No office serves Kuckuck now: its records stay here, and status says so.
+        let kept = try kuckuck.sync()
+        #expect(kept["evicted"] as? Int == 0)
+        let status = try kuckuck.status()
+        #expect(status["unservedQuartiere"] as? [String] == ["kuckuck"])
+        #expect((status["warnings"] as? [String])?.contains { $0.contains("no office serves kuckuck") } == true)
+        // A new office takes Kuckuck over; once it holds the records, they leave.
+        let successor = try OfficeReplica(
+            "Kuckuck Neu", directory: workspace.path, server: server, quartiers: ["kuckuck"])
+        _ = try successor.sync()
+        _ = try successor.sync()
         let summary = try kuckuck.sync()
         #expect(summary["evicted"] as? Int == 1)
         #expect(Set(try kuckuck.contacts().map { $0["quartier"]! }) == ["altstadt", "*"])
         #expect(try kuckuck.contacts() == altstadt.contacts())
+        #expect(try successor.contacts().map { $0["name"] } == ["Erika Beispiel", "Netzwerk Kontakt"])
     }
 }

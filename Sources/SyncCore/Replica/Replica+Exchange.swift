@@ -130,9 +130,15 @@ extension Replica {
         let keys = batch.records.map(\.key) + batch.evictions.map(\.key)
         let states = try table.load(keys)
         let formerRoutes = scope == nil ? [:] : try table.formerRoutes(of: batch.records.map(\.key))
+        var handingOver = Set<RecordKey>()
+        if kind == .office, !batch.evictions.isEmpty {
+            for row in try db.rows(sql: "SELECT tbl, id FROM _sync_leaving") {
+                if let table = SyncTable(rawValue: row[0]) { handingOver.insert(RecordKey(table, row[1])) }
+            }
+        }
         let plan = ApplyPlan(
             batch: batch, states: states, source: source, kind: kind, validator: validator, scope: scope,
-            storedRoutes: formerRoutes)
+            storedRoutes: formerRoutes, handingOver: handingOver)
         try table.save(plan.changed)
         try table.remember(formerRoutes: plan.formerRoutes)
         if kind == .office {

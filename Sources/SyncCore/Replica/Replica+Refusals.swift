@@ -63,6 +63,15 @@ extension Replica {
                 try db.run(
                     sql: "DELETE FROM _sync_refused WHERE tbl = ? AND id = ?", arguments: [key.table.rawValue, key.id])
             }
+            // A record pushed again lies further on in the server's feed: its hand-over waits
+            // for that position (see ``evictOutside(scope:everything:handover:)``).
+            if !pushed.isEmpty, try db.value(Int64.self, sql: "SELECT EXISTS (SELECT 1 FROM _sync_leaving)") == 1 {
+                for key in pushed {
+                    try db.run(
+                        sql: "DELETE FROM _sync_leaving WHERE tbl = ? AND id = ?",
+                        arguments: [key.table.rawValue, key.id])
+                }
+            }
             for refusal in refused {
                 let wasTaken = taken[refusal.table + "/" + refusal.id] ?? false
                 // A record this office alone ever wrote, deleted here, that the server never

@@ -55,6 +55,22 @@ extension Replica {
         String(decoding: try JSONEncoder().encode(Array(Set(scope)).sorted()), as: UTF8.self)
     }
 
+    /// What the server says about who holds what, for letting records go safely.
+    public struct Handover: Sendable, Equatable {
+        /// A feed position at or above every state of this office's the server has stored
+        /// (the latest push receipt's, or the session's).
+        public var head: Int64
+        /// For each Quartier an active office serves, the feed position an office serving it
+        /// holds (a Quartier missing here has no office).
+        public var delivered: [String: Int64]
+
+        /// Creates the hand-over facts.
+        public init(head: Int64, delivered: [String: Int64]) {
+            self.head = head
+            self.delivered = delivered
+        }
+    }
+
     /// Evicts the records routed outside `scope` that have nothing left to push.
     ///
     /// With `everything` (after a change of scope) every such record goes. Otherwise only the
@@ -62,13 +78,20 @@ extension Replica {
     /// office's own moves and creations for other Quartiere are: the position moves up to the
     /// acknowledged push only here, so a sync stopped between its push and this call (killed,
     /// cable pulled) leaves nothing behind for good; the next sync evicts it.
+    ///
+    /// With `handover`, a record goes only once an office of its Quartier holds it: the first
+    /// time it is found leaving, it waits (`_sync_leaving`) for the server's position
+    /// `handover.head`; it leaves on a later sync once its Quartier's delivered position has
+    /// passed that. Then a restore of the server from an older backup cannot lose it: the
+    /// office there sends it back. A record of a Quartier no office serves stays, and
+    /// ``status()`` says so.
     /// - Returns: the number of records evicted.
     @discardableResult
-    public func evictOutside(scope: [String], everything: Bool = false) throws -> Int {
+    public func evictOutside(scope: [String], everything: Bool = false, handover: Handover? = nil) throws -> Int {
         guard kind == .office else { return 0 }
         return try write { db in
             try fold(db)
-            let candidates: [Row]
+            var candidates: [Row]
             if everything {
                 candidates = try db.rows(
                     sql: """
@@ -83,17 +106,33 @@ extension Replica {
                         WHERE l.seq > (SELECT evicted_seq FROM _sync_state WHERE id = 1)
                         """)
             }
+            // Records waiting for their hand-over are looked at on every sync.
+            candidates += try db.rows(
+                sql: """
+                    SELECT r.tbl, r.id, r.quartier FROM _sync_leaving w
+                    JOIN _sync_records r ON r.tbl = w.tbl AND r.id = w.id
+                    """)
             // Entries up to the acknowledged push are settled now: their records leave below,
             // or stay because they are in scope or refused (a refused record that is pushed
             // again gets a new entry).
             try db.run(sql: "UPDATE _sync_state SET evicted_seq = max(evicted_seq, acked_seq) WHERE id = 1")
             // A change the server refused stays, marked, for the office to see (`syncctl status`).
             let pending = try Outbox(db: db).pendingKeys().union(Self.refusedKeys(db))
-            let leaving = candidates.compactMap { row -> RecordKey? in
+            var leaving: [RecordKey] = []
+            var seen = Set<RecordKey>()
+            for row in candidates {
                 let key = RecordKey(SyncTable(rawValue: row[0])!, row[1])
+                guard seen.insert(key).inserted else { continue }
                 let route: String? = row[2]
-                guard route != nil, !Quartier.scope(scope, covers: route), !pending.contains(key) else { return nil }
-                return key
+                guard let route, !Quartier.scope(scope, covers: route), !pending.contains(key) else {
+                    // Back in scope (or pending again): nothing waits.
+                    try db.run(
+                        sql: "DELETE FROM _sync_leaving WHERE tbl = ? AND id = ?",
+                        arguments: [key.table.rawValue, key.id])
+                    continue
+                }
+                if let handover, try !Self.handedOver(db, key, route, handover) { continue }
+                leaving.append(key)
             }
             guard !leaving.isEmpty else { return 0 }
             try db.run(sql: "UPDATE _sync_clock SET applying = 1 WHERE id = 1")
@@ -101,6 +140,23 @@ extension Replica {
             try db.run(sql: "UPDATE _sync_clock SET applying = 0 WHERE id = 1")
             return leaving.count
         }
+    }
+
+    /// Whether an office of `route` holds `key` (it may leave here now); else notes that it
+    /// waits, for the position `handover.head` the first time.
+    static func handedOver(_ db: Database, _ key: RecordKey, _ route: String, _ handover: Handover) throws -> Bool {
+        let after = try db.value(
+            Int64.self, sql: "SELECT after FROM _sync_leaving WHERE tbl = ? AND id = ?",
+            arguments: [key.table.rawValue, key.id])
+        let delivered = handover.delivered[route]
+        if let after, let delivered, delivered >= after { return true }
+        try db.run(
+            sql: """
+                INSERT INTO _sync_leaving (tbl, id, route, after, unserved) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (tbl, id) DO UPDATE SET route = excluded.route, unserved = excluded.unserved
+                """,
+            arguments: [key.table.rawValue, key.id, route, after ?? handover.head, delivered == nil])
+        return false
     }
 
     /// Removes records from this office: rows, states, former routes and change-log entries.
@@ -115,6 +171,9 @@ extension Replica {
                 sql: "DELETE FROM \(table.rawValue) WHERE id IN (SELECT value FROM json_each(?))", arguments: [json])
             try db.run(
                 sql: "DELETE FROM _sync_log WHERE tbl = ? AND row_id IN (SELECT value FROM json_each(?))",
+                arguments: [table.rawValue, json])
+            try db.run(
+                sql: "DELETE FROM _sync_leaving WHERE tbl = ? AND id IN (SELECT value FROM json_each(?))",
                 arguments: [table.rawValue, json])
         }
         try StateTable(db).remove(keys)

@@ -16,10 +16,12 @@ extension Replica {
                         (SELECT count(*) FROM activities) AS activities
                     FROM _sync_state s WHERE s.id = 1
                     """)!
+            let waiting = try db.rows(sql: "SELECT route, unserved FROM _sync_leaving")
             return ReplicaStatus(
                 replicaId: id.rawValue, office: office, pendingChanges: row["pending"],
                 lastSyncAt: row["last_sync_at"], openConflicts: row["conflicts"],
-                contacts: row["contacts"], activities: row["activities"])
+                contacts: row["contacts"], activities: row["activities"], handingOver: waiting.count,
+                unservedQuartiere: Set(waiting.filter { $0[1] as Bool }.map { $0[0] as String }).sorted())
         }
     }
 

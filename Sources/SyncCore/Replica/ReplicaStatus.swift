@@ -16,4 +16,8 @@ public struct ReplicaStatus: Sendable, Equatable, Codable {
     public var contacts: Int
     /// Visible activities.
     public var activities: Int
+    /// Records routed to another Quartier that stay here until an office there holds them.
+    public var handingOver: Int = 0
+    /// Quartiere of records kept here because no office serves them (the server said so).
+    public var unservedQuartiere: [String] = []
 }

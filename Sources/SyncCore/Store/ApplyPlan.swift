@@ -27,10 +27,12 @@ struct ApplyPlan {
     /// evictions included), for a store of `kind`. With `validator` and `scope` (a server
     /// taking a push), a state that breaks a rule or that the pushing office may not write is
     /// left out, alone, and listed in the summary's `refused`; `storedRoutes` are the stored
-    /// records' former Quartiere.
+    /// records' former Quartiere; `handingOver` are records this office keeps until an office
+    /// of their new Quartier holds them (their evictions are not applied).
     init(
         batch: ChangeBatch, states: [RecordKey: RecordState], source: Replica.Source, kind: Replica.Kind,
-        validator: StateValidator? = nil, scope: WriteScope? = nil, storedRoutes: [RecordKey: Set<String>] = [:]
+        validator: StateValidator? = nil, scope: WriteScope? = nil, storedRoutes: [RecordKey: Set<String>] = [:],
+        handingOver: Set<RecordKey> = []
     ) {
         var position: [RecordKey: Int] = [:]
         position.reserveCapacity(batch.records.count)
@@ -111,6 +113,9 @@ struct ApplyPlan {
             // sender's next eviction covers that write.
             for eviction in batch.evictions {
                 guard let local = states[eviction.key], position[eviction.key] == nil else { continue }
+                // A record this office moved away stays until an office of its new Quartier
+                // holds it (Replica.evictOutside).
+                if handingOver.contains(eviction.key) { continue }
                 if local.context.isDominated(by: eviction.context) {
                     leaving.append(eviction.key)
                 } else if case .upstream = source {

@@ -115,6 +115,22 @@ enum ReplicaSchema {
             // marked even when deleted here (other offices, or a restored server, may hold it).
             try db.execute(sql: "ALTER TABLE _sync_refused ADD COLUMN taken INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v13-handover") { db in
+            // Records routed outside this office that wait until an office of their Quartier
+            // holds them (`after`: the server's feed position it must hold); `unserved` when
+            // the server said no office serves that Quartier.
+            try db.execute(
+                sql: """
+                    CREATE TABLE _sync_leaving (
+                        tbl TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        route TEXT NOT NULL,
+                        after INTEGER NOT NULL,
+                        unserved INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (tbl, id)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 

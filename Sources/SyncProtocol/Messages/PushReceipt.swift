@@ -12,11 +12,16 @@ public struct PushReceipt: Sendable, Codable, Equatable {
     /// States refused because the office may not write them, each with the rule (absent when
     /// none was, and from servers before scope on writes).
     public var refused: [RefusedChange]?
+    /// The server's feed position after storing the push: every state of it lies at or below
+    /// it (absent from servers before the hand-over of moved records).
+    public var head: Int64?
 
     /// Creates a receipt.
     public init(
-        received: Int, stored: Int, alreadyKnown: Int, conflicts: Int? = nil, refused: [RefusedChange]? = nil
+        received: Int, stored: Int, alreadyKnown: Int, conflicts: Int? = nil, refused: [RefusedChange]? = nil,
+        head: Int64? = nil
     ) {
+        self.head = head
         self.received = received
         self.stored = stored
         self.alreadyKnown = alreadyKnown

@@ -16,12 +16,19 @@ public struct Session: Sendable, Codable, Equatable {
     /// The server's recovery epoch: it grows each time an office reports that the server
     /// lost data, so that every office sends what it holds again.
     public var epoch: Int64
+    /// For each Quartier an active office serves (`*` included), the furthest feed position an
+    /// office serving it has pulled through. An office lets a record it moved to another
+    /// Quartier go only once that Quartier's position passed the record's: then an office
+    /// there holds it, and a restore of the server cannot lose it. A Quartier missing here has
+    /// no office. (Absent from servers before the hand-over of moved records.)
+    public var delivered: [String: Int64]?
 
     /// Creates an answer.
     public init(
         office: String, quartiers: [String], storeId: String, head: Int64, acknowledged: Int64,
-        knowledge: [String: UInt64], epoch: Int64
+        knowledge: [String: UInt64], epoch: Int64, delivered: [String: Int64]? = nil
     ) {
+        self.delivered = delivered
         self.office = office
         self.quartiers = quartiers
         self.storeId = storeId

@@ -59,17 +59,22 @@ public struct Synchronizer: Sendable {
         }
         let scope = session.quartiers
         let scopeChanged = try replica.adopt(scope: scope, for: peer)
-        try await pushPending(replica, upstream, &summary, progress)
+        var head = session.head
+        try await pushPending(replica, upstream, &summary, &head, progress)
         // Records this office created for, or moved to, a Quartier it does not serve leave it
-        // once the server holds them; after a change of scope, every record outside it does.
-        summary.evicted += try replica.evictOutside(scope: scope, everything: scopeChanged)
+        // once an office there holds them (the server says how far each Quartier's offices
+        // hold its feed); after a change of scope, every record outside it does.
+        func handover() -> Replica.Handover? {
+            session.delivered.map { Replica.Handover(head: head, delivered: $0) }
+        }
+        summary.evicted += try replica.evictOutside(scope: scope, everything: scopeChanged, handover: handover())
         if scopeChanged { try replica.confirm(scope: scope, for: peer) }
         for _ in 0..<3 {
             let applied = try await pullAll(replica, upstream, peer, &summary, progress)
             // States pulled that this replica knew better are pushed back at once; a record
             // that could not leave yet for that reason leaves on the next pull.
-            try await pushPending(replica, upstream, &summary, progress)
-            summary.evicted += try replica.evictOutside(scope: scope)
+            try await pushPending(replica, upstream, &summary, &head, progress)
+            summary.evicted += try replica.evictOutside(scope: scope, handover: handover())
             if applied.pushedBack == 0 { break }
         }
     }
@@ -121,7 +126,7 @@ public struct Synchronizer: Sendable {
     /// Pushes every pending change page by page; each page is acknowledged once stored, and
     /// each state upstream refused stays here, marked.
     private func pushPending(
-        _ replica: Replica, _ upstream: some Upstream, _ summary: inout SyncSummary,
+        _ replica: Replica, _ upstream: some Upstream, _ summary: inout SyncSummary, _ head: inout Int64,
         _ progress: (@Sendable (SyncProgress) -> Void)?
     ) async throws {
         var acknowledged = try replica.pushedPosition()
@@ -133,6 +138,7 @@ public struct Synchronizer: Sendable {
             if !batch.records.isEmpty || batch.cursor > acknowledged {
                 let receipt = try await upstream.push(batch, key: UUID().uuidString.lowercased(), replica: replica.id)
                 summary.sent += batch.records.count
+                head = max(head, receipt.head ?? head)
                 refused = (receipt.refused ?? []).map {
                     Replica.RefusedWrite(table: $0.table, id: $0.id, code: $0.code, message: $0.message)
                 }

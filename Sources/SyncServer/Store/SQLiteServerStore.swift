@@ -110,6 +110,12 @@ public final class SQLiteServerStore: ServerStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("server-v7-holds") { db in
+            // How far each office is known to hold the feed (the cursor its pulls start from):
+            // a moved record leaves its old office only once an office of its new Quartier
+            // holds it.
+            try db.execute(sql: "ALTER TABLE _server_activity ADD COLUMN holds_to INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 
@@ -134,7 +140,11 @@ public final class SQLiteServerStore: ServerStore {
                 }
             })
         {
-            return earlier
+            var receipt = earlier
+            receipt.head = try await replica.read { db in
+                try Int64.fetchOne(db, sql: "SELECT store_seq FROM _sync_state WHERE id = 1") ?? 0
+            }
+            return receipt
         }
         if let pusher { try await claim(pusher, for: office) }
         // The office's Quartiere come from its token, never from the request: each state that
@@ -150,7 +160,8 @@ public final class SQLiteServerStore: ServerStore {
         let accepted = summary.received - refused.count
         let receipt = PushReceipt(
             received: summary.received, stored: accepted - summary.alreadyKnown,
-            alreadyKnown: summary.alreadyKnown, conflicts: summary.conflicted, refused: refused.isEmpty ? nil : refused)
+            alreadyKnown: summary.alreadyKnown, conflicts: summary.conflicted, refused: refused.isEmpty ? nil : refused,
+            head: try replica.feedHead())
         if let key {
             let refusedJSON = refused.isEmpty ? nil : String(decoding: try JSONEncoder().encode(refused), as: UTF8.self)
             try await replica.write { db in
@@ -176,12 +187,35 @@ public final class SQLiteServerStore: ServerStore {
     public func session(for office: Office, replica asking: ReplicaID?) async throws -> Session {
         if let asking { try await claim(asking, for: office) }
         let held = try await replica.serverKnowledge(for: asking)
-        let epoch = try await replica.read { try Int64.fetchOne($0, sql: "SELECT epoch FROM _server_recovery") ?? 0 }
+        let (epoch, delivered) = try await replica.read { db in
+            (try Int64.fetchOne(db, sql: "SELECT epoch FROM _server_recovery") ?? 0, try Self.delivered(db))
+        }
         return Session(
             office: office.name, quartiers: office.quartiers, storeId: storeID, head: held.head,
             acknowledged: held.acknowledged,
             knowledge: Dictionary(uniqueKeysWithValues: held.knowledge.counters.map { ($0.key.rawValue, $0.value) }),
-            epoch: epoch)
+            epoch: epoch, delivered: delivered)
+    }
+
+    /// For each Quartier an active office serves, the furthest position an office serving it
+    /// holds (`*`: every office receives shared records).
+    static func delivered(_ db: Database) throws -> [String: Int64] {
+        var delivered: [String: Int64] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT o.quartiers, coalesce(a.holds_to, 0) FROM _server_offices o
+                LEFT JOIN _server_activity a ON a.office = o.name
+                WHERE o.revoked_at IS NULL
+                """)
+        {
+            let quartiers = (try? JSONDecoder().decode([String].self, from: Data((row[0] as String).utf8))) ?? []
+            let pulled: Int64 = row[1]
+            for quartier in Set(quartiers + [Quartier.shared]) {
+                delivered[quartier] = max(delivered[quartier] ?? 0, pulled)
+            }
+        }
+        return delivered
     }
 
     /// The replicas bound to `office`.
@@ -406,6 +440,12 @@ public final class SQLiteServerStore: ServerStore {
                         VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), 'ok', ?2)
                         ON CONFLICT (office) DO UPDATE SET last_seen_at = excluded.last_seen_at, last_result = 'ok',
                             pulled_to = excluded.pulled_to
+                        """, arguments: [office.name, position])
+            case .holds(let position):
+                try db.execute(
+                    sql: """
+                        INSERT INTO _server_activity (office, holds_to) VALUES (?1, ?2)
+                        ON CONFLICT (office) DO UPDATE SET holds_to = max(holds_to, excluded.holds_to)
                         """, arguments: [office.name, position])
             case .failed(let code):
                 try db.execute(

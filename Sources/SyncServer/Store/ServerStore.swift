@@ -78,6 +78,10 @@ public enum SyncEvent: Sendable, Equatable {
     case started
     /// It pulled to the end of its feed, up to this position.
     case pulledToEnd(Int64)
+    /// It asked for the page after this position: it holds, durably, every record of its
+    /// Quartiere up to there (a replica moves its cursor in the transaction that applies a
+    /// page).
+    case holds(Int64)
     /// A request of it failed with this error code.
     case failed(String)
 }

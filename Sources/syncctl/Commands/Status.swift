@@ -37,6 +37,7 @@ struct Status: ParsableCommand {
         print("Pending changes: \(status.pendingChanges)")
         print("Last sync:       \(status.lastSyncAt ?? "never")")
         print("Open conflicts:  \(status.openConflicts)")
+        if status.handingOver > 0 { print("Handing over:    \(status.handingOver)") }
         if !refused.isEmpty { print("Refused changes: \(refused.count)") }
         for refusal in refused {
             print("  refused: \(refusal.table) \(refusal.id) (\(refusal.code)): \(refusal.message)")
@@ -113,6 +114,13 @@ struct Status: ParsableCommand {
                 warnings.append(
                     "the last \(stuck.failedSyncs) syncs failed the same way (\(stuck.result), since \(stuck.since)): "
                         + stuck.advice)
+            }
+            if !status.unservedQuartiere.isEmpty {
+                warnings.append(
+                    "no office serves \(status.unservedQuartiere.joined(separator: ", ")): this office keeps those "
+                        + "Quartiere's records until one does; ask the server admin to give "
+                        + "\(status.unservedQuartiere.count == 1 ? "it" : "them") to an office ('sync-server office add')"
+                )
             }
             if !refused.isEmpty {
                 warnings.append(

@@ -14,8 +14,11 @@ struct InProcessNetwork {
     /// The store's records, cursors and conflicts, for checks.
     var server: Replica { store.replica }
 
-    init(batchSize: Int = 3) throws {
-        store = try SQLiteServerStore(inMemoryWith: Logger(label: "quartiersync.test"))
+    /// A network around a store in memory, or in the file at `path` (opened if it exists).
+    init(batchSize: Int = 3, path: String? = nil) throws {
+        let logger = Logger(label: "quartiersync.test")
+        store =
+            try path.map { try SQLiteServerStore(path: $0, logger: logger) } ?? SQLiteServerStore(inMemoryWith: logger)
         synchronizer = Synchronizer(batchSize: batchSize)
     }
 

@@ -76,9 +76,14 @@ struct RoutingTests {
 
         try kuckuck.update(.contacts, id: id, changes: ["quartier": "altstadt"])
         let moved = try await network.sync(kuckuck, ["kuckuck"])
-        #expect(moved.evicted == 1, "the office that moved it lets it go once the server holds the move")
-        try await network.sync(watcher, ["kuckuck"])
+        #expect(moved.evicted == 0, "the office that moved it keeps it until an office of Altstadt holds it")
+        #expect(try kuckuck.status().handingOver == 1 && kuckuck.status().unservedQuartiere.isEmpty)
+        let seen = try await network.sync(watcher, ["kuckuck"])
+        #expect(seen.evicted == 1, "the other office lets it go at once: the mover holds it")
         try await network.sync(altstadt, ["altstadt"])
+        try await network.sync(altstadt, ["altstadt"])  // its next pull says it holds the record
+        let handedOver = try await network.sync(kuckuck, ["kuckuck"])
+        #expect(handedOver.evicted == 1)
         for office in [kuckuck, watcher] {
             #expect(try office.records(.contacts).isEmpty, "\(office.office) still shows a record of Altstadt")
             #expect(try stored(office, id) == 0, "\(office.office) still stores its state")
@@ -93,6 +98,8 @@ struct RoutingTests {
         try altstadt.update(.contacts, id: id, changes: ["quartier": "kuckuck"])
         try await network.sync(altstadt, ["altstadt"])
         try await network.sync(watcher, ["kuckuck"])
+        try await network.sync(watcher, ["kuckuck"])
+        try await network.sync(altstadt, ["altstadt"])
         #expect(try altstadt.records(.contacts).isEmpty)
         #expect(try watcher.record(.contacts, id: id)["phone"] == "05151 1")
 
@@ -100,6 +107,8 @@ struct RoutingTests {
         try watcher.update(.contacts, id: id, changes: ["quartier": "altstadt"])
         try await network.sync(watcher, ["kuckuck"])
         try await network.sync(altstadt, ["altstadt"])
+        try await network.sync(altstadt, ["altstadt"])
+        try await network.sync(watcher, ["kuckuck"])
         #expect(try watcher.records(.contacts).isEmpty)
         #expect(try altstadt.record(.contacts, id: id)["quartier"] == "altstadt")
     }
@@ -117,9 +126,42 @@ struct RoutingTests {
         try kuckuck.acknowledge(upTo: page.cursor)
         #expect(try kuckuck.pendingChanges() == 0)
         #expect(try stored(kuckuck, id) == 1)
+        // Altstadt's office takes it; then the next sync of Kuckuck lets it go.
+        let altstadt = try network.office("Altstadt")
+        try await network.sync(altstadt, ["altstadt"])
+        try await network.sync(altstadt, ["altstadt"])
+        #expect(try altstadt.records(.contacts).count == 1)
         let summary = try await network.sync(kuckuck, ["kuckuck"])
         #expect(summary.evicted == 1)
         #expect(try stored(kuckuck, id) == 0 && kuckuck.records(.contacts).isEmpty)
+    }
+
+    @Test(
+        "a record moved away stays until an office of its new Quartier holds it, so a restore of the server loses nothing"
+    )
+    func handOverSurvivesARestore() async throws {
+        let directory = TemporaryDirectory("quartiersync-handover")
+        let network = try InProcessNetwork(path: directory.path + "/server.sqlite")
+        let kuckuck = try network.office("Kuckuck")
+        let altstadt = try network.office("Altstadt")
+        let id = try kuckuck.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"]).id!
+        try await network.sync(kuckuck, ["kuckuck"])
+        try await network.sync(altstadt, ["altstadt"])
+        // The server's backup is taken now, before the move.
+        let backupPath = directory.path + "/backup.sqlite"
+        try network.server.database.backup(to: try DatabaseQueue(path: backupPath))
+        try kuckuck.update(.contacts, id: id, changes: ["quartier": "altstadt", "phone": "05151 2"])
+        for _ in 0..<3 { try await network.sync(kuckuck, ["kuckuck"]) }
+        #expect(try kuckuck.records(.contacts).count == 1, "nobody in Altstadt holds it yet: it stays")
+        // The server is restored from the backup: it lost the move. Kuckuck still holds it and
+        // sends it again; Altstadt receives it.
+        let restored = try InProcessNetwork(path: backupPath)
+        try await restored.sync(kuckuck, ["kuckuck"])
+        for _ in 0..<2 { try await restored.sync(altstadt, ["altstadt"]) }
+        let arrived = try altstadt.record(.contacts, id: id)
+        #expect(arrived["quartier"] == "altstadt" && arrived["phone"] == "05151 2")
+        try await restored.sync(kuckuck, ["kuckuck"])
+        #expect(try kuckuck.records(.contacts).isEmpty, "handed over: Altstadt holds it")
     }
 
     @Test("an edit made at the old Quartier while the record moved is not lost: it merges into the moved record")
@@ -152,26 +194,41 @@ struct RoutingTests {
         #expect(merged["notes"] == "Sommerfest" && merged["quartier"] == "altstadt")
     }
 
-    @Test("an office whose Quartiere change receives the new Quartier's records and lets go of the old ones")
+    @Test(
+        "an office whose Quartiere change receives the new Quartier's records and lets go of the old ones once an office there holds them"
+    )
     func scopeChange() async throws {
         let network = try InProcessNetwork()
         let kuckuck = try network.office("Kuckuck")
         let office = try network.office("Stadtteilbüro")
         try kuckuck.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"])
-        try kuckuck.insert(.contacts, values: ["name": "Jonas Muster", "quartier": "altstadt"])
+        // Recorded in Kuckuck, then handed to Altstadt before the first sync.
+        let jonas = try kuckuck.insert(.contacts, values: ["name": "Jonas Muster", "quartier": "kuckuck"]).id!
+        try kuckuck.update(.contacts, id: jonas, changes: ["quartier": "altstadt"])
         try kuckuck.insert(.contacts, values: ["name": "Netzwerk Kontakt", "quartier": "*"])
         try await network.sync(kuckuck, ["kuckuck"])
-        #expect(try kuckuck.records(.contacts).count == 2, "the Altstadt contact left the office that created it")
+        // No office serves Altstadt yet: the contact stays where it was made, and status says why.
+        #expect(try kuckuck.records(.contacts).count == 3)
+        #expect(try kuckuck.status().unservedQuartiere == ["altstadt"])
         try await network.sync(office, ["kuckuck"])
         #expect(Set(try office.records(.contacts).map { $0["quartier"]! }) == ["kuckuck", "*"])
         let summary = try await network.sync(office, ["altstadt"])
-        #expect(Set(try office.records(.contacts).map { $0["quartier"]! }) == ["altstadt", "*"])
-        #expect(summary.evicted == 1)
-        #expect(try office.status().pendingChanges == 0)
-        let quartiers = try await office.database.read {
-            try String.fetchAll($0, sql: "SELECT quartier FROM _sync_records")
+        #expect(Set(try office.records(.contacts).map { $0["quartier"]! }) == ["kuckuck", "altstadt", "*"])
+        #expect(summary.evicted == 0, "Kuckuck's record stays until Kuckuck's office is known to hold it")
+        #expect(try office.status().handingOver == 1)
+        // Each office syncs on: each learns that the other holds the record it keeps.
+        for _ in 0..<2 {
+            try await network.sync(kuckuck, ["kuckuck"])
+            try await network.sync(office, ["altstadt"])
         }
-        #expect(Set(quartiers) == ["altstadt", "*"])
+        for (replica, scope) in [(kuckuck, ["kuckuck", "*"]), (office, ["altstadt", "*"])] {
+            #expect(Set(try replica.records(.contacts).map { $0["quartier"]! }) == Set(scope))
+            let quartiers = try await replica.database.read {
+                try String.fetchAll($0, sql: "SELECT quartier FROM _sync_records")
+            }
+            #expect(Set(quartiers) == Set(scope))
+            #expect(try replica.status().handingOver == 0 && replica.status().pendingChanges == 0)
+        }
     }
 
     @Test("a revived activity whose required values no store holds stays editable and names what is missing")
