@@ -294,13 +294,18 @@ public final class SQLiteServerStore: ServerStore {
                 // its next sync brings the new Quartiere's records and evicts the others.
                 try db.execute(
                     sql: "UPDATE _server_offices SET quartiers = ? WHERE name = ?", arguments: [json, name])
+                // How far it holds the feed was of its old Quartiere: it pulls the new ones from
+                // the start, and holds them only as far as it pulls again.
+                try db.execute(sql: "UPDATE _server_activity SET holds_to = 0 WHERE office = ?", arguments: [name])
                 let office = try Row.fetchOne(
                     db, sql: "SELECT name, quartiers, created_at, revoked_at FROM _server_offices WHERE name = ?",
                     arguments: [name]
                 ).map(Self.office)!
                 return (office, nil)
             }
-            // A revoked office registered again gets a new token and keeps its name.
+            // A revoked office registered again gets a new token and keeps its name (and holds
+            // nothing the server knows of until it pulls again).
+            try db.execute(sql: "UPDATE _server_activity SET holds_to = 0 WHERE office = ?", arguments: [name])
             try db.execute(
                 sql: """
                     INSERT INTO _server_offices (name, quartiers, token_hash) VALUES (?, ?, ?)
