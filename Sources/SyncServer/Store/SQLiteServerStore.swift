@@ -161,7 +161,9 @@ public final class SQLiteServerStore: ServerStore {
         let receipt = PushReceipt(
             received: summary.received, stored: accepted - summary.alreadyKnown,
             alreadyKnown: summary.alreadyKnown, conflicts: summary.conflicted, refused: refused.isEmpty ? nil : refused,
-            head: try replica.feedHead())
+            head: try await replica.read { db in
+                try Int64.fetchOne(db, sql: "SELECT store_seq FROM _sync_state WHERE id = 1") ?? 0
+            })
         if let key {
             let refusedJSON = refused.isEmpty ? nil : String(decoding: try JSONEncoder().encode(refused), as: UTF8.self)
             try await replica.write { db in
