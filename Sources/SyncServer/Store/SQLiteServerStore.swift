@@ -141,9 +141,7 @@ public final class SQLiteServerStore: ServerStore {
             })
         {
             var receipt = earlier
-            receipt.head = try await replica.read { db in
-                try Int64.fetchOne(db, sql: "SELECT store_seq FROM _sync_state WHERE id = 1") ?? 0
-            }
+            receipt.head = try await feedHead()
             return receipt
         }
         if let pusher { try await claim(pusher, for: office) }
@@ -161,9 +159,7 @@ public final class SQLiteServerStore: ServerStore {
         let receipt = PushReceipt(
             received: summary.received, stored: accepted - summary.alreadyKnown,
             alreadyKnown: summary.alreadyKnown, conflicts: summary.conflicted, refused: refused.isEmpty ? nil : refused,
-            head: try await replica.read { db in
-                try Int64.fetchOne(db, sql: "SELECT store_seq FROM _sync_state WHERE id = 1") ?? 0
-            })
+            head: try await feedHead())
         if let key {
             let refusedJSON = refused.isEmpty ? nil : String(decoding: try JSONEncoder().encode(refused), as: UTF8.self)
             try await replica.write { db in
@@ -218,6 +214,14 @@ public final class SQLiteServerStore: ServerStore {
             }
         }
         return delivered
+    }
+
+    /// The feed position of the store's latest change, read without holding a thread (a
+    /// synchronous read here starves Swift concurrency's threads under concurrent pushes).
+    private func feedHead() async throws -> Int64 {
+        try await replica.read { db in
+            try Int64.fetchOne(db, sql: "SELECT store_seq FROM _sync_state WHERE id = 1") ?? 0
+        }
     }
 
     /// The replicas bound to `office`.
