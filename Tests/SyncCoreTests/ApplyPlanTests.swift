@@ -72,6 +72,23 @@ struct ApplyPlanTests {
         #expect(stays.relayed == [last.key])
     }
 
+    @Test("a pulled eviction of a record holding this replica's own writes holds it until the new Quartier has it")
+    func evictionOfOwnWrites() throws {
+        let (_, last) = try states()
+        let writer = try #require(last.context.counters.keys.first)
+        let covering = Eviction(key: last.key, context: last.context)
+        let own = ApplyPlan(
+            batch: batch([], evictions: [covering]), states: [last.key: last], source: .upstream(peer: "s"),
+            kind: .office, ownReplica: writer)
+        #expect(own.leaving.isEmpty && own.movedOn == [last.key])
+        #expect(own.relayed.isEmpty)
+
+        let others = ApplyPlan(
+            batch: batch([], evictions: [covering]), states: [last.key: last], source: .upstream(peer: "s"),
+            kind: .office, ownReplica: ReplicaID(rawValue: "another-replica"))
+        #expect(others.leaving == [last.key] && others.movedOn.isEmpty)
+    }
+
     @Test("a server keeps the route a pushed state came with when the record has moved on, and announces it again")
     func formerRoute() throws {
         let office = try Replica.inMemory(office: "Kuckuck")

@@ -24,11 +24,10 @@ import Testing
 /// - no office holds a record outside its scope, in its tables or its store;
 /// - every record is at every office its Quartier says, as the server holds it;
 /// - no acknowledged edit is lost: each write is still a version of its field on the server,
-///   or was overwritten by a write that had seen it. The one exception is the documented limit
-///   of a restore (docs/operations.md): a write that is not in the backup and that no office
-///   held any more when the server was restored (its office had moved the record out of its
-///   Quartiere, and no office of the new Quartier had pulled it yet) existed only on the
-///   server, and is gone with it. Such writes are counted and printed.
+///   or was overwritten by a write that had seen it — across the restore too: when the server
+///   is restored, every write is in the backup or at some office (an office lets a record
+///   leave its Quartiere only once the offices it goes to hold it), or kept, marked refused,
+///   at the office whose newer version the restored server will not take.
 ///
 /// Seeds run one after another: launching processes from many test cases at once trips a
 /// crash in Foundation's `Process.run()` on Linux (swift-corelibs-foundation PR #5472), which
@@ -578,7 +577,7 @@ private final class ServerNetwork {
     func handingOverToServedQuartiere() throws -> Bool {
         try offices.contains { office in
             try office.replica.database.read { try String.fetchAll($0, sql: "SELECT route FROM _sync_leaving") }
-                .contains { route in offices.contains { Quartier.scope($0.scope, covers: route) } }
+                .contains { route in route.isEmpty || offices.contains { Quartier.scope($0.scope, covers: route) } }
         }
     }
 
@@ -621,7 +620,7 @@ private final class ServerNetwork {
                     try Row.fetchAll($0, sql: "SELECT office, holds_to FROM _server_activity")
                 }
                 #expect(
-                    row[3] as Bool && !offices.contains { Quartier.scope($0.scope, covers: route) },
+                    row[3] as Bool && !route.isEmpty && !offices.contains { Quartier.scope($0.scope, covers: route) },
                     "\(office.name) still hands over \(key) of \(route) (after \(row[4] as Int64)), which an office serves: server state route \(byKey[key]?.route ?? "none"), held by \(holders), server knows \(holds); \(context)"
                 )
                 kept[office.name, default: []].insert(RecordKey(SyncTable(rawValue: row[0])!, row[1]))
@@ -683,18 +682,18 @@ private final class ServerNetwork {
             }
             seen[office.scope] = (tables, conflicts)
         }
-        // An office lets a moved record go only once an office of its Quartier holds it; what
-        // a restore still cannot bring back (writes that existed only on the server) is counted
-        // here and left out below (docs/operations.md, "What a restore brings back").
-        if !heldByNoOffice.isEmpty {
-            print("seed \(seed): \(heldByNoOffice.count) write(s) existed only on the server when it was restored")
-        }
+        // An office lets a moved record go only once an office of its Quartier holds it (a
+        // record another office moved away, with an edit of its own, once every Quartier's
+        // offices do): a restore finds every write at some office or in the backup.
+        #expect(
+            heldByNoOffice.isEmpty,
+            "\(heldByNoOffice.count) write(s) existed only on the server when it was restored; \(context)")
         if !anyRefused.isEmpty {
             print(
                 "seed \(seed): \(anyRefused.count) record(s) kept at offices, refused by the server (restored, or the office re-scoped)"
             )
         }
-        for write in writes where !heldByNoOffice.contains(write.dot) {
+        for write in writes {
             if refusedStates.contains(where: { $0.key == write.key && keeps($0, write) }) { continue }
             // A record the server never took (refused), deleted since by the office that made
             // it, reached nobody and is shown nowhere: nothing of it is lost.

@@ -138,13 +138,16 @@ extension Replica {
         }
         let plan = ApplyPlan(
             batch: batch, states: states, source: source, kind: kind, validator: validator, scope: scope,
-            storedRoutes: formerRoutes, handingOver: handingOver)
+            storedRoutes: formerRoutes, handingOver: handingOver, ownReplica: kind == .office ? id : nil)
         try table.save(plan.changed)
         try table.remember(formerRoutes: plan.formerRoutes)
         if kind == .office {
             var visibleRows = VisibleRows(db: db)
             try visibleRows.write(plan.changed)
             try evict(db, plan.leaving)
+            if case .upstream = source {
+                try holdMovedOn(db, plan.movedOn, after: batch.cursor, pulled: batch.records.map(\.key))
+            }
         }
         try table.finish()
         try OfficeDirectory(db: db).remember(batch.offices)

@@ -95,23 +95,24 @@ extension Replica {
             if everything {
                 candidates = try db.rows(
                     sql: """
-                        SELECT tbl, id, quartier FROM _sync_records
+                        SELECT tbl, id, quartier, NULL FROM _sync_records
                         WHERE quartier != '*' AND quartier NOT IN (SELECT value FROM json_each(?))
                         """, arguments: [StateTable.jsonArray(scope)])
             } else {
                 candidates = try db.rows(
                     sql: """
-                        SELECT DISTINCT r.tbl, r.id, r.quartier FROM _sync_log l
+                        SELECT DISTINCT r.tbl, r.id, r.quartier, NULL FROM _sync_log l
                         JOIN _sync_records r ON r.tbl = l.tbl AND r.id = l.row_id
                         WHERE l.seq > (SELECT evicted_seq FROM _sync_state WHERE id = 1)
                         """)
             }
-            // Records waiting for their hand-over are looked at on every sync.
-            candidates += try db.rows(
-                sql: """
-                    SELECT r.tbl, r.id, r.quartier FROM _sync_leaving w
-                    JOIN _sync_records r ON r.tbl = w.tbl AND r.id = w.id
-                    """)
+            // Records waiting for their hand-over are looked at on every sync, first.
+            candidates =
+                try db.rows(
+                    sql: """
+                        SELECT r.tbl, r.id, r.quartier, w.route FROM _sync_leaving w
+                        JOIN _sync_records r ON r.tbl = w.tbl AND r.id = w.id
+                        """) + candidates
             // Entries up to the acknowledged push are settled now: their records leave below,
             // or stay because they are in scope or refused (a refused record that is pushed
             // again gets a new entry).
@@ -123,6 +124,18 @@ extension Replica {
             for row in candidates {
                 let key = RecordKey(SyncTable(rawValue: row[0])!, row[1])
                 guard seen.insert(key).inserted else { continue }
+                if row[3] as String? == Self.movedOnRoute {
+                    // Moved on by another office: it waits for every Quartier, unless edited
+                    // here since (then it is pushed, and the server's next eviction decides).
+                    if pending.contains(key) {
+                        try db.run(
+                            sql: "DELETE FROM _sync_leaving WHERE tbl = ? AND id = ?",
+                            arguments: [key.table.rawValue, key.id])
+                    } else if try handover.map({ try Self.handedOver(db, key, Self.movedOnRoute, $0) }) ?? true {
+                        leaving.append(key)
+                    }
+                    continue
+                }
                 let route: String? = row[2]
                 guard let route, !Quartier.scope(scope, covers: route), !pending.contains(key) else {
                     // Back in scope (or pending again): nothing waits.
@@ -142,20 +155,54 @@ extension Replica {
         }
     }
 
+    /// The route `_sync_leaving` notes for a record another office moved out of this office's
+    /// Quartiere: the eviction that said so does not say where to.
+    static let movedOnRoute = ""
+
+    /// Keeps records another office moved out of this office's Quartiere while they carry this
+    /// replica's own writes (`ApplyPlan.movedOn`): they wait until the offices of every Quartier
+    /// hold the feed past `after`, where the eviction was. A pulled state of a waiting record
+    /// (it is back in scope) ends the wait.
+    func holdMovedOn(_ db: Database, _ keys: [RecordKey], after: Int64, pulled: [RecordKey]) throws {
+        for key in keys {
+            try db.run(
+                sql: """
+                    INSERT INTO _sync_leaving (tbl, id, route, after, unserved) VALUES (?, ?, ?, ?, 0)
+                    ON CONFLICT (tbl, id) DO NOTHING
+                    """,
+                arguments: [key.table.rawValue, key.id, Self.movedOnRoute, after])
+        }
+        guard !pulled.isEmpty, try db.value(Int64.self, sql: "SELECT EXISTS (SELECT 1 FROM _sync_leaving)") == 1
+        else { return }
+        for table in SyncTable.allCases {
+            let ids = pulled.filter { $0.table == table }.map(\.id)
+            guard !ids.isEmpty else { continue }
+            try db.run(
+                sql: """
+                    DELETE FROM _sync_leaving
+                    WHERE tbl = ? AND route = ? AND id IN (SELECT value FROM json_each(?))
+                    """,
+                arguments: [table.rawValue, Self.movedOnRoute, StateTable.jsonArray(ids)])
+        }
+    }
+
     /// Whether an office of `route` holds `key` (it may leave here now); else notes that it
-    /// waits, for the position `handover.head` the first time.
+    /// waits, for the position `handover.head` the first time. For a record moved on by
+    /// another office (``movedOnRoute``) the offices of every Quartier must hold it.
     static func handedOver(_ db: Database, _ key: RecordKey, _ route: String, _ handover: Handover) throws -> Bool {
         let after = try db.value(
             Int64.self, sql: "SELECT after FROM _sync_leaving WHERE tbl = ? AND id = ?",
             arguments: [key.table.rawValue, key.id])
-        let delivered = handover.delivered[route]
+        let delivered = route == movedOnRoute ? handover.delivered.values.min() : handover.delivered[route]
         if let after, let delivered, delivered >= after { return true }
         try db.run(
             sql: """
                 INSERT INTO _sync_leaving (tbl, id, route, after, unserved) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (tbl, id) DO UPDATE SET route = excluded.route, unserved = excluded.unserved
                 """,
-            arguments: [key.table.rawValue, key.id, route, after ?? handover.head, delivered == nil])
+            arguments: [
+                key.table.rawValue, key.id, route, after ?? handover.head, delivered == nil && route != movedOnRoute,
+            ])
         return false
     }
 

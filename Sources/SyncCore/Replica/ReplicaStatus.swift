@@ -16,7 +16,9 @@ public struct ReplicaStatus: Sendable, Equatable, Codable {
     public var contacts: Int
     /// Visible activities.
     public var activities: Int
-    /// Records routed to another Quartier that stay here until an office there holds them.
+    /// Records routed to another Quartier that stay here until an office there holds them (or,
+    /// moved away by another office with an edit of this replica's, until every Quartier's
+    /// offices hold the feed past the move).
     public var handingOver: Int = 0
     /// Quartiere of records kept here because no office serves them (the server said so).
     public var unservedQuartiere: [String] = []

@@ -16,6 +16,11 @@ struct ApplyPlan {
     var formerRoutes: [(key: RecordKey, route: String)] = []
     /// Records that leave this office: evictions whose context covers what it knows.
     var leaving: [RecordKey] = []
+    /// Records another office moved out of this office's Quartiere that carry this replica's
+    /// own writes: they stay until every Quartier's offices have pulled past the eviction
+    /// (`Replica.evictOutside`), so a server restored from an older backup gets those writes
+    /// back from here. The eviction does not say where the record went.
+    var movedOn: [RecordKey] = []
     /// Records this replica knows more about than the batch says, to push back; each once.
     var relayed: [RecordKey] = []
     /// What the batch did, as reported to the caller.
@@ -28,11 +33,12 @@ struct ApplyPlan {
     /// taking a push), a state that breaks a rule or that the pushing office may not write is
     /// left out, alone, and listed in the summary's `refused`; `storedRoutes` are the stored
     /// records' former Quartiere; `handingOver` are records this office keeps until an office
-    /// of their new Quartier holds them (their evictions are not applied).
+    /// of their new Quartier holds them (their evictions are not applied); with `ownReplica`, a
+    /// pulled eviction of a record holding that replica's writes is `movedOn`, not `leaving`.
     init(
         batch: ChangeBatch, states: [RecordKey: RecordState], source: Replica.Source, kind: Replica.Kind,
         validator: StateValidator? = nil, scope: WriteScope? = nil, storedRoutes: [RecordKey: Set<String>] = [:],
-        handingOver: Set<RecordKey> = []
+        handingOver: Set<RecordKey> = [], ownReplica: ReplicaID? = nil
     ) {
         var position: [RecordKey: Int] = [:]
         position.reserveCapacity(batch.records.count)
@@ -117,7 +123,11 @@ struct ApplyPlan {
                 // holds it (Replica.evictOutside).
                 if handingOver.contains(eviction.key) { continue }
                 if local.context.isDominated(by: eviction.context) {
-                    leaving.append(eviction.key)
+                    if case .upstream = source, let ownReplica, local.context.counters[ownReplica] != nil {
+                        movedOn.append(eviction.key)
+                    } else {
+                        leaving.append(eviction.key)
+                    }
                 } else if case .upstream = source {
                     relayed.append(eviction.key)
                 }

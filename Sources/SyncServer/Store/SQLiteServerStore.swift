@@ -298,11 +298,16 @@ public final class SQLiteServerStore: ServerStore {
             if let revoked, revoked == nil {
                 // An active office registered again takes the new Quartiere and keeps its token:
                 // its next sync brings the new Quartiere's records and evicts the others.
-                try db.execute(
-                    sql: "UPDATE _server_offices SET quartiers = ? WHERE name = ?", arguments: [json, name])
-                // How far it holds the feed was of its old Quartiere: it pulls the new ones from
-                // the start, and holds them only as far as it pulls again.
-                try db.execute(sql: "UPDATE _server_activity SET holds_to = 0 WHERE office = ?", arguments: [name])
+                let before = try String.fetchOne(
+                    db, sql: "SELECT quartiers FROM _server_offices WHERE name = ?", arguments: [name])
+                if before != json {
+                    try db.execute(
+                        sql: "UPDATE _server_offices SET quartiers = ? WHERE name = ?", arguments: [json, name])
+                    // How far it holds the feed was of its old Quartiere: it pulls the new ones
+                    // from the start, and holds them only as far as it pulls again.
+                    try db.execute(
+                        sql: "UPDATE _server_activity SET holds_to = 0 WHERE office = ?", arguments: [name])
+                }
                 let office = try Row.fetchOne(
                     db, sql: "SELECT name, quartiers, created_at, revoked_at FROM _server_offices WHERE name = ?",
                     arguments: [name]

@@ -222,12 +222,21 @@ private struct World {
         }
     }
 
+    /// Rounds until nothing waits to be handed over to an office that serves its Quartier (a
+    /// record leaves its old office two syncs of the new one after it moved), three at least,
+    /// eight at most.
     func finalRound() async throws {
-        for _ in 0..<3 {
+        for round in 0..<8 {
             for office in offices {
                 _ = try await network.synchronizer.sync(
                     office, with: InProcessUpstream(store: network.store, office: registered[office.id]!))
             }
+            let waiting = try offices.map { office in
+                try office.database.read {
+                    try Int.fetchOne($0, sql: "SELECT count(*) FROM _sync_leaving WHERE unserved = 0") ?? 0
+                }
+            }
+            if round >= 2, waiting.allSatisfy({ $0 == 0 }) { break }
         }
     }
 
