@@ -151,8 +151,12 @@ struct Bench: Sendable {
         var serverPeakMB: Double
     }
 
+    /// How long the concurrent phase may take (it takes seconds on a 2-core machine).
+    static let concurrentDeadline: Double = 300
+
     /// `count` offices at once, each pushing 200 new contacts in pages of 50 and pulling its
     /// Quartier's changes in pages of 500, against one server. Latency is per request.
+    /// - Throws: `BenchError` when they have not finished after ``concurrentDeadline``.
     func concurrentOffices(count: Int) async throws -> ServerFigures {
         let database = directory + "/server-concurrent.sqlite"
         _ = try Replica.create(at: database, office: "sync-server", kind: .server)
@@ -201,8 +205,17 @@ struct Bench: Sendable {
                     return (moved, latencies)
                 }
             }
+            // A server that stops answering (a deadlock under load, as once found here) ends the
+            // run with a message instead of holding it for ever.
+            let deadline = Self.concurrentDeadline
+            group.addTask {
+                try await Task.sleep(for: .seconds(deadline))
+                throw BenchError(
+                    "\(count) offices at once did not finish within \(Int(deadline)) s: the server stopped answering")
+            }
             var all: [(Int, [Double])] = []
-            for try await result in group { all.append(result) }
+            while all.count < clients.count, let result = try await group.next() { all.append(result) }
+            group.cancelAll()
             return all
         }
         let seconds = Clock.seconds(since: start)
