@@ -24,7 +24,7 @@ struct WriteScopeTests {
     @Test("creating a record of another Quartier is refused")
     func createOutsideScope() {
         let forged = contact([.b: 1], alive: [(true, .b, 1)], ["quartier": [("nordstadt", .b, 1)]])
-        #expect(suedstadt.refusal(of: forged, stored: nil, formerRoutes: []) == .createdOutsideScope)
+        #expect(suedstadt.refusal(of: forged, stored: nil, formerRoutes: []) == .outsideScope)
     }
 
     @Test("a record created in the office's Quartier and moved on before the server heard of it is allowed")
@@ -33,7 +33,7 @@ struct WriteScopeTests {
         moved.fields["quartier"]![0].replaced = FieldValue("suedstadt")
         #expect(suedstadt.refusal(of: moved, stored: nil, formerRoutes: []) == nil)
         moved.fields["quartier"]![0].replaced = FieldValue("altstadt")
-        #expect(suedstadt.refusal(of: moved, stored: nil, formerRoutes: []) == .createdOutsideScope)
+        #expect(suedstadt.refusal(of: moved, stored: nil, formerRoutes: []) == .outsideScope)
         // Moved twice (Südstadt → Altstadt → Nordstadt) before any sync: the fold keeps the last
         // move; made by the office's own replica alone, it is taken.
         #expect(
@@ -41,7 +41,7 @@ struct WriteScopeTests {
                 == nil)
         #expect(
             WriteScope(quartiers: ["suedstadt"], replicas: [.a]).refusal(of: moved, stored: nil, formerRoutes: [])
-                == .createdOutsideScope)
+                == .outsideScope)
     }
 
     @Test("a row written blind over another Quartier's record is refused, whatever route it claims")
@@ -51,7 +51,7 @@ struct WriteScopeTests {
                 [.b: 5], alive: [(true, .b, 5)], ["quartier": [(route, .b, 5)], "name": [("Forged", .b, 5)]])
             #expect(
                 suedstadt.refusal(of: forged, stored: nordstadtContact, formerRoutes: ["suedstadt"])
-                    == .changedOutsideScope)
+                    == .outsideScope)
         }
     }
 
@@ -80,15 +80,15 @@ struct WriteScopeTests {
         edited.fields["quartier"]![0].replaced = FieldValue("suedstadt")
         #expect(office.refusal(of: edited, stored: stored, formerRoutes: []) == nil)
         // Another office's replica, or an office whose move it was not, is refused.
-        #expect(suedstadt.refusal(of: edited, stored: stored, formerRoutes: []) == .changedOutsideScope)
+        #expect(suedstadt.refusal(of: edited, stored: stored, formerRoutes: []) == .outsideScope)
         // A move from a Quartier the office does not serve gives it nothing.
         var foreign = stored
         foreign.fields["quartier"]![0].replaced = FieldValue("altstadt")
-        #expect(office.refusal(of: edited, stored: foreign, formerRoutes: []) == .changedOutsideScope)
+        #expect(office.refusal(of: edited, stored: foreign, formerRoutes: []) == .outsideScope)
         // Once the new owners moved it again, the office's move is gone from the server.
         let movedOn = contact(
             [.a: 2, .b: 2], alive: [(true, .b, 1)], ["quartier": [("altstadt", .a, 2)], "name": [("Ada", .a, 1)]])
-        #expect(office.refusal(of: edited, stored: movedOn, formerRoutes: []) == .changedOutsideScope)
+        #expect(office.refusal(of: edited, stored: movedOn, formerRoutes: []) == .outsideScope)
         // Moved back into its own Quartier, on the version holding the move: allowed.
         var movedBack = contact(
             [.a: 1, .b: 3], alive: [(true, .b, 1)], ["quartier": [("suedstadt", .b, 3)], "name": [("Ada", .a, 1)]])
@@ -97,11 +97,11 @@ struct WriteScopeTests {
         // Dropping Nordstadt's name on the way is not.
         var dropping = movedBack
         dropping.fields["name"] = []
-        #expect(office.refusal(of: dropping, stored: stored, formerRoutes: []) == .changedOutsideScope)
+        #expect(office.refusal(of: dropping, stored: stored, formerRoutes: []) == .outsideScope)
         // Versions of a third replica in the state are not the office's to add.
         var smuggled = edited
         smuggled.context = VersionVector([.b: 3, .c: 1])
-        #expect(office.refusal(of: smuggled, stored: stored, formerRoutes: []) == .changedOutsideScope)
+        #expect(office.refusal(of: smuggled, stored: stored, formerRoutes: []) == .outsideScope)
     }
 
     @Test("an edit made before the office heard of a move merges; one made after it is refused")
@@ -119,12 +119,12 @@ struct WriteScopeTests {
             [.b: 2], alive: [(true, .b, 1)], ["quartier": [("altstadt", .b, 2)], "name": [("Ada Beispiel", .b, 1)]])
         #expect(suedstadt.refusal(of: movedToo, stored: moved, formerRoutes: ["suedstadt"]) == nil)
         // The same edit, had the record never been routed to Südstadt, is refused.
-        #expect(suedstadt.refusal(of: before, stored: moved, formerRoutes: []) == .changedOutsideScope)
+        #expect(suedstadt.refusal(of: before, stored: moved, formerRoutes: []) == .outsideScope)
         // An edit that saw the move (its context covers C:1) is refused.
         let after = contact(
             [.b: 2, .c: 1], alive: [(true, .b, 1)],
             ["quartier": [("nordstadt", .c, 1)], "name": [("Ada B.", .b, 2)]])
-        #expect(suedstadt.refusal(of: after, stored: moved, formerRoutes: ["suedstadt"]) == .changedOutsideScope)
+        #expect(suedstadt.refusal(of: after, stored: moved, formerRoutes: ["suedstadt"]) == .outsideScope)
     }
 
     /// The Nordstadt contact after three writes at A: created, phone, notes.
@@ -135,11 +135,16 @@ struct WriteScopeTests {
             "phone": [("05151 000001", .a, 2)], "notes": [("Beratung", .a, 3)],
         ])
 
-    @Test("a state reusing a version the server holds with another value is refused, in scope or not")
+    @Test(
+        "a state reusing a version the server holds with another value is refused: conflicting-dot in scope, outside-scope (as for an unknown id) elsewhere"
+    )
     func conflictingDot() {
         // The takeover: A's first version, with Südstadt as its route, under a covered vector.
+        // Refused like a record the server lacks: the answer does not tell that it exists.
         let takeover = contact([.a: 1], alive: [(true, .a, 1)], ["quartier": [("suedstadt", .a, 1)]])
-        #expect(suedstadt.refusal(of: takeover, stored: heldContact, formerRoutes: []) == .conflictingDot)
+        #expect(suedstadt.refusal(of: takeover, stored: heldContact, formerRoutes: []) == .outsideScope)
+        let unknown = contact([.a: 1], alive: [(true, .a, 1)], ["quartier": [("nordstadt", .a, 1)]])
+        #expect(suedstadt.refusal(of: unknown, stored: nil, formerRoutes: []) == .outsideScope)
         // An office of Nordstadt whose replica reuses A's numbers (a copied replica file).
         let copy = contact([.a: 4], alive: [(true, .a, 1)], ["phone": [("0999", .a, 2)]])
         let nordstadt = WriteScope(quartiers: ["nordstadt"])
@@ -151,7 +156,7 @@ struct WriteScopeTests {
         // Equal vector, the route kept, name and e-mail left out: merging would wipe them.
         let wipe = contact(
             [.a: 3], alive: [(true, .a, 1)], ["quartier": [("nordstadt", .a, 1)], "notes": [("Beratung", .a, 3)]])
-        #expect(suedstadt.refusal(of: wipe, stored: heldContact, formerRoutes: []) == .rewritesKnownVersions)
+        #expect(suedstadt.refusal(of: wipe, stored: heldContact, formerRoutes: []) == .outsideScope)
         let nordstadt = WriteScope(quartiers: ["nordstadt"])
         #expect(nordstadt.refusal(of: wipe, stored: heldContact, formerRoutes: []) == .rewritesKnownVersions)
         // Without existence: the record would vanish.

@@ -143,7 +143,7 @@ struct AuthorisationMatrixTests {
             if caller == .office {
                 #expect(receipt.stored == 1 && receipt.refused == nil)
             } else {
-                #expect(receipt.stored == 0 && receipt.refused?.map(\.code) == ["created-outside-scope"])
+                #expect(receipt.stored == 0 && receipt.refused?.map(\.code) == ["outside-scope"])
             }
         case "/v2/recovery": #expect(try JSONDecoder().decode(RecoveryReceipt.self, from: data).epoch == 1)
         case "/v2/admin/conflicts": #expect(try JSONDecoder().decode([ConflictReport].self, from: data).isEmpty)

@@ -212,6 +212,27 @@ struct RouteTests {
         }
     }
 
+    @Test("one office raises the recovery epoch at most once per interval; another office still can")
+    func recoveryFlood() async throws {
+        let fixture = try await Fixture()
+        let other = try #require(try await fixture.store.addOffice(name: "Nordstadt", quartiers: ["nordstadt"]).token)
+        func report(_ token: String? = nil) async throws -> Int64 {
+            try await fixture.app.test(.router) { client in
+                try await client.execute(uri: "/v2/recovery", method: .post, headers: fixture.headers(token: token)) {
+                    response in
+                    #expect(response.status == .ok)
+                    return try JSONDecoder().decode(RecoveryReceipt.self, from: Data(buffer: response.body)).epoch
+                }
+            }
+        }
+        #expect(try await report() == 1)
+        // A token used to flood the server: every further report answers the same epoch, so no
+        // office is made to send everything again.
+        for _ in 0..<5 { #expect(try await report() == 1) }
+        #expect(try await report(other) == 2)
+        #expect(try await report(other) == 2)
+    }
+
     @Test("an unknown path is answered 404")
     func unknownPath() async throws {
         let fixture = try await Fixture()

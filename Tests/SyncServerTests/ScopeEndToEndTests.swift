@@ -61,7 +61,7 @@ struct ScopeEndToEndTests {
         let refused = try #require(try synced.object()["refused"] as? [[String: Any]])
         #expect(refused.count == 1)
         #expect(refused.first?["id"] as? String == id)
-        #expect(refused.first?["code"] as? String == "changed-outside-scope")
+        #expect(refused.first?["code"] as? String == "outside-scope")
         #expect(refused.first?["table"] as? String == "contacts")
 
         // The office sees what happened: in plain text, in status, and the row is still there.
@@ -96,7 +96,7 @@ struct ScopeEndToEndTests {
             "INSERT INTO contacts (id, quartier, name, email) VALUES ('\(id)', 'suedstadt', 'Forged', 'forged@example.org')"
         )
         let refused = try #require(try sued.sync()["refused"] as? [[String: Any]])
-        #expect(refused.map { $0["code"] as? String } == ["changed-outside-scope"])
+        #expect(refused.map { $0["code"] as? String } == ["outside-scope"])
         try nordstadtSees(nord, id, server)
         // A second Südstadt office never receives the forged row.
         let other = try OfficeReplica(
@@ -117,7 +117,7 @@ struct ScopeEndToEndTests {
             #expect(added.error.contains("will refuse") == (quartier == "nordstadt"), "\(added.error)")
         }
         let refused = try #require(try sued.sync()["refused"] as? [[String: Any]])
-        #expect(refused.map { $0["code"] as? String } == ["created-outside-scope"])
+        #expect(refused.map { $0["code"] as? String } == ["outside-scope"])
         _ = try nord.sync()
         // Nordstadt got the shared contact, not the one made for it by Südstadt.
         #expect(try nord.contacts().map { $0["quartier"] }.sorted { ($0 ?? "") < ($1 ?? "") } == ["*", "nordstadt"])

@@ -13,7 +13,8 @@ extension Replica {
         public var table: String
         /// The record's id.
         public var id: String
-        /// The server's rule (`invalid-state`, `created-outside-scope`, `changed-outside-scope`).
+        /// The server's rule (`invalid-state`, `outside-scope`, `conflicting-dot`, …; older
+        /// servers said `created-outside-scope` or `changed-outside-scope`).
         public var code: String
         /// What the server said to do.
         public var message: String
@@ -80,7 +81,8 @@ extension Replica {
                 // Not so if the server once took it: a server restored since may have lost it,
                 // and other offices may hold it.
                 if refusal.code == StateRefusal.invalidState
-                    || refusal.code == WriteScope.Refusal.createdOutsideScope.rawValue,
+                    || refusal.code == WriteScope.Refusal.outsideScope.rawValue
+                    || refusal.code == "created-outside-scope",
                     !wasTaken, let table = SyncTable(rawValue: refusal.table),
                     let state = try StateTable(db).load([RecordKey(table, refusal.id)]).values.first,
                     !state.isVisible, state.context.counters.keys.allSatisfy({ $0 == id })

@@ -53,10 +53,10 @@ public struct WriteScope: Sendable {
 
     /// Why a pushed state was refused.
     public enum Refusal: String, Sendable, Codable, Equatable {
-        /// It creates a record routed to a Quartier the office does not serve.
-        case createdOutsideScope = "created-outside-scope"
-        /// It changes a record the office neither serves nor served when it made the change.
-        case changedOutsideScope = "changed-outside-scope"
+        /// It creates, or changes, a record routed to a Quartier the office does not serve (and
+        /// did not serve when it made the change). One code for both: a receipt does not tell
+        /// whether the server holds a record of another Quartier's.
+        case outsideScope = "outside-scope"
         /// It carries a version the server holds with another value.
         case conflictingDot = "conflicting-dot"
         /// It brings no write the server lacks, yet would drop or change what the server holds.
@@ -65,11 +65,9 @@ public struct WriteScope: Sendable {
         /// What the office is told, without a value: what it did and what to do.
         public var explanation: String {
             switch self {
-            case .createdOutsideScope:
-                "the record belongs to a Quartier this office does not serve; create it in one of "
-                    + "this office's Quartiere, or ask an office of that Quartier to create it"
-            case .changedOutsideScope:
-                "the record belongs to a Quartier this office does not serve; ask an office of that "
+            case .outsideScope:
+                "the record belongs to a Quartier this office does not serve; give it one of this "
+                    + "office's Quartiere if this office created it, else ask an office of that "
                     + "Quartier (or the server admin) to change it"
             case .conflictingDot:
                 "a version of the record arrives with another value than the server holds for it: this "
@@ -99,30 +97,37 @@ public struct WriteScope: Sendable {
             let movedOnlyHere =
                 route?.replaced != nil && !replicas.isEmpty
                 && incoming.context.counters.keys.allSatisfy(replicas.contains)
-            return movedOnlyHere ? nil : .createdOutsideScope
+            return movedOnlyHere ? nil : .outsideScope
+        }
+        let known = incoming.context.isDominated(by: stored.context)
+        // A record of another Quartier: the office may write it only as one of the cases below,
+        // and is told nothing else about it (the same code as for a record the server lacks).
+        if !Quartier.scope(quartiers, covers: stored.route) {
+            // Known already and changing nothing (an office sending again what it held).
+            if known, Self.keepsEverything(incoming, stored), !Self.reusesDot(incoming, stored) { return nil }
+            guard mayWriteOutsideScope(incoming, stored, formerRoutes) else { return .outsideScope }
         }
         if Self.reusesDot(incoming, stored) { return .conflictingDot }
         // Known already: it may change nothing.
-        if incoming.context.isDominated(by: stored.context) {
-            return Self.keepsEverything(incoming, stored) ? nil : .rewritesKnownVersions
-        }
-        if Quartier.scope(quartiers, covers: stored.route) { return nil }
+        if known { return Self.keepsEverything(incoming, stored) ? nil : .rewritesKnownVersions }
+        return nil
+    }
+
+    /// Whether this office may write `incoming` over `stored`, a record routed to a Quartier it
+    /// does not serve.
+    func mayWriteOutsideScope(_ incoming: RecordState, _ stored: RecordState, _ formerRoutes: Set<String>) -> Bool {
         // Made on a version routed to this office, before it heard the record had moved on.
         if formerRoutes.contains(where: { Quartier.scope(quartiers, covers: $0) }),
             incoming.context.compare(stored.context) == .concurrent,
             Self.madeOnKnownVersion(incoming, stored)
         {
-            return nil
+            return true
         }
         // Moved away by this office, and changed on the version holding its move.
         // (Or only this office ever wrote it: it created it and moved it away before syncing.)
         let ownRecord = !replicas.isEmpty && stored.context.counters.keys.allSatisfy(replicas.contains)
-        if movedAwayHere(incoming, stored) || ownRecord, addsOnlyOwnVersions(incoming, stored),
-            keepsOthersVersions(incoming, stored)
-        {
-            return nil
-        }
-        return .changedOutsideScope
+        return (movedAwayHere(incoming, stored) || ownRecord) && addsOnlyOwnVersions(incoming, stored)
+            && keepsOthersVersions(incoming, stored)
     }
 
     /// Whether the route `stored` holds is a move by one of this office's replicas away from a

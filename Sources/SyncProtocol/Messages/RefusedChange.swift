@@ -6,7 +6,7 @@ public struct RefusedChange: Sendable, Codable, Equatable {
     public var table: String
     /// The record's id.
     public var id: String
-    /// The rule: `created-outside-scope` or `changed-outside-scope`.
+    /// The rule: `outside-scope`, `conflicting-dot`, `rewrites-known-versions` or `invalid-state`.
     public var code: String
     /// What happened and what to do.
     public var message: String

@@ -30,7 +30,7 @@ public struct InProcessUpstream: Upstream {
     }
 
     public func reportRecovery() async throws -> Int64 {
-        try await store.reportRecovery(from: office)
+        try await store.reportRecovery(from: office).epoch
     }
 
     public func push(_ batch: ChangeBatch, key: String, replica: ReplicaID) async throws -> PushReceipt {

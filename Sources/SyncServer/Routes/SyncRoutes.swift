@@ -90,10 +90,16 @@ public struct SyncRoutes: Sendable {
 
     func recovery(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
         let office = try await gatekeeper.office(request, context)
-        let epoch = try await storeCall { try await store.reportRecovery(from: office) }
-        context.logger.notice(
-            "an office found that the store had lost data; every office sends what it holds again",
-            metadata: ["office": "\(office.name)", "epoch": "\(epoch)"])
+        let (epoch, raised) = try await storeCall { try await store.reportRecovery(from: office) }
+        if raised {
+            context.logger.notice(
+                "an office found that the store had lost data; every office sends what it holds again",
+                metadata: ["office": "\(office.name)", "epoch": "\(epoch)"])
+        } else {
+            context.logger.warning(
+                "an office reported lost data again within the recovery interval; the epoch stays (a second restore so soon, or a misused token)",
+                metadata: ["office": "\(office.name)", "epoch": "\(epoch)"])
+        }
         return try context.responseEncoder.encode(RecoveryReceipt(epoch: epoch), from: request, context: context)
     }
 

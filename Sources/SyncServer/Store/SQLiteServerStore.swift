@@ -116,6 +116,11 @@ public final class SQLiteServerStore: ServerStore {
             // holds it.
             try db.execute(sql: "ALTER TABLE _server_activity ADD COLUMN holds_to INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("server-v8-recovery-reports") { db in
+            // When each office last raised the recovery epoch (Unix seconds): at most once per
+            // recoveryInterval.
+            try db.execute(sql: "ALTER TABLE _server_activity ADD COLUMN recovery_reported_at REAL")
+        }
         return migrator
     }
 
@@ -259,14 +264,31 @@ public final class SQLiteServerStore: ServerStore {
         }
     }
 
-    public func reportRecovery(from office: Office) async throws -> Int64 {
+    /// How often one office may raise the recovery epoch: a second report within this time
+    /// answers the current epoch (an office that finds the store behind again so soon has
+    /// nothing new to tell; a token used to flood the server with full resends does no harm).
+    public static let recoveryInterval: Double = 15 * 60
+
+    public func reportRecovery(from office: Office) async throws -> (epoch: Int64, raised: Bool) {
         try await replica.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE _server_recovery SET epoch = epoch + 1, reported_by = ?,
-                        reported_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
-                    """, arguments: [office.name])
-            return try Int64.fetchOne(db, sql: "SELECT epoch FROM _server_recovery") ?? 0
+            let now = Date().timeIntervalSince1970
+            let last = try Double.fetchOne(
+                db, sql: "SELECT recovery_reported_at FROM _server_activity WHERE office = ?", arguments: [office.name])
+            // A clock set back since the last report does not lock the office out.
+            let raise = last.map { now - $0 >= Self.recoveryInterval || now < $0 } ?? true
+            if raise {
+                try db.execute(
+                    sql: """
+                        UPDATE _server_recovery SET epoch = epoch + 1, reported_by = ?,
+                            reported_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+                        """, arguments: [office.name])
+                try db.execute(
+                    sql: """
+                        INSERT INTO _server_activity (office, recovery_reported_at) VALUES (?1, ?2)
+                        ON CONFLICT (office) DO UPDATE SET recovery_reported_at = excluded.recovery_reported_at
+                        """, arguments: [office.name, now])
+            }
+            return (try Int64.fetchOne(db, sql: "SELECT epoch FROM _server_recovery") ?? 0, raise)
         }
     }
 

@@ -24,8 +24,11 @@ public protocol ServerStore: Sendable {
     /// What the store holds, as `replica` of `office` sees it: the answer to `GET /v2/session`.
     func session(for office: Office, replica: ReplicaID?) async throws -> Session
 
-    /// Notes that `office` found the store had lost data; returns the new recovery epoch.
-    func reportRecovery(from office: Office) async throws -> Int64
+    /// Notes that `office` found the store had lost data and raises the recovery epoch — at
+    /// most once per office within ``SQLiteServerStore/recoveryInterval`` (each raise makes every
+    /// office send and pull everything again). Returns the epoch, and whether this report
+    /// raised it.
+    func reportRecovery(from office: Office) async throws -> (epoch: Int64, raised: Bool)
 
     /// The next page of changes after `cursor` that `office` may see.
     func pull(since cursor: Int64, limit: Int, for office: Office) async throws -> EncodedBatch

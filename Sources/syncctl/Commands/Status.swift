@@ -53,9 +53,10 @@ struct Status: ParsableCommand {
         case StateRefusal.invalidState:
             return "fix it with 'syncctl \(noun) edit \(refusal.id) …' or remove it with "
                 + "'syncctl \(noun) delete \(refusal.id)'; the next sync sends it again"
-        case WriteScope.Refusal.createdOutsideScope.rawValue:
-            return "give it one of this office's Quartiere with 'syncctl \(noun) edit \(refusal.id) --quartier Q', "
-                + "or remove it with 'syncctl \(noun) delete \(refusal.id)'"
+        case WriteScope.Refusal.outsideScope.rawValue, "created-outside-scope":
+            return "if this office created it, give it one of this office's Quartiere with 'syncctl \(noun) edit "
+                + "\(refusal.id) --quartier Q' or remove it with 'syncctl \(noun) delete \(refusal.id)'; else leave "
+                + "it to an office of its Quartier (or the server admin)"
         case WriteScope.Refusal.conflictingDot.rawValue:
             return "this replica file is a copy of another office's, or restored from an old backup: stop using "
                 + "it, make a new one with 'syncctl init', enter this office's unsynced changes there (see "
