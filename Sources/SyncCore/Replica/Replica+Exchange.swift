@@ -150,7 +150,14 @@ extension Replica {
             }
         }
         try table.finish()
-        try OfficeDirectory(db: db).remember(batch.offices)
+        // A server names its offices' replicas from its registry (the push's own list is
+        // replaced before it gets here); an office takes its server's names.
+        let authoritative: Bool
+        switch source {
+        case .upstream: authoritative = true
+        case .downstream: authoritative = kind == .server
+        }
+        try OfficeDirectory(db: db).remember(batch.offices, authoritative: authoritative)
         let peers = Peers(db: db)
         switch source {
         case .downstream(let acknowledgement?): try peers.acknowledge(acknowledgement)

@@ -106,12 +106,14 @@ extension Replica {
                         WHERE l.seq > (SELECT evicted_seq FROM _sync_state WHERE id = 1)
                         """)
             }
-            // Records waiting for their hand-over are looked at on every sync, first.
+            // Records waiting for their hand-over are looked at on every sync, first. (CROSS
+            // JOIN keeps the few waiting rows outside: with a plain join SQLite scanned every
+            // record on every sync, 150 ms at 100,000 records.)
             candidates =
                 try db.rows(
                     sql: """
                         SELECT r.tbl, r.id, r.quartier, w.route FROM _sync_leaving w
-                        JOIN _sync_records r ON r.tbl = w.tbl AND r.id = w.id
+                        CROSS JOIN _sync_records r ON r.tbl = w.tbl AND r.id = w.id
                         """) + candidates
             // Entries up to the acknowledged push are settled now: their records leave below,
             // or stay because they are in scope or refused (a refused record that is pushed

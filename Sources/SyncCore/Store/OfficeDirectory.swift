@@ -6,11 +6,14 @@ import SyncKernel
 struct OfficeDirectory {
     let db: Database
 
-    /// Notes the offices a batch names. A replica's office never changes once known.
-    func remember(_ offices: [ReplicaID: String]) throws {
+    /// Notes the offices a batch names. With `authoritative` (a server's registry said so: a
+    /// server naming its offices' replicas, or an office hearing from its server) a name replaces
+    /// the one known; otherwise a replica's office never changes once known.
+    func remember(_ offices: [ReplicaID: String], authoritative: Bool = false) throws {
+        let conflict = authoritative ? "DO UPDATE SET office = excluded.office" : "DO NOTHING"
         for (replica, office) in offices {
             try db.run(
-                sql: "INSERT INTO _sync_replicas (replica_id, office) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                sql: "INSERT INTO _sync_replicas (replica_id, office) VALUES (?, ?) ON CONFLICT \(conflict)",
                 arguments: [replica.rawValue, office])
         }
     }

@@ -44,9 +44,8 @@ public struct InProcessUpstream: Upstream {
     }
 
     public func pull(since cursor: Int64, limit: Int) async throws -> ChangeBatch {
-        if cursor > 0 { try await store.note(.holds(cursor), of: office) }
         let page = try await store.pull(since: cursor, limit: limit, for: office)
-        if !page.hasMore { try await store.note(.pulledToEnd(page.cursor), of: office) }
+        if !page.hasMore { try await store.note(.pulledToEnd(page.cursor, holds: cursor), of: office) }
         return try ChangeBatch(encoded: page.bytes)
     }
 }

@@ -169,15 +169,14 @@ public struct SyncRoutes: Sendable {
         guard let limit = Int(parameters["limit"].map(String.init) ?? "500"), (1...maxPageSize).contains(limit) else {
             throw APIError.badRequest("bad-limit", "limit must be between 1 and \(maxPageSize)")
         }
-        // The office holds its Quartiere's records up to `since`: a record moved there may now
-        // leave the office that moved it.
-        if since > 0 { await note(.holds(since), of: office, context) }
         let page = try await storeCall { try await store.pull(since: since, limit: limit, for: office) }
         context.logger.debug("pull", metadata: ["office": "\(office.name)", "records": "\(page.count)"])
         metrics.sent(page.count)
         if !page.hasMore {
             metrics.sync(of: office.name, result: "ok")
-            await note(.pulledToEnd(page.cursor), of: office, context)
+            // The office holds its Quartiere's records up to `since`: a record moved there may
+            // now leave the office that moved it.
+            await note(.pulledToEnd(page.cursor, holds: since), of: office, context)
         }
         var headers = HTTPFields()
         headers[.contentType] = Wire.batchMediaType

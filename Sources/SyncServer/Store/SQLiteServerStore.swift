@@ -150,13 +150,18 @@ public final class SQLiteServerStore: ServerStore {
             return receipt
         }
         if let pusher { try await claim(pusher, for: office) }
-        // The office's Quartiere come from its token, never from the request: each state that
-        // breaks a rule, or that the office may not write, is refused alone in the transaction
-        // that stores the others.
+        // Which office wrote what comes from the registry, never from the request: the replicas
+        // bound to this office's token carry its registered name; the names the batch lists are
+        // ignored (an office could otherwise pass its writes off as another's in a conflict).
+        let bound = try await replicas(of: office)
+        var batch = batch
+        batch.offices = Dictionary(uniqueKeysWithValues: bound.map { ($0, office.name) })
+        // The office's Quartiere come from its token too: each state that breaks a rule, or
+        // that the office may not write, is refused alone in the transaction that stores the
+        // others.
         let summary = try await replica.apply(
             batch, from: .downstream(acknowledging: pusher.map { .init(replica: $0, position: batch.cursor) }),
-            validator: validator,
-            scope: WriteScope(quartiers: office.quartiers, replicas: try await replicas(of: office)))
+            validator: validator, scope: WriteScope(quartiers: office.quartiers, replicas: bound))
         let refused = summary.refused.map {
             RefusedChange(table: $0.key.table.rawValue, id: $0.key.id, code: $0.code, message: $0.message)
         }
@@ -471,20 +476,14 @@ public final class SQLiteServerStore: ServerStore {
                         VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), 'started')
                         ON CONFLICT (office) DO UPDATE SET last_seen_at = excluded.last_seen_at, last_result = 'started'
                         """, arguments: [office.name])
-            case .pulledToEnd(let position):
+            case .pulledToEnd(let position, let holds):
                 try db.execute(
                     sql: """
-                        INSERT INTO _server_activity (office, last_seen_at, last_result, pulled_to)
-                        VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), 'ok', ?2)
+                        INSERT INTO _server_activity (office, last_seen_at, last_result, pulled_to, holds_to)
+                        VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), 'ok', ?2, ?3)
                         ON CONFLICT (office) DO UPDATE SET last_seen_at = excluded.last_seen_at, last_result = 'ok',
-                            pulled_to = excluded.pulled_to
-                        """, arguments: [office.name, position])
-            case .holds(let position):
-                try db.execute(
-                    sql: """
-                        INSERT INTO _server_activity (office, holds_to) VALUES (?1, ?2)
-                        ON CONFLICT (office) DO UPDATE SET holds_to = max(holds_to, excluded.holds_to)
-                        """, arguments: [office.name, position])
+                            pulled_to = excluded.pulled_to, holds_to = max(holds_to, excluded.holds_to)
+                        """, arguments: [office.name, position, holds])
             case .failed(let code):
                 try db.execute(
                     sql: """

@@ -79,12 +79,11 @@ public protocol ServerStore: Sendable {
 public enum SyncEvent: Sendable, Equatable {
     /// It opened a sync (`GET /v2/session`).
     case started
-    /// It pulled to the end of its feed, up to this position.
-    case pulledToEnd(Int64)
-    /// It asked for the page after this position: it holds, durably, every record of its
-    /// Quartiere up to there (a replica moves its cursor in the transaction that applies a
-    /// page).
-    case holds(Int64)
+    /// It pulled to the end of its feed, up to this position; it asked for that last page
+    /// after `holds`, so it holds, durably, every record of its Quartiere up to there (a
+    /// replica moves its cursor in the transaction that applies a page). Noted once per pull
+    /// to the end, not per page: each note is a write, and writes queue behind pushes.
+    case pulledToEnd(Int64, holds: Int64)
     /// A request of it failed with this error code.
     case failed(String)
 }
