@@ -62,7 +62,46 @@ public final class SyncServerProcess: @unchecked Sendable {
         try launch()
     }
 
+    /// How long a start may take before it is killed and tried again.
+    static let startDeadline: TimeInterval = 30
+
+    /// Starts the server; one that has not said where it listens within ``startDeadline`` is
+    /// killed and started once more. (Under `fiu-run`, libfiu's preload can deadlock a process
+    /// as it starts: its control thread and the main thread take libfiu's lock and the dynamic
+    /// linker's in opposite orders. Seen once in some thousand starts; it hung a test run.)
     private func launch() throws {
+        do {
+            try launchOnce()
+        } catch let error as StartTimeout {
+            FileHandle.standardError.write(Data("\(error.description); starting it again\n".utf8))
+            try launchOnce()
+        }
+    }
+
+    struct StartTimeout: Error, CustomStringConvertible {
+        var description: String {
+            "sync-server did not say where it listens within \(Int(SyncServerProcess.startDeadline)) s (killed)"
+        }
+    }
+
+    /// Whether a start finished, shared with the watchdog that kills a start that hangs.
+    private final class StartWatch: @unchecked Sendable {
+        private let lock = NSLock()
+        private var finished = false
+        private(set) var killed = false
+
+        func finish() { lock.withLock { finished = true } }
+
+        func killIfHanging(_ process: Process) {
+            lock.withLock {
+                guard !finished, process.isRunning else { return }
+                killed = true
+                kill(process.processIdentifier, SIGKILL)
+            }
+        }
+    }
+
+    private func launchOnce() throws {
         let process = Process()
         let serve = ["serve", "--db", database, "--host", "127.0.0.1", "--port", String(port)] + arguments
         process.executableURL = URL(fileURLWithPath: launcher.first ?? binary)
@@ -81,10 +120,18 @@ public final class SyncServerProcess: @unchecked Sendable {
         let output = Pipe()
         process.standardOutput = output
         try process.run()
-        // The first line names the address: "listening on 127.0.0.1:PORT".
+        let watch = StartWatch()
+        DispatchQueue.global().asyncAfter(deadline: .now() + Self.startDeadline) { watch.killIfHanging(process) }
+        // The first line names the address: "listening on 127.0.0.1:PORT". A killed start ends
+        // the output.
         var line = Data()
         while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
             line.append(byte)
+        }
+        watch.finish()
+        if watch.killed {
+            process.waitUntilExit()
+            throw StartTimeout()
         }
         let text = String(decoding: line, as: UTF8.self)
         guard text.hasPrefix("listening on "), let chosen = text.split(separator: ":").last.flatMap({ Int($0) }) else {
