@@ -67,11 +67,7 @@ extension Replica {
             // A record pushed again lies further on in the server's feed: its hand-over waits
             // for that position (see ``evictOutside(scope:everything:handover:)``).
             if !pushed.isEmpty, try db.value(Int64.self, sql: "SELECT EXISTS (SELECT 1 FROM _sync_leaving)") == 1 {
-                for key in pushed {
-                    try db.run(
-                        sql: "DELETE FROM _sync_leaving WHERE tbl = ? AND id = ?",
-                        arguments: [key.table.rawValue, key.id])
-                }
+                for key in pushed { try Self.stopWaiting(db, key) }
             }
             for refusal in refused {
                 let wasTaken = taken[refusal.table + "/" + refusal.id] ?? false
@@ -82,7 +78,7 @@ extension Replica {
                 // and other offices may hold it.
                 if refusal.code == StateRefusal.invalidState
                     || refusal.code == WriteScope.Refusal.outsideScope.rawValue
-                    || refusal.code == "created-outside-scope",
+                    || refusal.code == WriteScope.Refusal.legacyCreatedOutsideScope,
                     !wasTaken, let table = SyncTable(rawValue: refusal.table),
                     let state = try StateTable(db).load([RecordKey(table, refusal.id)]).values.first,
                     !state.isVisible, state.context.counters.keys.allSatisfy({ $0 == id })

@@ -130,9 +130,7 @@ extension Replica {
                     // Moved on by another office: it waits for every Quartier, unless edited
                     // here since (then it is pushed, and the server's next eviction decides).
                     if pending.contains(key) {
-                        try db.run(
-                            sql: "DELETE FROM _sync_leaving WHERE tbl = ? AND id = ?",
-                            arguments: [key.table.rawValue, key.id])
+                        try Self.stopWaiting(db, key)
                     } else if try handover.map({ try Self.handedOver(db, key, Self.movedOnRoute, $0) }) ?? true {
                         leaving.append(key)
                     }
@@ -141,9 +139,7 @@ extension Replica {
                 let route: String? = row[2]
                 guard let route, !Quartier.scope(scope, covers: route), !pending.contains(key) else {
                     // Back in scope (or pending again): nothing waits.
-                    try db.run(
-                        sql: "DELETE FROM _sync_leaving WHERE tbl = ? AND id = ?",
-                        arguments: [key.table.rawValue, key.id])
+                    try Self.stopWaiting(db, key)
                     continue
                 }
                 if let handover, try !Self.handedOver(db, key, route, handover) { continue }
@@ -155,6 +151,12 @@ extension Replica {
             try db.run(sql: "UPDATE _sync_clock SET applying = 0 WHERE id = 1")
             return leaving.count
         }
+    }
+
+    /// Ends the wait of `key` in `_sync_leaving`, if any.
+    static func stopWaiting(_ db: Database, _ key: RecordKey) throws {
+        try db.run(
+            sql: "DELETE FROM _sync_leaving WHERE tbl = ? AND id = ?", arguments: [key.table.rawValue, key.id])
     }
 
     /// The route `_sync_leaving` notes for a record another office moved out of this office's

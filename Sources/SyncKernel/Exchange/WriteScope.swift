@@ -62,6 +62,10 @@ public struct WriteScope: Sendable {
         /// It brings no write the server lacks, yet would drop or change what the server holds.
         case rewritesKnownVersions = "rewrites-known-versions"
 
+        /// What servers before ``outsideScope`` said for a new record of another Quartier
+        /// (and `changed-outside-scope` for a known one); clients still read it from old servers.
+        public static let legacyCreatedOutsideScope = "created-outside-scope"
+
         /// What the office is told, without a value: what it did and what to do.
         public var explanation: String {
             switch self {

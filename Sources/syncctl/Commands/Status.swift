@@ -53,7 +53,7 @@ struct Status: ParsableCommand {
         case StateRefusal.invalidState:
             return "fix it with 'syncctl \(noun) edit \(refusal.id) …' or remove it with "
                 + "'syncctl \(noun) delete \(refusal.id)'; the next sync sends it again"
-        case WriteScope.Refusal.outsideScope.rawValue, "created-outside-scope":
+        case WriteScope.Refusal.outsideScope.rawValue, WriteScope.Refusal.legacyCreatedOutsideScope:
             return "if this office created it, give it one of this office's Quartiere with 'syncctl \(noun) edit "
                 + "\(refusal.id) --quartier Q' or remove it with 'syncctl \(noun) delete \(refusal.id)'; else leave "
                 + "it to an office of its Quartier (or the server admin)"
