@@ -40,7 +40,7 @@ struct VisibleRows {
                 let first = Int32(row * columns)
                 statement.bind(first + 1, entries[index].state.id)
                 for offset in required.indices {
-                    let value = entries[index].state.fields[index: offset].provisionalWinner()?.value.text
+                    let value = entries[index].state.fields[index: offset].shown()?.value.text
                     // A value no store holds any more (erased by a delete, then revived by a
                     // concurrent edit) shows as empty text where the column requires one.
                     statement.bind(first + Int32(offset) + 2, value ?? (required[offset] ? "" : nil))

@@ -93,7 +93,7 @@ public struct WriteScope: Sendable {
             if Quartier.scope(quartiers, covers: incoming.route) { return nil }
             // Created here and moved on before the server heard of it (or a restored server
             // lost it): the move replaced a route of this office's.
-            let route = incoming.fields[index: RecordState.routingFieldIndex].provisionalWinner()
+            let route = incoming.fields[index: RecordState.routingFieldIndex].shown()
             if Quartier.scope(quartiers, covers: route?.replaced?.text) { return nil }
             // Moved more than once before the server heard of it: the fold keeps the last move
             // only. Made by this office's replicas alone, it is this office's new record (a

@@ -8,7 +8,9 @@
 /// - an incoming state that covers the local one replaces it (`fastForward`);
 /// - concurrent states keep, field by field, every version the other has not overwritten:
 ///   fields written on one side only merge silently; a field written on both sides keeps both
-///   values (a conflict), and the table shows the latest by hybrid time, the same everywhere.
+///   values (a conflict), and the table shows the latest by hybrid time that still holds a
+///   value (a value its writer deleted afterwards never hides one another store holds), the
+///   same everywhere.
 ///
 /// The merge is commutative, associative and idempotent, so stores converge whatever order and
 /// however often they exchange states.

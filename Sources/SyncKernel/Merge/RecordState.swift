@@ -53,7 +53,7 @@ public struct RecordState: Hashable, Sendable {
 
     /// The Quartier whose offices hold this record: the provisional value of `quartier`, kept
     /// through deletes. `nil` only for a state that never carried one.
-    public var route: String? { fields[index: Self.routingFieldIndex].provisionalWinner()?.value.text }
+    public var route: String? { fields[index: Self.routingFieldIndex].shown()?.value.text }
 
     /// The position of ``routingField`` in every table's fields.
     public static let routingFieldIndex = 0
@@ -64,13 +64,14 @@ public struct RecordState: Hashable, Sendable {
     /// Whether existence itself is contested: a delete concurrent with an edit.
     public var hasDeleteConflict: Bool { isVisible && alive.contains { !$0.value } }
 
-    /// The row as the table shows it: the id, the provisional value of each field (NULL where
-    /// unknown) and `updated_at`.
+    /// The row as the table shows it: the id, the provisional value of each field (the latest
+    /// version that still holds a value, see ``Swift/Array/shown()``; NULL where unknown or
+    /// where every version was erased) and `updated_at`.
     public var visibleRecord: RecordValues {
         var record = RecordValues(table)
         record[column: 0] = id
         for index in table.fields.indices {
-            record[column: index + 1] = fields[index: index].provisionalWinner()?.value.text
+            record[column: index + 1] = fields[index: index].shown()?.value.text
         }
         record[column: table.columns.count - 1] = updatedAt
         return record
@@ -121,7 +122,7 @@ public struct RecordState: Hashable, Sendable {
         context.add(dot)
         alive = [Sibling(value: exists, dot: dot, time: time)]
         for index in table.fields.indices where mask & (1 << Int64(index)) != 0 {
-            let before = keepsReplaced ? fields[index: index].provisionalWinner()?.value : nil
+            let before = keepsReplaced ? fields[index: index].shown()?.value : nil
             fields[index: index] = [
                 Sibling(value: FieldValue(row?[column: index + 1]), dot: dot, time: time, replaced: before)
             ]

@@ -37,3 +37,31 @@ extension Array {
         self.max { $0.precedes($1) }
     }
 }
+
+extension Array where Element == Sibling<FieldValue> {
+    /// The version of a field the table shows: the latest (by hybrid time, ties by dot) among
+    /// the versions that still hold a value; the latest erased one only when none does.
+    ///
+    /// A value its own writer deleted afterwards is erased (it must not outlive the delete), but
+    /// it is no value anybody chose: it never hides a concurrent value another store still
+    /// holds. A field shows NULL only when its latest held value is NULL or every version is
+    /// erased. The same state gives the same answer on every store.
+    @inlinable
+    package func shown() -> Sibling<FieldValue>? {
+        var best: Sibling<FieldValue>?
+        for sibling in self {
+            guard let current = best else {
+                best = sibling
+                continue
+            }
+            let holds = sibling.value != .erased
+            let currentHolds = current.value != .erased
+            if holds != currentHolds {
+                if holds { best = sibling }
+            } else if current.precedes(sibling) {
+                best = sibling
+            }
+        }
+        return best
+    }
+}

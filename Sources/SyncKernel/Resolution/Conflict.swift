@@ -21,6 +21,10 @@ public struct Conflict: Hashable, Sendable, Identifiable {
         /// The value the write replaced where its writer knew it (`nil`: unknown, or the write
         /// created the record; `.some(nil)`: it replaced an empty field).
         public var replaced: String??
+        /// Whether the writer deleted the record afterwards, before its write was settled: the
+        /// value is gone (a delete keeps no personal data), `value` is `nil`, and the table
+        /// shows it only when no competing version holds a value.
+        public var erased: Bool = false
     }
 
     /// What competes.
@@ -41,13 +45,14 @@ public struct Conflict: Hashable, Sendable, Identifiable {
     public var field: String
     /// The record's Quartier (its route; `*` for shared records): who may see and settle it.
     public var quartier: String?
-    /// The competing versions, oldest first; the last is the provisional winner shown in the table.
+    /// The competing versions, oldest first (by hybrid time, ties by dot).
     public var versions: [Version]
     /// The value both sides started from, where known: for a three-way view. `nil` = unknown.
     public var ancestor: String??
 
-    /// The version currently shown in the table.
-    public var provisionalWinner: Version { versions[versions.count - 1] }
+    /// The version currently shown in the table: the latest that still holds a value, or the
+    /// latest of all when every one was erased (the rule of ``Swift/Array/shown()``).
+    public var provisionalWinner: Version { versions.last { !$0.erased } ?? versions[versions.count - 1] }
 
     /// Whether a field or the record's existence is contested.
     public var kind: Kind { field == Self.existenceField ? .deleteVersusEdit : .field }
@@ -79,7 +84,8 @@ public struct Conflict: Hashable, Sendable, Identifiable {
             let versions = state.fields[field]!.map {
                 Version(
                     value: $0.value.text, dot: $0.dot, time: $0.time, office: offices[$0.dot.replica],
-                    replaced: $0.replaced.flatMap { $0 == .erased ? nil : .some($0.text) })
+                    replaced: $0.replaced.flatMap { $0 == .erased ? nil : .some($0.text) },
+                    erased: $0.value == .erased)
             }
             var conflict = make(state, field, versions)
             // The common ancestor: the value every competing write replaced, when they agree.

@@ -20,6 +20,12 @@ public struct ConflictReport: Sendable, Codable, Equatable {
         public var replaced: String?
         /// Whether `replaced` is known (a replaced empty value is `replaced: null, replacedKnown: true`).
         public var replacedKnown: Bool
+        /// Whether the office deleted the record after writing this (so `value` is gone, not
+        /// empty): taking this version leaves the field empty.
+        public var erased: Bool
+        enum CodingKeys: String, CodingKey {
+            case value, office, replicaId, counter, time, replaced, replacedKnown, erased
+        }
     }
 
     public var id: String
@@ -40,8 +46,14 @@ public struct ConflictReport: Sendable, Codable, Equatable {
     public var ancestor: String?
     /// Whether `ancestor` is known (an empty ancestor is `ancestor: null, ancestorKnown: true`).
     public var ancestorKnown: Bool
-    /// The competing writes, oldest first; the last is the one shown.
+    /// The competing writes, oldest first.
     public var versions: [Version]
+
+    /// The position in `versions` of the one the tables show: the latest that still holds a
+    /// value, or the latest of all when every one was erased.
+    public var shownIndex: Int {
+        versions.lastIndex { !$0.erased } ?? versions.count - 1
+    }
 
     /// The report of `conflict`.
     public init(_ conflict: Conflict) {
@@ -59,7 +71,8 @@ public struct ConflictReport: Sendable, Codable, Equatable {
         versions = conflict.versions.map {
             Version(
                 value: $0.value, office: $0.office, replicaId: $0.dot.replica.rawValue, counter: $0.dot.counter,
-                time: Self.iso($0.time), replaced: $0.replaced ?? nil, replacedKnown: $0.replaced != nil)
+                time: Self.iso($0.time), replaced: $0.replaced ?? nil, replacedKnown: $0.replaced != nil,
+                erased: $0.erased)
         }
     }
 
@@ -97,5 +110,19 @@ extension ConflictReport.Version {
         try container.encode(time, forKey: .time)
         try container.encode(replaced, forKey: .replaced)
         try container.encode(replacedKnown, forKey: .replacedKnown)
+        try container.encode(erased, forKey: .erased)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        value = try container.decodeIfPresent(String.self, forKey: .value)
+        office = try container.decodeIfPresent(String.self, forKey: .office)
+        replicaId = try container.decode(String.self, forKey: .replicaId)
+        counter = try container.decode(UInt64.self, forKey: .counter)
+        time = try container.decode(String.self, forKey: .time)
+        replaced = try container.decodeIfPresent(String.self, forKey: .replaced)
+        replacedKnown = try container.decode(Bool.self, forKey: .replacedKnown)
+        // Servers before this field said nothing of erased versions.
+        erased = try container.decodeIfPresent(Bool.self, forKey: .erased) ?? false
     }
 }

@@ -47,8 +47,9 @@ struct ConflictsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Settle a conflict with a reason; the decision syncs like an edit.",
             discussion: """
-                Choose one: --take OFFICE keeps that office's value; --take-shown keeps the value \
-                the table shows now; --set FIELD=VALUE writes a new value. For a delete against \
+                Choose one: --take OFFICE keeps that office's value (where that office deleted \
+                the record after writing, its value is gone: taking it leaves the field empty); \
+                --take-shown keeps the value the table shows now; --set FIELD=VALUE writes a new value. For a delete against \
                 an edit: --keep (the record stays) or --delete (the delete is confirmed). \
                 Editing the field with 'contact edit' or 'activity edit' settles it too.
                 """)
@@ -85,7 +86,10 @@ struct ConflictsCommand: ParsableCommand {
 
 /// The decision flags of `conflicts resolve`, shared with `admin conflicts resolve`.
 struct DecisionOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Keep the value this office wrote (as 'list' names it).", valueName: "office"))
+    @Option(
+        help: ArgumentHelp(
+            "Keep the value this office wrote (as 'list' names it); for an office that deleted the record since, leave the field empty.",
+            valueName: "office"))
     var take: String?
     @Flag(help: "Keep the value the table shows now.") var takeShown = false
     @Option(
@@ -156,10 +160,18 @@ enum ConflictDesk {
                 "ancestor  \(report.ancestorKnown ? text(report.ancestor) : "(not known: the writes started from different values, or no store kept it)")"
             )
         }
+        let shown = report.shownIndex
         for (index, version) in report.versions.enumerated() {
-            let marker = index == report.versions.count - 1 ? "shown now" : "competing"
-            var line = "\(marker)  \(text(version.value))  by \(version.office ?? version.replicaId) at \(version.time)"
-            if report.kind == .field && version.replacedKnown { line += ", replacing \(text(version.replaced))" }
+            let marker = index == shown ? "shown now" : "competing"
+            let office = version.office ?? version.replicaId
+            var line: String
+            if version.erased {
+                // Its writer deleted the record afterwards: the value is gone, not empty.
+                line = "\(marker)  (deleted at \(office), \(version.time): taking it leaves the field empty)"
+            } else {
+                line = "\(marker)  \(text(version.value))  by \(office) at \(version.time)"
+                if report.kind == .field && version.replacedKnown { line += ", replacing \(text(version.replaced))" }
+            }
             print(line)
         }
         if report.kind == .deleteVersusEdit {
