@@ -135,4 +135,55 @@ struct ConflictDeskEndToEndTests {
             }
         }
     }
+
+    /// Issue #24's scenario: Kuckuck sets the phone and syncs; Mobil, which had not seen that,
+    /// sets another phone and then deletes the contact, offline; Beratung, which saw Kuckuck's
+    /// phone, edits the organisation. The contact lives on, the phone conflict is listed, and
+    /// every office shows the phone Kuckuck and Beratung still hold — not an empty field.
+    @Test("a value its writer deleted afterwards never shows as empty where another office still holds one")
+    func erasedSideNeverHidesHeldValue() throws {
+        let network = try Offices()
+        defer { network.stop() }
+        let (kuckuck, mobil, beratung) = (network.offices[0], network.offices[1], network.offices[2])
+        try kuckuck.syncctl(["contact", "edit", network.contact, "--phone", "05151 000008"])
+        _ = try kuckuck.sync()
+        _ = try beratung.sync()
+        try mobil.syncctl(["contact", "edit", network.contact, "--phone", "05151 000012"])
+        let deleted = try mobil.syncctl(["contact", "delete", network.contact])
+        #expect(deleted.status == 0, "\(deleted.error)")
+        try beratung.syncctl(["contact", "edit", network.contact, "--organisation", "Stadtteiltreff Kuckuck"])
+        try network.round()
+
+        for office in network.offices {
+            let row = try office.replica().record(.contacts, id: network.contact)
+            #expect(row["phone"] == "05151 000008", "\(office.name) shows no phone")
+            #expect(row["organisation"] == "Stadtteiltreff Kuckuck")
+            let list = try #require(try office.syncctl(["conflicts", "list", "--json"]).json() as? [[String: Any]])
+            let phone = try #require(list.first { $0["field"] as? String == "phone" }, "\(office.name): \(list)")
+            #expect(Set(phone["offices"] as? [String] ?? []) == ["Kuckuck", "Mobil"])
+            #expect(phone["shown"] as? String == "05151 000008")
+            let versions = try #require(phone["versions"] as? [[String: Any]])
+            let erased = versions.filter { $0["erased"] as? Bool == true }
+            #expect(erased.map { $0["office"] as? String } == ["Mobil"])
+            #expect(erased.first?["value"] is NSNull, "the deleted value is gone, not shown")
+        }
+        let list = try #require(try beratung.syncctl(["conflicts", "list", "--json"]).json() as? [[String: Any]])
+        let id = try #require(list.first { $0["field"] as? String == "phone" }?["id"] as? String)
+        let shown = try beratung.syncctl(["conflicts", "show", id])
+        #expect(shown.output.contains("shown now  '05151 000008'  by Kuckuck"), "\(shown.output)")
+        #expect(shown.output.contains("competing  (deleted at Mobil, "), "\(shown.output)")
+        #expect(!shown.output.contains("05151 000012"), "a deleted value appears nowhere")
+
+        // Taking the side of the office that deleted means: leave the field empty.
+        let settled = try beratung.syncctl([
+            "conflicts", "resolve", id, "--take", "Mobil", "--reason", "Nummer nicht mehr gültig",
+        ])
+        #expect(settled.status == 0, "\(settled.error)")
+        try network.round()
+        for office in network.offices {
+            #expect(try office.replica().record(.contacts, id: network.contact)["phone"] == nil)
+            let left = try #require(try office.syncctl(["conflicts", "list", "--json"]).json() as? [[String: Any]])
+            #expect(!left.contains { $0["field"] as? String == "phone" })
+        }
+    }
 }
