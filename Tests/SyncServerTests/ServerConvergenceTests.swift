@@ -108,6 +108,8 @@ private final class ServerNetwork {
     let steps: Int
     var writes: [Write] = []
     var contextAt: [Dot: VersionVector] = [:]
+    /// The deletes made, for the rule of a shown value.
+    var shownRule = ShownValueRule()
     var backup: String?
     /// Writes made after the backup that no office held when the server was restored.
     var heldByNoOffice = Set<Dot>()
@@ -436,6 +438,7 @@ private final class ServerNetwork {
         let state = try #require(try replica.state(of: key), "no state after a write; \(context)")
         let dot = Dot(replica: replica.id, counter: state.context[replica.id])
         contextAt[dot] = state.context
+        shownRule.note(state, dot: dot)
         // Writes made before this one with no fold in between (workAsPeopleDo) had seen all
         // the state had seen, but this replica's later writes.
         for sibling in state.alive.map(\.dot) + state.fields.values.flatMap({ $0.map(\.dot) })
@@ -692,6 +695,17 @@ private final class ServerNetwork {
             print(
                 "seed \(seed): \(anyRefused.count) record(s) kept at offices, refused by the server (restored, or the office re-scoped)"
             )
+        }
+        // Each field shows a value one of its versions holds; a version is erased only where a
+        // delete had seen it (issue #24).
+        var heldOverErased = 0
+        for state in states where state.isVisible && !anyRefused.contains(state.key) {
+            let (found, count) = shownRule.complaints(state, row: state.shownRow)
+            #expect(found.isEmpty, "\(found); \(context)")
+            heldOverErased += count
+        }
+        if heldOverErased > 0 {
+            print("seed \(seed): \(heldOverErased) field(s) show a held value over a later erased one")
         }
         for write in writes {
             if refusedStates.contains(where: { $0.key == write.key && keeps($0, write) }) { continue }

@@ -71,6 +71,8 @@ private struct World {
     var writes: [Write] = []
     /// The record context at each write, by dot: what the writer had seen.
     var contextAt: [Dot: VersionVector] = [:]
+    /// The deletes made, for the rule of a shown value.
+    var shownRule = ShownValueRule()
     /// Batches kept to be replayed later, to the relay or to a replica, with who pushed them.
     var pushed: [(batch: ChangeBatch, by: ReplicaID)] = []
     /// Pages each replica pulled: a stale page is replayed only to the replica that asked for it.
@@ -175,6 +177,7 @@ private struct World {
         let state = try #require(try replica.state(of: key))
         let dot = Dot(replica: replica.id, counter: state.context[replica.id])
         contextAt[dot] = state.context
+        shownRule.note(state, dot: dot)
         for field in fields { writes.append(Write(key: key, field: field, dot: dot)) }
     }
 
@@ -295,6 +298,17 @@ private struct World {
                 try office.conflicts().map(\.id).sorted() == expectedConflicts,
                 "conflicts of \(office.office) differ; \(context)")
             #expect(try office.status().pendingChanges == 0, "\(office.office) still has pending changes; \(context)")
+        }
+        // Each field shows a value one of its versions holds; a version is erased only where a
+        // delete had seen it (issue #24).
+        var heldOverErased = 0
+        for state in all where state.isVisible {
+            let (found, count) = shownRule.complaints(state, row: state.shownRow)
+            #expect(found.isEmpty, "\(found); \(context)")
+            heldOverErased += count
+        }
+        if heldOverErased > 0 {
+            print("seed \(seed): \(heldOverErased) field(s) show a held value over a later erased one")
         }
         // No acknowledged edit lost: each write is either still a version of its field, or
         // was overwritten by a write that had seen it.
