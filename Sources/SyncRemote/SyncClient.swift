@@ -114,9 +114,38 @@ public struct SyncClient: Sendable {
     /// The largest answer accepted: a page of 5,000 states with long notes stays far below.
     static let maxResponseBytes = 512 << 20
 
+    /// How often a request answered 429 `slow-down` is sent again after the wait the server asks
+    /// for (at most ``longestSlowDown`` seconds each): the office asked for more than its share
+    /// of the server, and waiting is all it takes.
+    static let slowDownRetries = 10
+    static let longestSlowDown = 60
+
     func send(_ request: HTTPClientRequest, body: [UInt8]? = nil) async throws -> (Data, HTTPClientResponse) {
         var request = request
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        var waits = 0
+        while true {
+            do {
+                return try await sendOnce(request, sent: body?.count ?? 0)
+            } catch let slowDown as SlowDown where waits < Self.slowDownRetries {
+                waits += 1
+                try await Task.sleep(for: .seconds(min(slowDown.seconds, Self.longestSlowDown)))
+            } catch let slowDown as SlowDown {
+                throw SyncError(
+                    .serverError,
+                    "the server kept asking this office to slow down (\(slowDown.message)): another laptop of this office may be syncing, or the token is misused; try again later"
+                )
+            }
+        }
+    }
+
+    /// A 429 `slow-down` answer: the server asks the office to wait `seconds`.
+    struct SlowDown: Error {
+        var seconds: Int
+        var message: String
+    }
+
+    private func sendOnce(_ request: HTTPClientRequest, sent: Int) async throws -> (Data, HTTPClientResponse) {
         var response: HTTPClientResponse
         var buffer: ByteBuffer
         do {
@@ -135,12 +164,15 @@ public struct SyncClient: Sendable {
         }
         let data = Data(buffer.readableBytesView)
         let wire = response.headers.first(name: "Content-Length").flatMap(Int.init) ?? data.count
-        transfer.add(sent: body?.count ?? 0, received: wire)
+        transfer.add(sent: sent, received: wire)
         let status = Int(response.status.code)
         guard (200..<300).contains(status) else {
             let body = try? JSONDecoder().decode(ErrorBody.self, from: data)
             let message = body?.error.message ?? "HTTP \(status)"
             switch status {
+            case 429 where body?.error.code == "slow-down":
+                let seconds = response.headers.first(name: "Retry-After").flatMap(Int.init) ?? 1
+                throw SlowDown(seconds: max(1, seconds), message: message)
             case 429:
                 throw SyncError(.serverError, "the server is slowing down this address (\(message))")
             case 403 where body?.error.code == "replica-of-another-office":

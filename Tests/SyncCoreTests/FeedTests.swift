@@ -9,6 +9,38 @@ import Testing
 /// The changes feed a store serves: decoded for merging, or as stored bytes for the wire.
 @Suite("Changes feed")
 struct FeedTests {
+    @Test("a page stops at its byte budget, whatever the limit asked; the pages after it carry the rest")
+    func pagesStopAtByteBudget() throws {
+        let store = try Replica.inMemory(office: "sync-server", kind: .server)
+        let office = try Replica.inMemory(office: "Kuckuck")
+        let notes = String(repeating: "Sprechstunde im Stadtteiltreff. ", count: 300)  // 9,600 characters
+        try office.insert(
+            .contacts,
+            contentsOf: try (0..<1200).map {
+                try RecordValues(.contacts, ["name": "Person \($0)", "quartier": "kuckuck", "notes": notes])
+            })
+        var pushed: ChangeBatch
+        repeat {
+            pushed = try office.outgoing(limit: 500)
+            try store.apply(pushed, from: .downstream(acknowledging: nil))
+            try office.acknowledge(upTo: pushed.cursor)
+        } while pushed.hasMore
+        var cursor: Int64 = 0
+        var counts: [Int] = []
+        var ids = Set<String>()
+        while true {
+            let page = try store.encodedChanges(since: cursor, limit: 5000, quartiers: ["kuckuck"])
+            #expect(page.bytes.count < Feed.maxPageBytes + 64 << 10, "a page of \(page.bytes.count) bytes")
+            let decoded = try ChangeBatch(encoded: page.bytes)
+            ids.formUnion(decoded.records.map(\.id))
+            counts.append(page.count)
+            cursor = page.cursor
+            if !page.hasMore { break }
+        }
+        #expect(counts.count >= 2, "one page of \(counts) for 11 MB of states")
+        #expect(ids.count == 1200, "every record in exactly the pages after each other")
+    }
+
     @Test("the wire form of a feed page decodes to the same page, for every Quartier filter")
     func encodedPagesMatch() throws {
         let office = try Replica.inMemory(office: "Kuckuck")

@@ -46,9 +46,10 @@ struct FuzzTests {
     func hostileRequests() async throws {
         print("fuzz seed \(Self.seed), \(Self.requests) requests: replay with QS_FUZZ_SEED=\(Self.seed)")
         let workspace = TemporaryDirectory("quartiersync-fuzz")
-        // The failed-login slowdown would answer most requests 429 before they reach the
-        // decoder; the authorisation matrix tests it.
-        let server = try SyncServerProcess.start(in: workspace, arguments: ["--failed-login-limit", "0"])
+        // The failed-login slowdown and the office's share of requests would answer most
+        // requests 429 before they reach the decoder; other tests cover them.
+        let server = try SyncServerProcess.start(
+            in: workspace, arguments: ["--failed-login-limit", "0", "--office-requests-per-minute", "0"])
         defer { server.stop() }
         let token = try server.addOffice("Kuckuck", quartiers: ["kuckuck"])
         let adminToken = try server.addAdmin("Vorstand")

@@ -27,6 +27,16 @@ public final class SyncServerProcess: @unchecked Sendable {
     public let launcher: [String]
     private var process: Process?
 
+    /// The most memory the running server has held (VmHWM, bytes); nil when it is not running.
+    public var peakResidentBytes: Int? {
+        guard let process, process.isRunning,
+            let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        else { return nil }
+        return kilobytes * 1024
+    }
+
     /// `http://127.0.0.1:PORT`, or `https://` when it serves TLS.
     public var url: String { "\(arguments.contains("--tls-cert") ? "https" : "http")://127.0.0.1:\(port)" }
 

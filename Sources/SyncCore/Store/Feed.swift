@@ -56,14 +56,21 @@ struct Feed {
         return EncodedBatch(bytes: bytes, count: page.states.count, cursor: page.cursor, hasMore: page.hasMore)
     }
 
-    /// The stored states of one page — those in the reader's scope, and those that left it.
+    /// The most state bytes one page carries (at least one state, however big): a page of
+    /// 5,000 states with long notes would otherwise hold hundreds of megabytes in memory, once
+    /// per request running.
+    static let maxPageBytes = 8 << 20
+
+    /// The stored states of one page — those in the reader's scope, and those that left it: at
+    /// most `limit` states and, past the first, ``maxPageBytes`` bytes of them.
     func page(since cursor: Int64, limit: Int, quartiers: [String]?) throws -> Page {
-        let rows: [Row]
+        let statement: Statement
+        let arguments: StatementArguments
         if let quartiers {
             // A record is in the page when it is routed to the reader's scope now, or was before
             // (then the reader is told it left). Former routes are only looked up for records
             // that ever moved.
-            rows = try db.rows(
+            statement = try db.cachedStatement(
                 sql: """
                     SELECT seq, state, quartier FROM _sync_records r
                     WHERE seq > ?1 AND (quartier = '*' OR quartier IN (SELECT value FROM json_each(?2))
@@ -71,25 +78,34 @@ struct Feed {
                             SELECT 1 FROM _sync_routes h WHERE h.tbl = r.tbl AND h.id = r.id
                             AND (h.quartier = '*' OR h.quartier IN (SELECT value FROM json_each(?2))))))
                     ORDER BY seq LIMIT ?3
-                    """,
-                arguments: [cursor, StateTable.jsonArray(quartiers), limit + 1])
+                    """)
+            arguments = [cursor, StateTable.jsonArray(quartiers), limit + 1]
         } else {
-            rows = try db.rows(
-                sql: "SELECT seq, state, quartier FROM _sync_records WHERE seq > ? ORDER BY seq LIMIT ?",
-                arguments: [cursor, limit + 1])
+            statement = try db.cachedStatement(
+                sql: "SELECT seq, state, quartier FROM _sync_records WHERE seq > ? ORDER BY seq LIMIT ?")
+            arguments = [cursor, limit + 1]
         }
-        let selected = rows.prefix(limit)
-        var page = Page(states: [], leaving: [], cursor: selected.last?[0] ?? cursor, hasMore: rows.count > limit)
-        page.states.reserveCapacity(selected.count)
-        // Columns by position (seq, state, quartier): a lookup by name searches the row's
-        // columns, once per record of the page.
-        for row in selected {
-            let bytes = (row[1] as Data?).map { [UInt8]($0) } ?? []
+        var page = Page(states: [], leaving: [], cursor: cursor, hasMore: false)
+        page.states.reserveCapacity(min(limit, 1024))
+        var taken = 0
+        var bytesTaken = 0
+        // Row by row from SQLite (columns by position: seq, state, quartier), each state copied
+        // once, straight into the page.
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        while let row = try rows.next() {
+            if taken == limit || (taken > 0 && bytesTaken >= Self.maxPageBytes) {
+                page.hasMore = true
+                break
+            }
+            let bytes = try row.withUnsafeData(atIndex: 1) { data in data.map { [UInt8]($0) } } ?? []
             if let quartiers, !Quartier.scope(quartiers, covers: row[2]) {
                 page.leaving.append(bytes)
             } else {
                 page.states.append(bytes)
             }
+            page.cursor = row[0]
+            taken += 1
+            bytesTaken += bytes.count
         }
         if !page.hasMore {
             // The last page: skip the records this reader may not see, so that the next pull

@@ -17,6 +17,14 @@ public struct ServerConfiguration: Sendable {
     public var failedLoginLimit: Int
     /// The window of ``failedLoginLimit``, in seconds. Default 60.
     public var failedLoginWindow: Double
+    /// Requests one office may have running at once; more are answered 429 `slow-down`. 0: no
+    /// limit. Default 4 (a sync sends one request at a time; a few laptops of one office may
+    /// sync together).
+    public var officeConcurrency: Int
+    /// Requests one office may start per minute (a bucket of that size, refilled evenly); more
+    /// are answered 429 `slow-down`. 0: no limit. Default 1,200 (a sync of 100,000 records
+    /// needs about 100).
+    public var officeRequestsPerMinute: Int
     /// Seconds a connection may stay silent (no request, or a request body that stops
     /// arriving) before the server closes it. Default 60.
     public var idleTimeout: Double
@@ -44,7 +52,8 @@ public struct ServerConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 64 << 20, maxStatesPerBatch: Int = 50_000,
         maxFieldLength: Int = 10_000, failedLoginLimit: Int = 30, failedLoginWindow: Double = 60,
-        idleTimeout: Double = 60, tls: TLSFiles? = nil, allowInsecure: Bool = false
+        officeConcurrency: Int = 4, officeRequestsPerMinute: Int = 1200, idleTimeout: Double = 60,
+        tls: TLSFiles? = nil, allowInsecure: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -53,6 +62,8 @@ public struct ServerConfiguration: Sendable {
         self.maxFieldLength = maxFieldLength
         self.failedLoginLimit = failedLoginLimit
         self.failedLoginWindow = failedLoginWindow
+        self.officeConcurrency = officeConcurrency
+        self.officeRequestsPerMinute = officeRequestsPerMinute
         self.idleTimeout = idleTimeout
         self.tls = tls
         self.allowInsecure = allowInsecure

@@ -53,6 +53,12 @@ public final class ServerMetrics: Sendable {
     /// States sent in pulls.
     func sent(_ count: Int) { counter("quartiersync_changes_sent_total", [:]).increment(by: count) }
 
+    /// An office's request was answered 429 `slow-down`: it asked for more than its share of the
+    /// server (a flood, or more laptops syncing at once than ``ServerConfiguration/officeConcurrency``).
+    func slowedDown(office: String) {
+        counter("quartiersync_office_slowed_down_total", ["office": office]).increment()
+    }
+
     /// An admin settled a conflict through the server.
     func conflictResolved() { counter("quartiersync_conflicts_resolved_total", [:]).increment() }
 

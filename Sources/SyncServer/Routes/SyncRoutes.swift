@@ -20,6 +20,8 @@ public struct SyncRoutes: Sendable {
     let metrics: ServerMetrics
     /// Checks tokens.
     let gatekeeper: Gatekeeper
+    /// Shares the server between offices.
+    let allowance: OfficeAllowance
 
     /// Routes answering from `store` within the limits of `configuration`.
     public init(store: any ServerStore, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics()) {
@@ -29,6 +31,8 @@ public struct SyncRoutes: Sendable {
         gatekeeper = Gatekeeper(
             store: store, failedLoginLimit: configuration.failedLoginLimit,
             failedLoginWindow: configuration.failedLoginWindow)
+        allowance = OfficeAllowance(
+            concurrent: configuration.officeConcurrency, perMinute: configuration.officeRequestsPerMinute)
     }
 
     /// Adds the routes, the admin's routes, `/metrics`, and the middleware that answers every
@@ -57,7 +61,12 @@ public struct SyncRoutes: Sendable {
     }
 
     func session(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
-        let office = try await gatekeeper.office(request, context)
+        try await asOffice(request, context) { office in try await session(office, request, context) }
+    }
+
+    private func session(_ office: Office, _ request: Request, _ context: SyncRequestContext) async throws
+        -> Response
+    {
         let replica = try Self.replica(request)
         let session = try await storeCall { try await store.session(for: office, replica: replica) }
         await note(.started, of: office, context)
@@ -68,12 +77,37 @@ public struct SyncRoutes: Sendable {
     private func noting(
         _ request: Request, _ context: SyncRequestContext, _ body: (Office) async throws -> Response
     ) async throws -> Response {
+        try await asOffice(request, context) { office in
+            do {
+                return try await body(office)
+            } catch let error as APIError {
+                metrics.sync(of: office.name, result: "failed")
+                await note(.failed(error.code), of: office, context)
+                throw error
+            }
+        }
+    }
+
+    /// Runs a request as the office whose token it carries, within the office's share of the
+    /// server (``OfficeAllowance``): beyond it, 429 `slow-down` with `Retry-After`, no work done.
+    private func asOffice(
+        _ request: Request, _ context: SyncRequestContext, _ body: (Office) async throws -> Response
+    ) async throws -> Response {
         let office = try await gatekeeper.office(request, context)
+        if let wait = await allowance.admit(office.name) {
+            metrics.slowedDown(office: office.name)
+            throw APIError(
+                status: .tooManyRequests, code: "slow-down",
+                message:
+                    "this office has more requests running or started this minute than the server allows one office: try again in \(wait)s",
+                retryAfter: wait)
+        }
         do {
-            return try await body(office)
-        } catch let error as APIError {
-            metrics.sync(of: office.name, result: "failed")
-            await note(.failed(error.code), of: office, context)
+            let response = try await body(office)
+            await allowance.finished(office.name)
+            return response
+        } catch {
+            await allowance.finished(office.name)
             throw error
         }
     }
@@ -89,7 +123,12 @@ public struct SyncRoutes: Sendable {
     }
 
     func recovery(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
-        let office = try await gatekeeper.office(request, context)
+        try await asOffice(request, context) { office in try await recovery(office, request, context) }
+    }
+
+    private func recovery(_ office: Office, _ request: Request, _ context: SyncRequestContext) async throws
+        -> Response
+    {
         let (epoch, raised) = try await storeCall { try await store.reportRecovery(from: office) }
         if raised {
             context.logger.notice(

@@ -30,13 +30,21 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a silent connection (or a stalled request) is kept open.") var idleTimeout = 60.0
     @Option(help: "Failed logins from one address per minute before it is answered 429 (0: no limit).")
     var failedLoginLimit = 30
+    @Option(help: "Requests one office may have running at once before it is answered 429 (0: no limit).")
+    var officeConcurrency = 4
+    @Option(help: "Requests one office may start per minute before it is answered 429 (0: no limit).")
+    var officeRequestsPerMinute = 1200
 
     func validate() throws {
         guard (tlsCert == nil) == (tlsKey == nil) else {
             throw ValidationError("--tls-cert and --tls-key go together: give both, or neither")
         }
-        guard maxBodyBytes > 0, maxStates > 0, maxFieldLength > 0, idleTimeout > 0, failedLoginLimit >= 0 else {
-            throw ValidationError("limits must be positive (--failed-login-limit may be 0)")
+        guard maxBodyBytes > 0, maxStates > 0, maxFieldLength > 0, idleTimeout > 0, failedLoginLimit >= 0,
+            officeConcurrency >= 0, officeRequestsPerMinute >= 0
+        else {
+            throw ValidationError(
+                "limits must be positive (--failed-login-limit, --office-concurrency and --office-requests-per-minute may be 0: no limit)"
+            )
         }
     }
 
@@ -44,7 +52,8 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "quartiersync.server")
         let configuration = ServerConfiguration(
             host: host, port: port, maxBodyBytes: maxBodyBytes, maxStatesPerBatch: maxStates,
-            maxFieldLength: maxFieldLength, failedLoginLimit: failedLoginLimit, idleTimeout: idleTimeout,
+            maxFieldLength: maxFieldLength, failedLoginLimit: failedLoginLimit, officeConcurrency: officeConcurrency,
+            officeRequestsPerMinute: officeRequestsPerMinute, idleTimeout: idleTimeout,
             tls: tlsCert.map { ServerConfiguration.TLSFiles(certificate: $0, key: tlsKey!) },
             allowInsecure: allowInsecure)
         let app = try SyncServerApplication.build(store: try store.open(), configuration: configuration, logger: logger)

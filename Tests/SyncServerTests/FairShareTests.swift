@@ -1,0 +1,156 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import SyncCore
+import SyncKernel
+import TestSupport
+import Testing
+
+/// One office's token cannot take the server from the others: requests beyond the office's
+/// share (running at once, or started per minute) are answered 429 `slow-down` with
+/// `Retry-After` before any work, `syncctl` waits and completes, and other offices sync as usual.
+@Suite("An office's share of the server", .serialized)
+struct FairShareTests {
+    let workspace = TemporaryDirectory("quartiersync-share")
+
+    static func token(_ office: OfficeReplica) throws -> String {
+        try String(contentsOfFile: office.home + "/" + office.name.filter(\.isLetter) + ".token", encoding: .utf8)
+    }
+
+    /// The counter of slowed-down requests for `office` in `/metrics` (0 when never counted).
+    static func slowedDown(_ server: SyncServerProcess, office: String) async throws -> Int {
+        let client = HTTPClient.shared
+        let response = try await client.execute(HTTPClientRequest(url: server.url + "/metrics"), timeout: .seconds(10))
+        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        let line = text.split(separator: "\n").first {
+            $0.hasPrefix("quartiersync_office_slowed_down_total{") && $0.contains("office=\"\(office)\"")
+        }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") }.map { Int($0) } ?? 0
+    }
+
+    @Test(
+        "a request beyond the office's share waits for Retry-After, and syncctl completes; another office is not slowed"
+    )
+    func slowDownIsHonoured() async throws {
+        let server = try SyncServerProcess.start(
+            in: workspace, arguments: ["--office-concurrency", "1", "--idle-timeout", "3"])
+        defer { server.stop() }
+        let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
+        let altstadt = try OfficeReplica("Altstadt", directory: workspace.path, server: server, quartiers: ["altstadt"])
+        for index in 0..<3 {
+            try kuckuck.syncctl(["contact", "add", "--name", "Kontakt \(index)", "--quartier", "kuckuck"])
+        }
+        // Another laptop of Kuckuck holds the office's one slot: a push whose body stops
+        // half-way, until the server's idle timeout cuts it.
+        let token = try Self.token(kuckuck)
+        let port = server.port
+        let stalled = Task.detached {
+            try StalledClientTests.stall(
+                port: port,
+                sending:
+                    "POST /v2/push HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nContent-Length: 1000\r\n\r\npartial"
+            )
+        }
+        // The slot is taken once a request of Kuckuck is answered 429 slow-down.
+        let client = HTTPClient.shared
+        var answer: HTTPClientResponse?
+        for _ in 0..<200 {
+            var request = HTTPClientRequest(url: server.url + "/v2/session")
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            let response = try await client.execute(request, timeout: .seconds(10))
+            _ = try await response.body.collect(upTo: 1 << 20)
+            if response.status == .tooManyRequests {
+                answer = response
+                break
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let slowed = try #require(answer, "the stalled push never held the office's slot")
+        #expect(slowed.headers.first(name: "Retry-After").flatMap(Int.init) ?? 0 >= 1)
+
+        // Altstadt is not slowed by Kuckuck's share.
+        let other = try altstadt.syncctl(["sync"])
+        #expect(other.status == 0, "\(other.error)")
+        #expect(try await Self.slowedDown(server, office: "Altstadt") == 0)
+        // Kuckuck's sync waits as told and completes once the stalled push is cut off.
+        let synced = try kuckuck.syncctl(["sync"])
+        #expect(synced.status == 0, "\(synced.error)")
+        #expect(try kuckuck.status()["pendingChanges"] as? Int == 0)
+        #expect(try await Self.slowedDown(server, office: "Kuckuck") >= 2)
+        #expect(try await stalled.value.closed, "the stalled push was never cut off")
+    }
+
+    /// An attacking office floods the server with big pulls from 16 connections while an honest
+    /// office syncs: the flood is slowed down, the honest sync completes, the server's memory
+    /// stays bounded. (How long the honest sync takes is printed; figures go to the benchmark.)
+    @Test("an office flooding the server with big pulls is slowed down; an honest office's sync completes beside it")
+    func floodBesideHonestOffice() async throws {
+        let server = try SyncServerProcess.start(in: workspace)
+        defer { server.stop() }
+        let attacker = try OfficeReplica(
+            "Nordstadt", directory: workspace.path, server: server, quartiers: ["nordstadt"])
+        let honest = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
+        // Records worth pulling: 2,000 contacts with long notes (about 10 MB a page of 5,000).
+        let notes = String(repeating: "Sprechstunde im Stadtteiltreff. ", count: 150)
+        try attacker.replica().insert(
+            .contacts,
+            contentsOf: (0..<2000).map { index in
+                var row = RecordValues(.contacts)
+                row["name"] = "Kontakt \(index)"
+                row["quartier"] = "nordstadt"
+                row["notes"] = notes
+                return row
+            })
+        _ = try attacker.sync()
+        for index in 0..<40 {
+            try honest.syncctl(["contact", "add", "--name", "Kontakt \(index)", "--quartier", "kuckuck"])
+        }
+        let before = server.peakResidentBytes ?? 0
+        print("server peak RSS before the flood \(before >> 20) MiB")
+        let token = try Self.token(attacker)
+        let url = server.url
+        let flood = Task.detached { () -> [UInt: Int] in
+            // Plain answers, as a hand-written attacker would take them (no gzip to unpack).
+            var configuration = HTTPClient.Configuration()
+            configuration.decompression = .disabled
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            let total = try await withThrowingTaskGroup(of: [UInt: Int].self) { group in
+                for _ in 0..<16 {
+                    group.addTask {
+                        var statuses: [UInt: Int] = [:]
+                        for _ in 0..<15 {
+                            var request = HTTPClientRequest(url: url + "/v2/pull?since=0&limit=5000")
+                            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+                            let response = try await client.execute(request, timeout: .seconds(60))
+                            _ = try await response.body.collect(upTo: 512 << 20)
+                            statuses[response.status.code, default: 0] += 1
+                        }
+                        return statuses
+                    }
+                }
+                var total: [UInt: Int] = [:]
+                for try await statuses in group { total.merge(statuses, uniquingKeysWith: +) }
+                return total
+            }
+            try await client.shutdown()
+            return total
+        }
+        let start = Date()
+        let synced = try honest.syncctl(["sync"])
+        let seconds = Date().timeIntervalSince(start)
+        #expect(synced.status == 0, "\(synced.error)")
+        #expect(try honest.status()["pendingChanges"] as? Int == 0)
+        let statuses = try await flood.value
+        let peak = server.peakResidentBytes ?? 0
+        print(
+            "flood: answers \(statuses.sorted { $0.key < $1.key }); honest sync of 40 changes \(String(format: "%.2f", seconds)) s beside it; server peak RSS \(peak >> 20) MiB"
+        )
+        #expect(statuses[429, default: 0] > 0, "the flood was never slowed down: \(statuses)")
+        #expect(statuses[200, default: 0] > 0)
+        #expect(try await Self.slowedDown(server, office: "Kuckuck") == 0)
+        #expect(peak < Self.peakBound, "server peak RSS \(peak >> 20) MiB")
+    }
+
+    /// The memory a server may hold while one office floods it (stated in docs/security.md).
+    static let peakBound = 512 << 20
+}
