@@ -65,7 +65,7 @@ public struct RecordState: Hashable, Sendable {
     public var hasDeleteConflict: Bool { isVisible && alive.contains { !$0.value } }
 
     /// The row as the table shows it: the id, the provisional value of each field (the latest
-    /// version that still holds a value, see ``Swift/Array/shown()``; NULL where unknown or
+    /// version that still holds a value, see `shown()` on a field's versions; NULL where unknown or
     /// where every version was erased) and `updated_at`.
     public var visibleRecord: RecordValues {
         var record = RecordValues(table)

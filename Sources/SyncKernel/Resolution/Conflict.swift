@@ -51,7 +51,7 @@ public struct Conflict: Hashable, Sendable, Identifiable {
     public var ancestor: String??
 
     /// The version currently shown in the table: the latest that still holds a value, or the
-    /// latest of all when every one was erased (the rule of ``Swift/Array/shown()``).
+    /// latest of all when every one was erased (the rule of `shown()` on a field's versions).
     public var provisionalWinner: Version { versions.last { !$0.erased } ?? versions[versions.count - 1] }
 
     /// Whether a field or the record's existence is contested.
