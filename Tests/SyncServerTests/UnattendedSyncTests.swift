@@ -18,7 +18,15 @@ struct UnattendedSyncTests {
         server.stop()
 
         let syncing = try office.launch(["sync", "--retry", "8", "--retry-base", "1s", "--retry-window", "5m"])
-        Thread.sleep(forTimeInterval: 2.5)
+        // The server comes up once an attempt has failed and is in the log (a fixed sleep let a
+        // slow start of syncctl find the server up already).
+        var failedAttempts = 0
+        for _ in 0..<600 where failedAttempts == 0 && syncing.isRunning {
+            let log = try office.syncctl(["log", "--json"]).json() as? [[String: Any]] ?? []
+            failedAttempts = log.filter { $0["result"] as? String == "server-unreachable" }.count
+            if failedAttempts == 0 { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(failedAttempts > 0, "no failed attempt was logged while the server was down")
         try server.restart()
         syncing.waitUntilExit()
         #expect(syncing.terminationStatus == 0)
