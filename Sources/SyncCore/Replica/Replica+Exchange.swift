@@ -136,6 +136,13 @@ extension Replica {
                 if let table = SyncTable(rawValue: row[0]) { handingOver.insert(RecordKey(table, row[1])) }
             }
         }
+        // An office checks what it pulls against the rules its server keeps: a state that
+        // breaks one (a broken or hostile server, or a store from before a rule) is skipped
+        // alone and reported; the page's other states are applied and the cursor moves on.
+        var validator = validator
+        if kind == .office, case .upstream = source, validator == nil {
+            validator = .pulled(now: Int64(Date().timeIntervalSince1970 * 1000))
+        }
         let plan = ApplyPlan(
             batch: batch, states: states, source: source, kind: kind, validator: validator, scope: scope,
             storedRoutes: formerRoutes, handingOver: handingOver, ownReplica: kind == .office ? id : nil)

@@ -66,7 +66,11 @@ struct ApplyPlan {
                 do {
                     try validator.check(incoming, recordValidator)
                 } catch {
-                    summary.refused.append(StateRefusal(key: incoming.key, invalid: error))
+                    if case .upstream = source {
+                        summary.refused.append(StateRefusal(key: incoming.key, pulled: error))
+                    } else {
+                        summary.refused.append(StateRefusal(key: incoming.key, invalid: error))
+                    }
                     continue
                 }
             }

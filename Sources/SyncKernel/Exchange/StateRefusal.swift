@@ -32,6 +32,15 @@ public struct StateRefusal: Sendable, Equatable {
             message: "\(error.message); edit the record or delete it, and the next sync sends it again")
     }
 
+    /// A pulled state that breaks a rule of ``StateValidator``: the office skips it; only the
+    /// server's admin can mend it.
+    public init(key: RecordKey, pulled error: SyncError) {
+        self.init(
+            key: key, code: Self.invalidState,
+            message:
+                "\(error.message); it was not applied here: tell the server admin, whose server should have refused it")
+    }
+
     /// A state that the office may not write (``WriteScope``).
     public init(key: RecordKey, scope reason: WriteScope.Refusal) {
         self.init(key: key, code: reason.rawValue, message: reason.explanation)

@@ -106,6 +106,14 @@ public struct StateValidator: Sendable {
 }
 
 extension StateValidator {
+    /// The rules an office checks pulled states against: the server's rules, with room for
+    /// what an office cannot know (the server may allow longer fields, up to a million
+    /// characters; the server's clock may be ahead of this computer's, by up to another 24
+    /// hours). A state the server should have refused is skipped, never stored.
+    public static func pulled(now: Int64) -> StateValidator {
+        StateValidator(maxFieldLength: 1_000_000, now: now + HybridTimestamp.maxSkewMilliseconds)
+    }
+
     static let clockRule =
         "a version's time lies more than 24 hours ahead of the server's clock, or before 1970: "
         + "check the date and time of the computer that made it"

@@ -47,6 +47,11 @@ public struct RemoteSync: Sendable {
                 try replica.recordSyncRun(
                     run(started, summary, result: "ok", error: nil), finishedAt: Self.timestamp(Date()), entry: entry)
                 logger.info("sync finished", metadata: ["sent": "\(summary.sent)", "received": "\(summary.received)"])
+                if !summary.skipped.isEmpty {
+                    logger.warning(
+                        "the server sent states that break a rule; they were not applied: tell the server admin",
+                        metadata: ["skipped": "\(summary.skipped.count)"])
+                }
                 return summary
             } catch let error as SyncError {
                 summary.durationMs = Int(Date().timeIntervalSince(started) * 1000)

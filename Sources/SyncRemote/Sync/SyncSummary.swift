@@ -1,4 +1,5 @@
 import SyncCore
+import SyncKernel
 
 /// What a finished sync did (`syncctl sync`, `--json`).
 public struct SyncSummary: Sendable, Equatable {
@@ -25,6 +26,10 @@ public struct SyncSummary: Sendable, Equatable {
     /// does not serve, or states that break a rule. They stay here, marked
     /// (``Replica/refusedWrites()``).
     public var refused: [Replica.RefusedWrite] = []
+    /// Pulled states that break a rule every store keeps (a broken or hostile server, or one
+    /// that stored them before the rule): not applied here, each alone; the rest of their
+    /// page was. Only the server's admin can mend them.
+    public var skipped: [StateRefusal] = []
 
     /// An empty summary.
     public init() {}

@@ -105,6 +105,7 @@ public struct Synchronizer: Sendable {
             async let next = Self.page(after: current, from: upstream, limit: batchSize)
             let applied = try await replica.apply(current, from: .upstream(peer: peer))
             total.add(applied)
+            summary.skipped += applied.refused
             summary.received += applied.received
             summary.merged += applied.merged + applied.conflicted
             summary.conflicts += applied.withOpenConflicts

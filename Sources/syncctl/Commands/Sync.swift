@@ -62,7 +62,10 @@ struct Sync: AsyncParsableCommand {
                     sent: summary.sent, received: summary.received, merged: summary.merged,
                     conflicts: summary.conflicts, evicted: summary.evicted, recovery: "\(summary.recovery)",
                     durationMs: summary.durationMs, bytesSent: summary.bytesSent, bytesReceived: summary.bytesReceived,
-                    refused: summary.refused))
+                    refused: summary.refused,
+                    skipped: summary.skipped.map {
+                        Skipped(table: $0.key.table.rawValue, id: $0.key.id, code: $0.code, message: $0.message)
+                    }))
         } else {
             switch summary.recovery {
             case .none: break
@@ -80,6 +83,7 @@ struct Sync: AsyncParsableCommand {
                     + "new conflicts \(summary.conflicts) (open \(open))\(left) in \(Double(summary.durationMs) / 1000)s"
             )
             Self.explain(refused: summary.refused)
+            Self.explain(skipped: summary.skipped)
         }
     }
 }
@@ -104,6 +108,25 @@ extension Sync {
         }
     }
 
+    /// Says which pulled states were not applied (standard error: a warning).
+    static func explain(skipped: [StateRefusal]) {
+        guard !skipped.isEmpty else { return }
+        Output.note(
+            "The server sent \(skipped.count) record\(skipped.count == 1 ? "" : "s") that break a rule every store keeps; "
+                + "they were not applied here (the rest was):")
+        for refusal in skipped {
+            Output.note("  \(refusal.key.table) \(refusal.key.id): \(refusal.message)")
+        }
+    }
+
+    /// A pulled state `sync --json` lists as not applied.
+    struct Skipped: Encodable {
+        var table: String
+        var id: String
+        var code: String
+        var message: String
+    }
+
     /// What `sync --json` prints.
     struct Report: Encodable {
         var sent: Int
@@ -118,6 +141,8 @@ extension Sync {
         var bytesReceived: Int
         /// Local changes the server refused (records outside this office's Quartiere).
         var refused: [Replica.RefusedWrite]
+        /// Pulled records that break a rule every store keeps, not applied here.
+        var skipped: [Skipped]
     }
 }
 
