@@ -35,6 +35,22 @@ public struct Remote: Sendable, Equatable {
         else {
             throw SyncError(.invalidInput, "'\(server)' is not a server URL: write it as https://HOST:PORT")
         }
+        // A port out of range would trap deep in the network stack; a path, query or user
+        // would be dropped or sent where the token does not belong.
+        let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        if let port = components?.port, !(1...65535).contains(port) {
+            throw SyncError(
+                .invalidInput, "the port \(port) of '\(server)' does not exist: ports run from 1 to 65535",
+                field: "server")
+        }
+        if !(components?.path ?? "").isEmpty || components?.query != nil || components?.fragment != nil
+            || components?.user != nil
+        {
+            throw SyncError(
+                .invalidInput,
+                "'\(server)' has more than a server's address (a path, query or user): write it as https://HOST:PORT",
+                field: "server")
+        }
         if scheme == "http", !allowInsecure, !Wire.isLoopback(host) {
             throw SyncError(
                 .invalidInput,

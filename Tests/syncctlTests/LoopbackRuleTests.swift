@@ -31,4 +31,35 @@ struct LoopbackRuleTests {
             #expect(result.error.contains("--allow-insecure"), "\(host): \(result.error)")
         }
     }
+
+    /// Issue #20: `remote set --server http://127.0.0.1:80800` was taken, and the next sync
+    /// crashed ("Not enough bits to represent the passed value", exit 132).
+    @Test("a server URL with a port out of range, a path, a query or a user is refused where it is typed")
+    func serverURLsChecked() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let token = "qs_" + String(repeating: "A", count: 43)
+        let initialised = try cli.run(
+            ["init", "--office", "Kuckuck", "--server", "http://127.0.0.1:8080", "--token-file", "-"], input: token)
+        #expect(initialised.status == 0, "\(initialised.error)")
+        for (server, says) in [
+            ("http://127.0.0.1:80800", "ports run from 1 to 65535"),
+            ("http://127.0.0.1:99999", "ports run from 1 to 65535"),
+            ("http://127.0.0.1:0", "ports run from 1 to 65535"), ("http://127.0.0.1:8080/v2", "path"),
+            ("http://127.0.0.1:8080?x=1", "path, query"), ("http://user@127.0.0.1:8080", "user"),
+        ] {
+            let set = try cli.run(["remote", "set", "--server", server, "--token-file", "-"], input: token)
+            #expect(set.status == 65, "\(server): \(set.status) \(set.error)")
+            #expect(set.error.contains(says), "\(server): \(set.error)")
+            #expect(!set.error.contains("Fatal error"), "\(server)")
+            let admin = try cli.run(
+                ["admin", "offices", "--server", server, "--token-file", "-"], replicaFlag: false,
+                input: "qsa_" + String(repeating: "A", count: 43))
+            #expect(admin.status != 0 && admin.status < 128, "\(server): admin crashed with \(admin.status)")
+            #expect(admin.error.contains(says), "\(server): \(admin.error)")
+        }
+        // The server set before stays.
+        let shown = try cli.run(["remote", "show"])
+        #expect(shown.output.contains("http://127.0.0.1:8080"), "\(shown.output)")
+    }
 }
