@@ -64,6 +64,14 @@ struct AdminEndToEndTests {
         #expect(conflicts.first?["quartier"] as? String == "kuckuck")
         let view = try network.admin(["conflicts", "show", id, "--json"]).object()
         #expect(view["ancestor"] as? String == "05151 000001")
+        // The hints name the admin's own commands (issue #20: they named the office's, which
+        // fail without a replica).
+        let list = try network.admin(["conflicts", "list"]).output
+        #expect(
+            list.contains("'syncctl admin conflicts show ID --server URL --token-file FILE' explains one"), "\(list)")
+        let shown = try network.admin(["conflicts", "show", id]).output
+        #expect(shown.contains("settle with: syncctl admin conflicts resolve \(id) --take OFFICE"), "\(shown)")
+        #expect(shown.contains("--server URL --token-file FILE"), "\(shown)")
 
         let offices = try #require(try network.admin(["offices", "--json"]).json() as? [[String: Any]])
         let byName = Dictionary(uniqueKeysWithValues: offices.map { ($0["name"] as! String, $0) })

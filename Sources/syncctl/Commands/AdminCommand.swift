@@ -48,7 +48,8 @@ struct AdminCommand: AsyncParsableCommand {
             @Flag(help: "Print an array of conflicts as JSON.") var json = false
 
             func run() async throws {
-                try ConflictDesk.list(try await connection.client().adminConflicts(), json: json)
+                try ConflictDesk.list(
+                    try await connection.client().adminConflicts(), json: json, command: ConflictDesk.admin)
             }
         }
 
@@ -59,7 +60,8 @@ struct AdminCommand: AsyncParsableCommand {
             @Flag(help: "Print the conflict as JSON.") var json = false
 
             func run() async throws {
-                try ConflictDesk.show(try await connection.client().adminConflict(id: id), json: json)
+                try ConflictDesk.show(
+                    try await connection.client().adminConflict(id: id), json: json, command: ConflictDesk.admin)
             }
         }
 

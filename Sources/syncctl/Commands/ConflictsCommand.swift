@@ -127,9 +127,14 @@ struct DecisionOptions: ParsableArguments {
     }
 }
 
-/// How the conflict desk prints, for `conflicts` and `admin conflicts` alike.
+/// How the conflict desk prints, for `conflicts` and `admin conflicts` alike. `command` is the
+/// command the reader runs next (`syncctl conflicts`, or `syncctl admin conflicts` with the
+/// server options), so that every hint can be followed as written.
 enum ConflictDesk {
-    static func list(_ reports: [ConflictReport], json: Bool) throws {
+    static let office = "syncctl conflicts"
+    static let admin = "syncctl admin conflicts"
+
+    static func list(_ reports: [ConflictReport], json: Bool, command: String = office) throws {
         if json { return try Output.json(reports) }
         guard !reports.isEmpty else {
             print("No open conflicts.")
@@ -143,10 +148,12 @@ enum ConflictDesk {
         }
         Output.table(header: ["id", "field", "record", "quartier", "offices", "since"], rows: rows)
         print(
-            "\(reports.count) open conflict\(reports.count == 1 ? "" : "s"): 'syncctl conflicts show ID' explains one")
+            "\(reports.count) open conflict\(reports.count == 1 ? "" : "s"): '\(command) show ID\(command == admin ? " --server URL --token-file FILE" : "")' explains one"
+        )
     }
 
-    static func show(_ report: ConflictReport, json: Bool) throws {
+    static func show(_ report: ConflictReport, json: Bool, command: String = office) throws {
+        let options = command == admin ? " --server URL --token-file FILE" : ""
         if json { return try Output.json(report) }
         func text(_ value: String?) -> String { value.map { "'\($0)'" } ?? "(empty)" }
         print("conflict  \(report.id)")
@@ -175,10 +182,10 @@ enum ConflictDesk {
             print(line)
         }
         if report.kind == .deleteVersusEdit {
-            print("settle with: syncctl conflicts resolve \(report.id) --keep|--delete --reason TEXT")
+            print("settle with: \(command) resolve \(report.id) --keep|--delete --reason TEXT\(options)")
         } else {
             print(
-                "settle with: syncctl conflicts resolve \(report.id) --take OFFICE|--take-shown|--set \(report.field)=VALUE --reason TEXT"
+                "settle with: \(command) resolve \(report.id) --take OFFICE|--take-shown|--set \(report.field)=VALUE --reason TEXT\(options)"
             )
         }
     }
