@@ -149,4 +149,22 @@ struct AdminEndToEndTests {
         // No personal data in the metrics.
         for secret in ["Mara Beispiel", "05151"] { #expect(!text.contains(secret)) }
     }
+
+    /// Issue #20: `office add … --db srv/sever.sqlite` (a typo) made a new empty store and
+    /// handed out a token the running server did not know.
+    @Test("sync-server commands other than serve refuse a store file that does not exist, and create none")
+    func missingStoreRefused() throws {
+        let workspace = TemporaryDirectory("quartiersync-nostore")
+        let typo = workspace.path + "/sever.sqlite"
+        for arguments in [
+            ["office", "add", "Kuckuck", "--quartier", "kuckuck", "--db", typo], ["office", "list", "--db", typo],
+            ["admin", "add", "Vorstand", "--db", typo],
+        ] {
+            let result = try Command.run(Binaries.server, arguments)
+            #expect(result.status != 0, "\(arguments)")
+            #expect(result.error.contains("there is no server store at \(typo)"), "\(result.error)")
+            #expect(!result.output.contains("qs_"), "a token was handed out")
+            #expect(!FileManager.default.fileExists(atPath: typo), "\(arguments) created the store")
+        }
+    }
 }

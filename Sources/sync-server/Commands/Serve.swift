@@ -56,8 +56,9 @@ struct Serve: AsyncParsableCommand {
             officeRequestsPerMinute: officeRequestsPerMinute, idleTimeout: idleTimeout,
             tls: tlsCert.map { ServerConfiguration.TLSFiles(certificate: $0, key: tlsKey!) },
             allowInsecure: allowInsecure)
-        let app = try SyncServerApplication.build(store: try store.open(), configuration: configuration, logger: logger)
-        {
+        let app = try SyncServerApplication.build(
+            store: try store.open(creating: true), configuration: configuration, logger: logger
+        ) {
             [host] port in
             print("listening on \(host):\(port)")
             fflush(nil)

@@ -37,10 +37,18 @@ struct SyncServerCommand: AsyncParsableCommand {
 
 /// `--db PATH`, shared by every command.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The server store (SQLite file; created if missing).")
+    @Option(help: "The server store (SQLite file; 'serve' creates it if missing, the other commands need it).")
     var db: String = "quartiersync-server.sqlite"
 
-    func open() throws -> SQLiteServerStore {
-        try SQLiteServerStore(path: db, logger: Logger(label: "quartiersync.store"))
+    /// Opens the store; only `serve` (`creating`) makes a new one. A mistyped `--db` (or none)
+    /// must not register an office in a new, empty store the running server never reads.
+    func open(creating: Bool = false) throws -> SQLiteServerStore {
+        if !creating, !FileManager.default.fileExists(atPath: db) {
+            throw SyncError(
+                .notFound,
+                "there is no server store at \(db): check --db (it names the file 'sync-server serve --db' uses; serve creates it)",
+                field: "db")
+        }
+        return try SQLiteServerStore(path: db, logger: Logger(label: "quartiersync.store"))
     }
 }
