@@ -105,6 +105,7 @@ let package = Package(
             name: "SyncBench",
             dependencies: [
                 "SyncKernel", "SyncCore", "SyncRemote", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

@@ -120,7 +120,7 @@ struct Bench: Sendable {
     }
 
     /// `syncctl sync --json` in its own process, sampling its peak RSS while it runs.
-    private func syncctl(_ replica: String) throws -> SyncRun {
+    func syncctl(_ replica: String) throws -> SyncRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binaries.syncctl)
         process.arguments = ["sync", "--json", "--replica", replica, "--batch-size", "2000"]

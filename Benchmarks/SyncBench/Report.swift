@@ -21,6 +21,10 @@ struct Report {
     var serverP99Ms = 0.0
     var peakRSSClientMB = 0.0
     var peakRSSServerMB = 0.0
+    /// An honest office's sync beside one office flooding the server, and what the flood got.
+    var honestSyncBesideFloodMs = 0.0
+    var floodAnswers = (ok: 0, slowedDown: 0)
+    var floodServerPeakMB = 0.0
 
     /// Whether the end-to-end figures were measured (not with `--local-only`).
     var endToEnd = true
@@ -41,6 +45,10 @@ struct Report {
             ("incremental_by_size", "{" + sizes.joined(separator: ", ") + "}"),
             ("server_changes_per_s", "\(Int(serverChangesPerSecond))"), ("server_p99_ms", "\(round1(serverP99Ms))"),
             ("peak_rss_mb", "{\"client\": \(round1(peakRSSClientMB)), \"server\": \(round1(peakRSSServerMB))}"),
+            (
+                "flood",
+                "{\"honest_sync_ms\": \(round1(honestSyncBesideFloodMs)), \"answered_200\": \(floodAnswers.ok), \"answered_429\": \(floodAnswers.slowedDown), \"server_peak_rss_mb\": \(round1(floodServerPeakMB))}"
+            ),
         ]
         return "{\n" + fields.map { "  \"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "\n}"
     }
@@ -71,6 +79,8 @@ struct Report {
         row("server_p99_ms", String(format: "%.1f", serverP99Ms))
         row("peak_rss_mb client", String(format: "%.1f", peakRSSClientMB), "< 100 MB")
         row("peak_rss_mb server", String(format: "%.1f", peakRSSServerMB), "< 100 MB")
+        row("honest_sync_beside_flood_ms", String(format: "%.0f", honestSyncBesideFloodMs), "< 2000 ms")
+        row("flood_server_peak_rss_mb", String(format: "%.1f", floodServerPeakMB), "< 512 MB")
         return lines.joined(separator: "\n")
     }
 

@@ -91,6 +91,13 @@ struct SyncBench: AsyncParsableCommand {
         report.serverChangesPerSecond = server.changesPerSecond
         report.serverP99Ms = server.p99Ms
         report.peakRSSServerMB = max(report.peakRSSServerMB, server.serverPeakMB)
+        let flood = try await bench.flood()
+        report.honestSyncBesideFloodMs = flood.honestSyncMs
+        report.floodAnswers = (flood.floodOK, flood.floodSlowedDown)
+        report.floodServerPeakMB = flood.serverPeakMB
+        bench.log(
+            "flood: honest sync \(Int(flood.honestSyncMs)) ms, flood answered 200 × \(flood.floodOK), 429 × \(flood.floodSlowedDown), server peak \(Int(flood.serverPeakMB)) MB"
+        )
         print(json ? report.json() : report.table())
     }
 }

@@ -1,0 +1,83 @@
+import AsyncHTTPClient
+import Foundation
+import SyncCore
+import SyncKernel
+import SyncRemote
+import TestSupport
+
+extension Bench {
+    struct FloodFigures {
+        /// The honest office's `syncctl sync` of 40 new contacts while the flood runs.
+        var honestSyncMs: Double
+        /// Answers the flood got: 200 and 429 `slow-down`.
+        var floodOK: Int
+        var floodSlowedDown: Int
+        var serverPeakMB: Double
+    }
+
+    /// One office floods the server (16 connections, each asking for pages of 5,000 of 2,000
+    /// contacts with long notes, 15 times, taking no 429 for an answer) while another office
+    /// syncs 40 new contacts with `syncctl sync`: how long that sync takes, and the server's
+    /// peak memory (issue #25: a fair share per office).
+    func flood() async throws -> FloodFigures {
+        let database = directory + "/server-flood.sqlite"
+        _ = try Replica.create(at: database, office: "sync-server", kind: .server)
+        let server = try SyncServerProcess.start(binary: binaries.server, database: database)
+        defer { server.stop() }
+        let attackerToken = try server.addOffice("Flood", quartiers: ["nordstadt"])
+        let attacker = try Replica.inMemory(office: "Flood")
+        try attacker.setRemote(try Remote(server: server.url, token: attackerToken))
+        let notes = String(repeating: "Sprechstunde im Stadtteiltreff. ", count: 150)
+        try attacker.insert(
+            .contacts,
+            contentsOf: try (0..<2000).map {
+                try RecordValues(.contacts, ["name": "Kontakt \($0)", "quartier": "nordstadt", "notes": notes])
+            })
+        _ = try await RemoteSync().run(attacker)
+
+        let honestToken = try server.addOffice("Honest", quartiers: ["kuckuck"])
+        let honest = directory + "/office-flood.sqlite"
+        let replica = try Replica.create(at: honest, office: "Honest")
+        try replica.setRemote(try Remote(server: server.url, token: honestToken))
+        _ = try syncctl(honest)
+        try replica.insert(
+            .contacts,
+            contentsOf: try (0..<40).map {
+                try RecordValues(.contacts, ["name": "Kontakt \($0)", "quartier": "kuckuck"])
+            })
+
+        let url = server.url
+        let flood = Task.detached { () -> [UInt: Int] in
+            var configuration = HTTPClient.Configuration()
+            configuration.decompression = .disabled
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            let total = try await withThrowingTaskGroup(of: [UInt: Int].self) { group in
+                for _ in 0..<16 {
+                    group.addTask {
+                        var statuses: [UInt: Int] = [:]
+                        for _ in 0..<15 {
+                            var request = HTTPClientRequest(url: url + "/v2/pull?since=0&limit=5000")
+                            request.headers.add(name: "Authorization", value: "Bearer \(attackerToken)")
+                            let response = try await client.execute(request, timeout: .seconds(120))
+                            _ = try await response.body.collect(upTo: 512 << 20)
+                            statuses[response.status.code, default: 0] += 1
+                        }
+                        return statuses
+                    }
+                }
+                var total: [UInt: Int] = [:]
+                for try await statuses in group { total.merge(statuses, uniquingKeysWith: +) }
+                return total
+            }
+            try await client.shutdown()
+            return total
+        }
+        // The flood is under way before the honest sync starts.
+        try await Task.sleep(for: .milliseconds(200))
+        let synced = try syncctl(honest)
+        let statuses = try await flood.value
+        return FloodFigures(
+            honestSyncMs: synced.ms, floodOK: statuses[200] ?? 0, floodSlowedDown: statuses[429] ?? 0,
+            serverPeakMB: Memory.peakMB(pid: server.processIdentifier ?? 0))
+    }
+}
