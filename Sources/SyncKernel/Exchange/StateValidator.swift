@@ -18,6 +18,11 @@ public struct StateValidator: Sendable {
     public var maxFieldLength: Int
     /// The checking store's clock, in milliseconds since 1970; nil checks no time against it.
     public var now: Int64?
+    /// Whether values are held to their column's rule (dates, Handlungsfeld, status, Quartier
+    /// names). A server checks them; an office re-checks only the structure and bounds of what
+    /// it pulls (the server checked the values, and an office's tables take any text while
+    /// states are applied), which keeps applying a page as fast as before.
+    public var checksValues = true
     /// The most versions one field, or the record's existence, may hold at once: as many
     /// concurrent writes as any Quartier's offices make.
     public static let maxVersions = 256
@@ -93,7 +98,7 @@ public struct StateValidator: Sendable {
                     }
                     // A replaced value is history (the ancestor a conflict view shows): it may
                     // be the very value that was fixed, so only its length is held to a rule.
-                    guard !isReplaced else { continue }
+                    guard !isReplaced, checksValues else { continue }
                     do {
                         try validator.check(column: column, text)
                     } catch {
@@ -106,12 +111,16 @@ public struct StateValidator: Sendable {
 }
 
 extension StateValidator {
-    /// The rules an office checks pulled states against: the server's rules, with room for
-    /// what an office cannot know (the server may allow longer fields, up to a million
-    /// characters; the server's clock may be ahead of this computer's, by up to another 24
-    /// hours). A state the server should have refused is skipped, never stored.
+    /// The rules an office checks pulled states against: the server's rules of structure and
+    /// bounds (ids, existence, routes, versions covered and in order, counters, clocks,
+    /// lengths), with room for what an office cannot know (the server may allow longer fields,
+    /// up to a million characters; the server's clock may be ahead of this computer's, by up to
+    /// another 24 hours); values are not held to their column's rules again
+    /// (``checksValues``). A state the server should have refused is skipped, never stored.
     public static func pulled(now: Int64) -> StateValidator {
-        StateValidator(maxFieldLength: 1_000_000, now: now + HybridTimestamp.maxSkewMilliseconds)
+        var validator = StateValidator(maxFieldLength: 1_000_000, now: now + HybridTimestamp.maxSkewMilliseconds)
+        validator.checksValues = false
+        return validator
     }
 
     static let clockRule =
