@@ -69,7 +69,8 @@ public struct StateValidator: Sendable {
             time.milliseconds < 0 || time.logical > HybridTimestamp.maxLogical
                 || now.map { time.milliseconds > $0 + HybridTimestamp.maxSkewMilliseconds } == true
         }
-        guard state.alive.count <= Self.maxVersions, state.fields.values.allSatisfy({ $0.count <= Self.maxVersions })
+        guard state.alive.count <= Self.maxVersions,
+            state.table.fields.indices.allSatisfy({ state.fields[index: $0].count <= Self.maxVersions })
         else { throw refuse("it holds more than \(Self.maxVersions) versions of one field") }
         guard state.isCanonical else {
             throw refuse("its versions are out of order, or it keeps values of a deleted record")
@@ -84,26 +85,32 @@ public struct StateValidator: Sendable {
         if let updatedAt = state.updatedAt, updatedAt.utf8.count > 40 || updatedAt.containsLineBreak {
             throw refuse("updated_at is not a time", field: "updated_at")
         }
-        for (field, siblings) in state.fields {
-            let column = state.table.columnIndex(field)!
+        func fits(_ value: FieldValue) -> Bool {
+            guard case .text(let text) = value else { return true }
+            return text.utf8.count <= maxFieldLength || text.count <= maxFieldLength
+        }
+        // By position, not by name: this runs for every state a store receives; the name is
+        // only looked up for a refusal.
+        for index in state.table.fields.indices {
+            let siblings = state.fields[index: index]
+            guard !siblings.isEmpty else { continue }
+            let column = index + 1
+            var field: String { state.table.fields[index] }
             for sibling in siblings {
                 guard sibling.dot.counter > 0, state.context.covers(sibling.dot) else {
                     throw refuse("a version of \(field) is not covered by its version vector", field: field)
                 }
                 guard !outOfBounds(sibling.time) else { throw refuse(Self.clockRule, field: field) }
-                for (value, isReplaced) in [(sibling.value, false), (sibling.replaced ?? .erased, true)] {
-                    guard case .text(let text) = value else { continue }
-                    guard text.utf8.count <= maxFieldLength || text.count <= maxFieldLength else {
-                        throw refuse("\(field) is longer than \(maxFieldLength) characters", field: field)
-                    }
-                    // A replaced value is history (the ancestor a conflict view shows): it may
-                    // be the very value that was fixed, so only its length is held to a rule.
-                    guard !isReplaced, checksValues else { continue }
-                    do {
-                        try validator.check(column: column, text)
-                    } catch {
-                        throw refuse(error.message, field: field)
-                    }
+                // A replaced value is history (the ancestor a conflict view shows): it may be
+                // the very value that was fixed, so only its length is held to a rule.
+                guard fits(sibling.value), fits(sibling.replaced ?? .erased) else {
+                    throw refuse("\(field) is longer than \(maxFieldLength) characters", field: field)
+                }
+                guard checksValues, case .text(let text) = sibling.value else { continue }
+                do {
+                    try validator.check(column: column, text)
+                } catch {
+                    throw refuse(error.message, field: field)
                 }
             }
         }

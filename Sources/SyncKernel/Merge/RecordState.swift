@@ -86,9 +86,12 @@ public struct RecordState: Hashable, Sendable {
         }
         guard ordered(alive) else { return false }
         let visible = isVisible
-        for (field, siblings) in fields {
+        // By position, not by name: this runs for every state a store receives.
+        for index in table.fields.indices {
+            let siblings = fields[index: index]
+            guard !siblings.isEmpty else { continue }
             guard ordered(siblings) else { return false }
-            if !visible && field != Self.routingField
+            if !visible && index != Self.routingFieldIndex
                 && siblings.contains(where: { $0.value != .erased || ($0.replaced ?? .erased) != .erased })
             {
                 return false
