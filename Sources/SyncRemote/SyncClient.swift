@@ -88,7 +88,9 @@ public struct SyncClient: Sendable {
         // Look at the bytes, not the header: a proxy may have decompressed the body.
         if Wire.isGzip(bytes) { bytes = try Self.gunzip(bytes) }
         do {
-            return try ChangeBatch(encoded: bytes)
+            // A page is bounded by the server (5,000 states, 8 MiB); the client allows four
+            // times the entries a push may carry, so that no legitimate page is refused.
+            return try ChangeBatch(encoded: bytes, maxEntries: 4 * ChangeBatch.maxEntries)
         } catch let error as SyncError {
             throw SyncError(
                 .serverError, "the server sent a page that cannot be decoded; nothing was applied", cause: error)

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import SyncCore
 import SyncKernel
+import SyncProtocol
 import TestSupport
 import Testing
 
@@ -149,6 +150,50 @@ struct FairShareTests {
         #expect(statuses[200, default: 0] > 0)
         #expect(try await Self.slowedDown(server, office: "Kuckuck") == 0)
         #expect(peak < Self.peakBound, "server peak RSS \(peak >> 20) MiB")
+    }
+
+    /// Issue #25 item 6: a 351 KB gzip push took the server to 3.75 GB, as the batch was decoded
+    /// whole (80 bytes in memory for a 5-byte version) before anything was counted.
+    @Test(
+        "a small push that would decode into gigabytes is refused before it is decoded; the server's memory stays bounded"
+    )
+    func decodingIsBounded() async throws {
+        let server = try SyncServerProcess.start(in: workspace)
+        defer { server.stop() }
+        let office = try OfficeReplica("Nordstadt", directory: workspace.path, server: server, quartiers: ["nordstadt"])
+        let token = try Self.token(office)
+        let before = server.peakResidentBytes ?? 0
+        // One contact with 1,100,000 versions of its notes, a few bytes each.
+        let replica = ReplicaID(rawValue: UUID().uuidString.lowercased())
+        var state = RecordState(table: .contacts, id: UUID().uuidString.lowercased())
+        let versions = UInt64(1_100_000)
+        state.context = VersionVector([replica: versions])
+        state.alive = [Sibling(value: true, dot: Dot(replica: replica, counter: 1), time: .zero)]
+        state.fields["quartier"] = [
+            Sibling(value: .text("nordstadt"), dot: Dot(replica: replica, counter: 1), time: .zero)
+        ]
+        state.fields["notes"] = (1...versions).map {
+            Sibling(value: FieldValue.null, dot: Dot(replica: replica, counter: $0), time: .zero)
+        }
+        let raw = ChangeBatch(records: [state], offices: [:], cursor: 1, hasMore: false).encoded()
+        let body = try Wire.gzip(raw)
+        print("decode bomb: \(raw.count >> 10) KiB raw, \(body.readableBytes >> 10) KiB as gzip")
+        var request = HTTPClientRequest(url: server.url + "/v2/push")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: Wire.batchMediaType)
+        request.headers.add(name: "Content-Encoding", value: "gzip")
+        request.headers.add(name: "Idempotency-Key", value: UUID().uuidString.lowercased())
+        request.body = .bytes(body)
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let answer = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        #expect(response.status == .badRequest, "\(response.status) \(answer)")
+        #expect(answer.contains("more versions than one batch may carry"), "\(answer)")
+        let peak = server.peakResidentBytes ?? 0
+        print("decode bomb: server peak RSS \(before >> 20) MiB before, \(peak >> 20) MiB after")
+        #expect(peak - before < 256 << 20, "the server grew by \((peak - before) >> 20) MiB")
+        // The office still syncs.
+        #expect(try office.syncctl(["sync"]).status == 0)
     }
 
     /// The memory a server may hold while one office floods it (stated in docs/security.md).

@@ -2,10 +2,22 @@
 struct BinaryReader {
     private let bytes: [UInt8]
     private(set) var offset: Int
+    /// Entries (versions, vector entries, replica ids) still allowed to be decoded: a version
+    /// takes 5 bytes on the wire and some 80 in memory, so the bytes alone do not bound memory.
+    private(set) var entriesLeft: Int
 
-    init(_ bytes: [UInt8], offset: Int = 0) {
+    init(_ bytes: [UInt8], offset: Int = 0, entries: Int = .max) {
         self.bytes = bytes
         self.offset = offset
+        entriesLeft = entries
+    }
+
+    /// Takes `count` entries from the budget, or throws when it is spent.
+    mutating func spend(_ count: Int) throws(EncodingError) {
+        guard count <= entriesLeft else {
+            throw .malformed("it holds more versions than one batch may carry")
+        }
+        entriesLeft -= count
     }
 
     var isAtEnd: Bool { offset >= bytes.count }

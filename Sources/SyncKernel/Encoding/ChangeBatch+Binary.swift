@@ -46,10 +46,17 @@ extension ChangeBatch {
         return writer.bytes
     }
 
-    /// Decodes a batch, refusing anything malformed with a ``SyncError`` (`corrupt-data`).
-    public init(encoded bytes: [UInt8]) throws {
+    /// The most entries (versions of fields and of existence, version-vector entries, replica
+    /// ids) one batch may hold: 1,048,576, some 80 MB decoded. A page of 5,000 states uses
+    /// about a tenth of it, a push of 500 states a hundredth; a crafted batch cannot make a
+    /// store decode a few hundred kilobytes into gigabytes.
+    public static let maxEntries = 1 << 20
+
+    /// Decodes a batch, refusing anything malformed with a ``SyncError`` (`corrupt-data`), and
+    /// a batch of more than `maxEntries` entries (see ``maxEntries``).
+    public init(encoded bytes: [UInt8], maxEntries: Int = ChangeBatch.maxEntries) throws {
         do {
-            var reader = BinaryReader(bytes)
+            var reader = BinaryReader(bytes, entries: maxEntries)
             for byte in Self.magic where try reader.byte() != byte {
                 throw EncodingError.malformed("not a QuartierSync batch of protocol 2 (QSB2)")
             }
@@ -80,7 +87,9 @@ extension ChangeBatch {
                 }
                 let id = try reader.string()
                 var counters: [ReplicaID: UInt64] = [:]
-                for _ in 0..<(try reader.count(limit: 1 << 16)) {
+                let entries = try reader.count(limit: 1 << 16)
+                try reader.spend(entries)
+                for _ in 0..<entries {
                     counters[ReplicaID(rawValue: try reader.string())] = try reader.varint()
                 }
                 evictions.append(Eviction(key: RecordKey(table, id), context: VersionVector(counters)))

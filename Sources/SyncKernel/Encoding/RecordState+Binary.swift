@@ -119,6 +119,7 @@ extension RecordState {
         // Every collection is sized from its count first (growing them one by one cost more
         // than the decoding itself), but never beyond what the remaining bytes can hold.
         let replicaCount = try reader.count()
+        try reader.spend(replicaCount)
         var replicas: [ReplicaID] = []
         replicas.reserveCapacity(reader.bounded(replicaCount))
         for _ in 0..<replicaCount { replicas.append(ReplicaID(rawValue: try reader.string())) }
@@ -134,6 +135,7 @@ extension RecordState {
             return (dot, time)
         }
         let contextCount = try reader.count()
+        try reader.spend(contextCount)
         var counters: [ReplicaID: UInt64] = [:]
         counters.reserveCapacity(reader.bounded(contextCount))
         for _ in 0..<contextCount {
@@ -143,6 +145,7 @@ extension RecordState {
         let context = VersionVector(counters)
         let updatedAt = try reader.optionalString()
         let aliveCount = try reader.count()
+        try reader.spend(aliveCount)
         var alive: [Sibling<Bool>] = []
         alive.reserveCapacity(reader.bounded(aliveCount))
         for _ in 0..<aliveCount {
@@ -158,6 +161,7 @@ extension RecordState {
                 throw .malformed("a state names a field its table does not have")
             }
             let siblingCount = try reader.count()
+            try reader.spend(siblingCount)
             var siblings: [Sibling<FieldValue>] = []
             siblings.reserveCapacity(reader.bounded(siblingCount))
             for _ in 0..<siblingCount {

@@ -46,6 +46,6 @@ public struct InProcessUpstream: Upstream {
     public func pull(since cursor: Int64, limit: Int) async throws -> ChangeBatch {
         let page = try await store.pull(since: cursor, limit: limit, for: office)
         if !page.hasMore { try await store.note(.pulledToEnd(page.cursor, holds: cursor), of: office) }
-        return try ChangeBatch(encoded: page.bytes)
+        return try ChangeBatch(encoded: page.bytes, maxEntries: 4 * ChangeBatch.maxEntries)
     }
 }
