@@ -60,6 +60,23 @@ struct WriteScopeTests {
         #expect(suedstadt.refusal(of: nordstadtContact, stored: nordstadtContact, formerRoutes: []) == nil)
     }
 
+    /// Found by `CraftedStatePropertyTests` (seed 11): an old state of another Quartier's
+    /// record, covered by the server's, carried a later `updated_at`, which merges as the later
+    /// text: the record's `updated_at` changed at the server.
+    @Test("a known state of another Quartier's record that would move its updated_at is refused")
+    func knownStateMayNotMoveUpdatedAt() {
+        var stored = nordstadtContact
+        stored.updatedAt = "2026-06-01T10:00:00.000Z"
+        var resent = nordstadtContact
+        resent.updatedAt = "2026-06-01T10:00:00.000Z"
+        #expect(suedstadt.refusal(of: resent, stored: stored, formerRoutes: []) == nil, "sent again as held")
+        resent.updatedAt = "9999-12-31T23:59:59.999Z"
+        #expect(suedstadt.refusal(of: resent, stored: stored, formerRoutes: []) == .outsideScope)
+        stored.updatedAt = nil  // a tombstone keeps none
+        resent.updatedAt = "2026-06-01T10:00:00.000Z"
+        #expect(suedstadt.refusal(of: resent, stored: stored, formerRoutes: []) == .outsideScope)
+    }
+
     @Test("an office edits and moves away what is in its scope at the server now")
     func editAndMoveInScope() {
         let stored = contact([.b: 1], alive: [(true, .b, 1)], ["quartier": [("suedstadt", .b, 1)]])

@@ -107,8 +107,13 @@ public struct WriteScope: Sendable {
         // A record of another Quartier: the office may write it only as one of the cases below,
         // and is told nothing else about it (the same code as for a record the server lacks).
         if !Quartier.scope(quartiers, covers: stored.route) {
-            // Known already and changing nothing (an office sending again what it held).
-            if known, Self.keepsEverything(incoming, stored), !Self.reusesDot(incoming, stored) { return nil }
+            // Known already and changing nothing (an office sending again what it held) — not
+            // even the record's `updated_at`, which merges as the later text.
+            if known, Self.keepsEverything(incoming, stored), !Self.reusesDot(incoming, stored),
+                (incoming.updatedAt ?? "") <= (stored.updatedAt ?? "")
+            {
+                return nil
+            }
             guard mayWriteOutsideScope(incoming, stored, formerRoutes) else { return .outsideScope }
         }
         if Self.reusesDot(incoming, stored) { return .conflictingDot }

@@ -93,6 +93,17 @@ struct CraftedStatePropertyTests {
             let now = try Self.foreignRecords(network.server, outside: ["nordstadt", Quartier.shared])
             let changed = foreign.keys.filter { now[$0] != foreign[$0] }
             if !changed.isEmpty {
+                if ProcessInfo.processInfo.environment["QS_TRACE"] != nil {
+                    for key in changed {
+                        print("BEFORE", (try? RecordState(encoded: [UInt8](foreign[key]!))).map { "\($0)" } ?? "-")
+                        print("AFTER ", (try? RecordState(encoded: [UInt8](now[key] ?? Data()))).map { "\($0)" } ?? "-")
+                    }
+                    for state in batch { print("PUSHED", state) }
+                    print("RECEIPT", receipt)
+                    print(
+                        "REPLICAS altstadt \(altstadt.id) kuckuck \(kuckuck.id) nordstadt \(nordstadt.id) server \(network.server.id)"
+                    )
+                }
                 Issue.record(
                     "crafted states \(batch.map { "\($0.key) ctx \($0.context) alive \($0.alive.map { "\($0.value)@\($0.dot)" }) route \($0.route ?? "-")" }) changed \(changed); seed \(Self.seed)"
                 )
