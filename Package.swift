@@ -105,7 +105,6 @@ let package = Package(
             name: "SyncBench",
             dependencies: [
                 "SyncKernel", "SyncCore", "SyncRemote", "TestSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -120,6 +119,7 @@ let package = Package(
             dependencies: [
                 "SyncKernel", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/TestSupport"),
         .testTarget(name: "SyncKernelTests", dependencies: ["SyncKernel", "TestSupport"]),

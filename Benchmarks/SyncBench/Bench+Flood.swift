@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import SyncCore
 import SyncKernel
@@ -47,37 +46,7 @@ extension Bench {
             })
 
         let url = server.url
-        let flood = Task.detached { () -> [UInt: Int] in
-            var configuration = HTTPClient.Configuration()
-            configuration.decompression = .disabled
-            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            // A request of the flood that fails counts as answer 0; the client is shut down
-            // whatever happens (one left running traps in its deinit).
-            let total = await withTaskGroup(of: [UInt: Int].self) { group in
-                for _ in 0..<16 {
-                    group.addTask {
-                        var statuses: [UInt: Int] = [:]
-                        for _ in 0..<15 {
-                            var request = HTTPClientRequest(url: url + "/v2/pull?since=0&limit=5000")
-                            request.headers.add(name: "Authorization", value: "Bearer \(attackerToken)")
-                            do {
-                                let response = try await client.execute(request, timeout: .seconds(120))
-                                _ = try await response.body.collect(upTo: 512 << 20)
-                                statuses[response.status.code, default: 0] += 1
-                            } catch {
-                                statuses[0, default: 0] += 1
-                            }
-                        }
-                        return statuses
-                    }
-                }
-                var total: [UInt: Int] = [:]
-                for await statuses in group { total.merge(statuses, uniquingKeysWith: +) }
-                return total
-            }
-            try? await client.shutdown()
-            return total
-        }
+        let flood = Task.detached { await PullFlood.run(url: url, token: attackerToken) }
         // The flood is under way before the honest sync starts.
         try await Task.sleep(for: .milliseconds(200))
         let synced = try syncctl(honest)

@@ -19,12 +19,7 @@ struct FeedTests {
             contentsOf: try (0..<1200).map {
                 try RecordValues(.contacts, ["name": "Person \($0)", "quartier": "kuckuck", "notes": notes])
             })
-        var pushed: ChangeBatch
-        repeat {
-            pushed = try office.outgoing(limit: 500)
-            try store.apply(pushed, from: .downstream(acknowledging: nil))
-            try office.acknowledge(upTo: pushed.cursor)
-        } while pushed.hasMore
+        try Self.pushAll(from: office, to: store, pages: 500)
         var cursor: Int64 = 0
         var counts: [Int] = []
         var ids = Set<String>()
@@ -51,12 +46,7 @@ struct FeedTests {
             contentsOf: try (0..<50).map {
                 try RecordValues(.contacts, ["name": "Person \($0)", "quartier": quartiere[$0 % 3], "phone": "\($0)"])
             })
-        var pushed: ChangeBatch
-        repeat {
-            pushed = try office.outgoing(limit: 20)
-            try store.apply(pushed, from: .downstream(acknowledging: nil))
-            try office.acknowledge(upTo: pushed.cursor)
-        } while pushed.hasMore
+        try Self.pushAll(from: office, to: store, pages: 20)
         for filter in [nil, ["kuckuck"], ["altstadt", "nordstadt"]] as [[String]?] {
             var cursor: Int64 = 0
             var pages = 0
@@ -84,5 +74,15 @@ struct FeedTests {
             try String.fetchAll(db, sql: "SELECT value FROM json_each(?)", arguments: [StateTable.jsonArray(strings)])
         }
         #expect(values == strings)
+    }
+
+    /// Pushes every pending change of `office` to `store`, `pages` states at a time.
+    static func pushAll(from office: Replica, to store: Replica, pages: Int) throws {
+        var pushed: ChangeBatch
+        repeat {
+            pushed = try office.outgoing(limit: pages)
+            try store.apply(pushed, from: .downstream(acknowledging: nil))
+            try office.acknowledge(upTo: pushed.cursor)
+        } while pushed.hasMore
     }
 }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 import SyncCore
@@ -6,10 +5,6 @@ import SyncKernel
 import SyncProtocol
 import TestSupport
 import Testing
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// One office's token cannot take the server from the others: requests beyond the office's
 /// share (running at once, or started per minute) are answered 429 `slow-down` with
@@ -63,12 +58,11 @@ struct FairShareTests {
         // Another laptop of Kuckuck holds the office's one slot: a push whose body stops
         // half-way, until the server's idle timeout cuts it.
         let token = try Self.token(kuckuck)
-        let stalled = try Self.connect(
+        let stalled = try RawConnection(
             port: server.port,
             sending:
                 "POST /v2/push HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nContent-Length: 1000\r\n\r\npartial"
         )
-        defer { close(stalled) }
         // The slot is taken once a request of Kuckuck is answered 429 slow-down.
         var answer: (status: Int, retryAfter: Int?)?
         for _ in 0..<200 {
@@ -91,7 +85,8 @@ struct FairShareTests {
         #expect(synced.status == 0, "\(synced.error)")
         #expect(try kuckuck.status()["pendingChanges"] as? Int == 0)
         #expect(try Self.slowedDown(server, office: "Kuckuck") >= 2)
-        #expect(Self.closedByServer(stalled), "the stalled push was never cut off")
+        let cut = stalled.waitForClose()
+        #expect(cut.closed || cut.reset, "the stalled push was never cut off")
     }
 
     /// An attacking office floods the server with big pulls from 16 connections while an honest
@@ -123,38 +118,7 @@ struct FairShareTests {
         print("server peak RSS before the flood \(before >> 20) MiB")
         let token = try Self.token(attacker)
         let url = server.url
-        let flood = Task.detached { () -> [UInt: Int] in
-            // Plain answers, as a hand-written attacker would take them (no gzip to unpack).
-            var configuration = HTTPClient.Configuration()
-            configuration.decompression = .disabled
-            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            // A request of the flood that fails counts as answer 0; the client is shut down
-            // whatever happens (one left running traps in its deinit).
-            let total = await withTaskGroup(of: [UInt: Int].self) { group in
-                for _ in 0..<16 {
-                    group.addTask {
-                        var statuses: [UInt: Int] = [:]
-                        for _ in 0..<15 {
-                            var request = HTTPClientRequest(url: url + "/v2/pull?since=0&limit=5000")
-                            request.headers.add(name: "Authorization", value: "Bearer \(token)")
-                            do {
-                                let response = try await client.execute(request, timeout: .seconds(60))
-                                _ = try await response.body.collect(upTo: 512 << 20)
-                                statuses[response.status.code, default: 0] += 1
-                            } catch {
-                                statuses[0, default: 0] += 1
-                            }
-                        }
-                        return statuses
-                    }
-                }
-                var total: [UInt: Int] = [:]
-                for await statuses in group { total.merge(statuses, uniquingKeysWith: +) }
-                return total
-            }
-            try? await client.shutdown()
-            return total
-        }
+        let flood = Task.detached { await PullFlood.run(url: url, token: token) }
         let start = Date()
         let synced = try honest.syncctl(["sync"])
         let seconds = Date().timeIntervalSince(start)
@@ -215,37 +179,6 @@ struct FairShareTests {
         #expect(peak - before < 256 << 20, "the server grew by \((peak - before) >> 20) MiB")
         // The office still syncs.
         #expect(try office.syncctl(["sync"]).status == 0)
-    }
-
-    /// A connection to the server on which `text` has been sent, and nothing more.
-    static func connect(port: Int, sending text: String) throws -> Int32 {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(socket >= 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        try #require(connected == 0)
-        let bytes = Array(text.utf8)
-        try #require(send(socket, bytes, bytes.count, 0) == bytes.count)
-        return socket
-    }
-
-    /// Whether the server closes `socket` within 15 s (what it answers first is ignored).
-    static func closedByServer(_ socket: Int32) -> Bool {
-        var limit = timeval(tv_sec: 15, tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = recv(socket, &buffer, buffer.count, 0)
-            if count == 0 { return true }
-            if count < 0 { return errno == ECONNRESET }
-        }
     }
 
     /// The memory a server may hold while one office floods it (stated in docs/security.md).

@@ -29,12 +29,8 @@ public final class SyncServerProcess: @unchecked Sendable {
 
     /// The most memory the running server has held (VmHWM, bytes); nil when it is not running.
     public var peakResidentBytes: Int? {
-        guard let process, process.isRunning,
-            let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
-        else { return nil }
-        return kilobytes * 1024
+        guard let process, process.isRunning else { return nil }
+        return Int(Memory.peakMB(pid: process.processIdentifier) * 1024 * 1024)
     }
 
     /// `http://127.0.0.1:PORT`, or `https://` when it serves TLS.
