@@ -164,13 +164,55 @@ struct CraftedPushTests {
         let again = created("c-twice", counter: 2, time: now, versions: 200)
         let twice = try await scene.attacker.push(
             ChangeBatch(records: [once, again], offices: [:], cursor: 1, hasMore: false),
-            key: UUID().uuidString.lowercased())
+            key: UUID().uuidString.lowercased(), replica: mallory)
         #expect(twice.refused?.map(\.code) == ["invalid-state"])
         #expect(twice.refused?.first?.message.contains("more than once") == true)
         #expect(twice.stored == 1)
         // The server still answers, and an honest office still syncs.
         #expect(try await scene.attacker.health().protocolVersion == Wire.version)
         #expect(try scene.ownerView()["name"] == "Erika Beispiel")
+    }
+
+    @Test(
+        "a new version under another office's replica id is refused as foreign-version; under the office's own replica it is taken"
+    )
+    func foreignVersionsRefused() async throws {
+        let scene = try await Scene(workspace)
+        defer { scene.server.stop() }
+        let altstadt = try #require(scene.owned.fields["name"]?.first?.dot.replica)
+        let mallory = ReplicaID(rawValue: "dddddddd-0000-4000-8000-000000000005")
+        let now = HybridTimestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        func contact(_ id: String, by replica: ReplicaID, counter: UInt64) -> RecordState {
+            var state = RecordState(table: .contacts, id: id, context: VersionVector([replica: counter]))
+            let dot = Dot(replica: replica, counter: counter)
+            state.alive = [Sibling(value: true, dot: dot, time: now)]
+            state.fields["quartier"] = [Sibling(value: .text("nordstadt"), dot: dot, time: now)]
+            state.fields["name"] = [Sibling(value: .text("Max Muster"), dot: dot, time: now)]
+            return state
+        }
+        func push(_ state: RecordState) async throws -> PushReceipt {
+            try await scene.attacker.push(
+                ChangeBatch(records: [state], offices: [:], cursor: 1, hasMore: false),
+                key: UUID().uuidString.lowercased(), replica: mallory)
+        }
+        // A Nordstadt contact written as Altstadt's next version: in a conflict it would show as
+        // Altstadt's value, and Altstadt's own next write would carry the same dot.
+        let next = scene.owned.context[altstadt] + 1
+        let forged = try await push(contact("c-forged", by: altstadt, counter: next))
+        #expect(forged.refused?.map(\.code) == ["foreign-version"], "\(forged.refused ?? [])")
+        #expect(forged.stored == 0)
+        // An edit of Nordstadt's own record that slips in a version of Altstadt's is refused too.
+        var mixed = contact("c-mixed", by: mallory, counter: 1)
+        mixed.context[altstadt] = next
+        mixed.fields["phone"] = [Sibling(value: .text("05151 9"), dot: Dot(replica: altstadt, counter: next), time: now)]
+        #expect(try await push(mixed).refused?.map(\.code) == ["foreign-version"])
+        // The same contact under the replica Nordstadt syncs with is its own.
+        let own = try await push(contact("c-own", by: mallory, counter: 2))
+        #expect(own.refused == nil && own.stored == 1, "\(own.refused ?? [])")
+        // Altstadt's next write, with the counter the forgery used, is taken as usual.
+        #expect(try scene.altstadt.syncctl(["contact", "edit", scene.owned.id, "--phone", "05151 000003"]).status == 0)
+        #expect(try scene.ownerView()["phone"] == "05151 000003")
+        #expect(try scene.altstadt.syncctl(["status"]).output.contains("Refused") == false)
     }
 
     @Test("a name carrying terminal escape sequences is shown written out, and exact in JSON")

@@ -524,11 +524,9 @@ private final class ServerNetwork {
         let faults = ["posix/io/rw/pwrite", "posix/io/sync/fsync", "posix/io/sync/fdatasync"].flatMap {
             ["-c", "enable_random name=\($0),probability=\(probability)"]
         }
-        let result = try Command.run(
-            DiskFaultTests.fiuRun,
-            ["-x"] + faults + [
-                Binaries.syncctl, "sync", "--batch-size", "5", "--timeout", "1", "--replica", offices[index].path,
-            ],
+        let result = try DiskFaultTests.runUnderFaults(
+            faults,
+            [Binaries.syncctl, "sync", "--batch-size", "5", "--timeout", "1", "--replica", offices[index].path],
             environment: ["HOME": workspace.path])
         officeDiskOutcomes[result.status, default: 0] += 1
         #expect([0, 74, 75, 76].contains(result.status), "\(result.status): \(result.error); \(context)")

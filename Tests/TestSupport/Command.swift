@@ -11,6 +11,8 @@ public enum Command {
         public var output: String
         /// Standard error.
         public var error: String
+        /// Whether it was killed for running past the `timeout` it was given.
+        public var timedOut = false
 
         /// Standard output as JSON.
         public func json() throws -> Any {
@@ -26,9 +28,11 @@ public enum Command {
         }
     }
 
-    /// Runs `executable ARGS` with `PATH=/usr/bin:/bin` plus `environment`, and waits for it.
+    /// Runs `executable ARGS` with `PATH=/usr/bin:/bin` plus `environment`, and waits for it;
+    /// with `timeout`, kills it (SIGKILL) once it has run that many seconds.
     public static func run(
-        _ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil,
+        timeout: TimeInterval? = nil
     ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -45,6 +49,15 @@ public enum Command {
             stdin.fileHandleForWriting.write(Data(input.utf8))
             try stdin.fileHandleForWriting.close()
         }
+        let killed = Collected()
+        if let timeout {
+            let pid = process.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                guard process.isRunning else { return }
+                killed.data = Data([1])
+                kill(pid, SIGKILL)
+            }
+        }
         // Read both pipes at once: a program that fills one while the other is read would block.
         let err = Collected()
         let group = DispatchGroup()
@@ -54,7 +67,7 @@ public enum Command {
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-            error: String(decoding: err.data, as: UTF8.self))
+            error: String(decoding: err.data, as: UTF8.self), timedOut: !killed.data.isEmpty)
     }
 
     /// Starts `executable ARGS` without waiting, its output discarded (to kill it).

@@ -100,8 +100,10 @@ extension Replica {
             let acked = try outbox.acknowledgedPosition()
             let cursor = try peers.cursor(for: peer)
             var lost = force || server.acknowledged < acked
+            // A server names the replicas of this replica's office only (older ones named
+            // every replica): those it names and holds less of lost something.
             for (replica, counter) in try Self.knowledge(db).counters where replica != id {
-                if server.knowledge[replica] < counter { lost = true }
+                if let held = server.knowledge.counters[replica], held < counter { lost = true }
             }
             // Every record, one relay entry each.
             if lost { try outbox.relayAll() }

@@ -97,6 +97,27 @@ extension Replica {
         }
     }
 
+    /// Queues again the records the server refused because they carry another office's change
+    /// it does not hold (`foreign-version`: a server restored from a backup lost it): that
+    /// office sends it again at its next sync, and then the server takes this office's state.
+    /// Called once at the start of each sync, never during one (the push would not end).
+    /// - Returns: how many records were queued.
+    @discardableResult
+    public func resendAwaitingOtherOffices() throws -> Int {
+        try write { db in
+            var keys: [RecordKey] = []
+            for row in try db.rows(
+                sql: "SELECT tbl, id FROM _sync_refused WHERE code = ?",
+                arguments: [WriteScope.Refusal.foreignVersion.rawValue])
+            {
+                guard let table = SyncTable(rawValue: row[0]) else { continue }
+                keys.append(RecordKey(table, row[1]))
+            }
+            if !keys.isEmpty { try Outbox(db: db).relay(keys) }
+            return keys.count
+        }
+    }
+
     /// Every local change the server refused and no later push made good, oldest first.
     public func refusedWrites() throws -> [RefusedWrite] {
         try read { db in

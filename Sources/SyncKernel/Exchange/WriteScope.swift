@@ -35,6 +35,15 @@
 ///   (`rewrites-known-versions`). It may only give back a value the server forgot for a
 ///   version it holds (a record deleted and revived regains what some store still holds).
 ///
+/// No version a state adds — one the server's state of the record does not cover — belongs to
+/// a replica the server binds to another registered office. An office learns other offices'
+/// versions only from the server, so such a version is a forgery (it would show as that
+/// office's in a conflict, and clash with that replica's next write of the record), or a change
+/// a restored server lost — which that office's replica sends again at its next sync
+/// (`foreign-version`; the refused office sends the record again at every sync until it is
+/// taken). Replicas the server binds to nobody (a restored server forgot them) and those of
+/// revoked offices (a lost laptop) are taken from any office: nobody else can send them.
+///
 /// Anything else — creating or changing a record of a Quartier the office does not serve, or
 /// moving such a record into its own — is refused, per state. A route a push names for a
 /// record is never taken as one of its former Quartiere (that would let the office write it
@@ -45,10 +54,16 @@ public struct WriteScope: Sendable {
     /// The replicas the server binds to the pushing office.
     public var replicas: Set<ReplicaID>
 
-    /// The rule for an office serving `quartiers`, syncing with `replicas`.
-    public init(quartiers: [String], replicas: Set<ReplicaID> = []) {
+    /// The replicas of other offices still registered: a version of theirs the server does not
+    /// hold comes from them alone (their own sync), never from this office.
+    public var othersReplicas: Set<ReplicaID>
+
+    /// The rule for an office serving `quartiers`, syncing with `replicas`, next to offices
+    /// syncing with `othersReplicas`.
+    public init(quartiers: [String], replicas: Set<ReplicaID> = [], othersReplicas: Set<ReplicaID> = []) {
         self.quartiers = quartiers
         self.replicas = replicas
+        self.othersReplicas = othersReplicas
     }
 
     /// Why a pushed state was refused.
@@ -61,6 +76,8 @@ public struct WriteScope: Sendable {
         case conflictingDot = "conflicting-dot"
         /// It brings no write the server lacks, yet would drop or change what the server holds.
         case rewritesKnownVersions = "rewrites-known-versions"
+        /// It brings a version of another office's replica that the server does not hold.
+        case foreignVersion = "foreign-version"
 
         /// What servers before ``outsideScope`` said for a new record of another Quartier
         /// (and `changed-outside-scope` for a known one); clients still read it from old servers.
@@ -81,6 +98,11 @@ public struct WriteScope: Sendable {
             case .rewritesKnownVersions:
                 "the change brings nothing the server lacks but would remove what it holds; pull first "
                     + "('syncctl sync' does), then edit the record again"
+            case .foreignVersion:
+                "the record carries a change by another office that the server does not hold (a server "
+                    + "restored from a backup lost it): it is sent again at every sync and taken once that "
+                    + "office has synced; nothing to do here unless it stays refused for days (then tell "
+                    + "the server admin which office's change it waits for)"
             }
         }
     }
@@ -89,6 +111,22 @@ public struct WriteScope: Sendable {
     /// record), where `formerRoutes` are the Quartiere the record was routed to before.
     /// - Returns: nil when the write is allowed, else why it is refused.
     public func refusal(of incoming: RecordState, stored: RecordState?, formerRoutes: Set<String>) -> Refusal? {
+        guard let verdict = scopeRefusal(of: incoming, stored: stored, formerRoutes: formerRoutes) else {
+            return addsForeignVersion(incoming, stored) ? .foreignVersion : nil
+        }
+        return verdict
+    }
+
+    /// Whether `incoming` adds a version (one `stored` does not cover) of another office's
+    /// replica.
+    func addsForeignVersion(_ incoming: RecordState, _ stored: RecordState?) -> Bool {
+        guard !othersReplicas.isEmpty else { return false }
+        return incoming.context.counters.contains { replica, counter in
+            counter > (stored?.context[replica] ?? 0) && othersReplicas.contains(replica)
+        }
+    }
+
+    func scopeRefusal(of incoming: RecordState, stored: RecordState?, formerRoutes: Set<String>) -> Refusal? {
         guard let stored else {
             if Quartier.scope(quartiers, covers: incoming.route) { return nil }
             // Created here and moved on before the server heard of it (or a restored server

@@ -57,6 +57,9 @@ public struct Synchronizer: Sendable {
                 "the server lacks changes this replica holds or has seen; repairing",
                 metadata: ["recovery": "\(summary.recovery)"])
         }
+        // Records the server refused for carrying another office's change it lacks go again:
+        // that office may have sent it since.
+        try replica.resendAwaitingOtherOffices()
         let scope = session.quartiers
         let scopeChanged = try replica.adopt(scope: scope, for: peer)
         var head = session.head

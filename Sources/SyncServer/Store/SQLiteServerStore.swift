@@ -161,7 +161,9 @@ public final class SQLiteServerStore: ServerStore {
         // others.
         let summary = try await replica.apply(
             batch, from: .downstream(acknowledging: pusher.map { .init(replica: $0, position: batch.cursor) }),
-            validator: validator, scope: WriteScope(quartiers: office.quartiers, replicas: bound))
+            validator: validator,
+            scope: WriteScope(
+                quartiers: office.quartiers, replicas: bound, othersReplicas: try await replicasOfOtherOffices(office)))
         let refused = summary.refused.map {
             RefusedChange(table: $0.key.table.rawValue, id: $0.key.id, code: $0.code, message: $0.message)
         }
@@ -195,13 +197,19 @@ public final class SQLiteServerStore: ServerStore {
     public func session(for office: Office, replica asking: ReplicaID?) async throws -> Session {
         if let asking { try await claim(asking, for: office) }
         let held = try await replica.serverKnowledge(for: asking)
+        // Only about this office's own replicas: which replicas other offices sync with, and how
+        // much each wrote, is theirs.
+        let own = try await replicas(of: office)
         let (epoch, delivered) = try await replica.read { db in
             (try Int64.fetchOne(db, sql: "SELECT epoch FROM _server_recovery") ?? 0, try Self.delivered(db))
         }
         return Session(
             office: office.name, quartiers: office.quartiers, storeId: storeID, head: held.head,
             acknowledged: held.acknowledged,
-            knowledge: Dictionary(uniqueKeysWithValues: held.knowledge.counters.map { ($0.key.rawValue, $0.value) }),
+            knowledge: Dictionary(
+                uniqueKeysWithValues: held.knowledge.counters.filter { own.contains($0.key) }.map {
+                    ($0.key.rawValue, $0.value)
+                }),
             epoch: epoch, delivered: delivered)
     }
 
@@ -240,6 +248,21 @@ public final class SQLiteServerStore: ServerStore {
             Set(
                 try String.fetchAll(
                     db, sql: "SELECT replica_id FROM _server_replicas WHERE office = ?", arguments: [office.name]
+                ).map(ReplicaID.init(rawValue:)))
+        }
+    }
+
+    /// The replicas bound to registered offices other than `office` (revoked ones left out:
+    /// their replicas sync no more, so only other offices can send what a restore lost of them).
+    private func replicasOfOtherOffices(_ office: Office) async throws -> Set<ReplicaID> {
+        try await replica.read { db in
+            Set(
+                try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT r.replica_id FROM _server_replicas r JOIN _server_offices o ON o.name = r.office
+                        WHERE r.office <> ? AND o.revoked_at IS NULL
+                        """, arguments: [office.name]
                 ).map(ReplicaID.init(rawValue:)))
         }
     }

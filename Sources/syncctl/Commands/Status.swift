@@ -61,6 +61,10 @@ struct Status: ParsableCommand {
             return "this replica file is a copy of another office's, or restored from an old backup: stop using "
                 + "it, make a new one with 'syncctl init', enter this office's unsynced changes there (see "
                 + "docs/operations.md, 'A copied or restored replica')"
+        case WriteScope.Refusal.foreignVersion.rawValue:
+            return "nothing: every sync sends it again, and the server takes it once the other office has synced; "
+                + "if it is still refused after that office's next sync, tell the server admin (docs/operations.md, "
+                + "'Restoring the server')"
         case WriteScope.Refusal.rewritesKnownVersions.rawValue:
             return "run 'syncctl sync' again (it pulls first), then edit the \(noun) again if the change is missing"
         default:
