@@ -22,6 +22,9 @@ public struct Remote: Sendable, Equatable {
     public var caFile: String?
     /// Whether plain HTTP to a host other than loopback was allowed explicitly.
     public var allowInsecure: Bool
+    /// Whether the token is an admin's (`qsa_`): the client then speaks for an admin, who has
+    /// no local edits waiting.
+    public var isAdmin = false
 
     /// Checks and creates a remote: an https URL (or http to loopback, or with
     /// `allowInsecure`) and a `qs_` token (an office's), or with `admin` a `qsa_` token (an
@@ -63,6 +66,7 @@ public struct Remote: Sendable, Equatable {
         }
         self.caFile = caFile
         self.allowInsecure = allowInsecure
+        self.isAdmin = admin
         let token = token.trimmingCharacters(in: .whitespacesAndNewlines)
         if admin {
             guard token.hasPrefix("qsa_"), token.count >= 20, !token.contains(where: \.isWhitespace) else {

@@ -34,6 +34,28 @@ extension Replica {
         return remote
     }
 
+    /// The server settings as stored, without reading the token: what `syncctl remote show`
+    /// prints, and what `remote set` keeps when it is not given again.
+    public struct RemoteSettings: Sendable, Equatable, Codable {
+        /// The server's URL.
+        public var server: String
+        /// The file the token is read from (nil: a replica in memory keeps it inside).
+        public var tokenFile: String?
+        /// The private certificate authority's PEM file, if any.
+        public var caFile: String?
+        /// Whether plain HTTP to another host than this machine was allowed.
+        public var allowInsecure: Bool
+    }
+
+    /// The server settings, or nil when the replica works alone.
+    public func remoteSettings() throws -> RemoteSettings? {
+        try read { db in
+            try db.row(sql: "SELECT server_url, token_file, ca_file, allow_insecure FROM _sync_remote WHERE id = 1")
+        }.map {
+            RemoteSettings(server: $0[0], tokenFile: $0[1], caFile: $0[2], allowInsecure: $0[3])
+        }
+    }
+
     /// Where the token lives unless told otherwise: `<replica>.token`, beside the replica.
     public var defaultTokenFile: String? { path.map { $0 + ".token" } }
 

@@ -159,10 +159,10 @@ public struct SyncClient: Sendable {
             do {
                 (response, buffer) = try await exchange(request)
             } catch {
-                throw Self.transportError(error, remote.serverURL)
+                throw Self.transportError(error, remote.serverURL, office: !remote.isAdmin)
             }
         } catch {
-            throw Self.transportError(error, remote.serverURL)
+            throw Self.transportError(error, remote.serverURL, office: !remote.isAdmin)
         }
         let data = Data(buffer.readableBytesView)
         let wire = response.headers.first(name: "Content-Length").flatMap(Int.init) ?? data.count
@@ -184,13 +184,22 @@ public struct SyncClient: Sendable {
             case 404 where body?.error.code == "not-found":
                 throw SyncError(.notFound, message, field: "conflict")
             case 401, 403:
+                // The server's reason without its advice: the advice follows, once, for who asks.
+                let reason = message.split(separator: ":").first.map(String.init) ?? message
+                if remote.isAdmin {
+                    throw SyncError(
+                        .unauthorized,
+                        "the server refused this admin token (\(reason)): check --token-file, or make a new admin "
+                            + "token on the server with 'sync-server admin add NAME'", field: "token")
+                }
                 throw SyncError(
                     .unauthorized,
-                    "the server refused this office's token (\(message)): ask the server admin for a new token"
-                )
+                    "the server refused this office's token (\(reason)): ask the server admin for a new one, then "
+                        + "run 'syncctl remote set --token-file FILE'", field: "token")
             case 500...:
                 throw SyncError(
-                    .serverError, "the sync server failed (\(message)): try again later; local edits stay pending")
+                    .serverError,
+                    "the sync server failed (\(message)): try again later\(remote.isAdmin ? "" : "; local edits stay pending")")
             default:
                 throw SyncError(.rejected, "the server refused the request: \(message)")
             }
@@ -226,10 +235,23 @@ public struct SyncClient: Sendable {
         return false
     }
 
-    /// What a failed request means for the office: an untrusted certificate is named as such
-    /// (it will not go away by trying again), anything else is an unreachable server.
-    static func transportError(_ error: any Error, _ server: URL) -> SyncError {
+    /// What a failed request means: an https:// address answered in plain HTTP, and an
+    /// untrusted certificate, are named as such (they will not go away by trying again), a
+    /// server that stops answering as slow; anything else is an unreachable server. For an
+    /// `office`, each says that its local edits stay pending.
+    static func transportError(_ error: any Error, _ server: URL, office: Bool = true) -> SyncError {
+        let pending = office ? "; local edits stay pending" : ""
         let description = String(describing: error)
+        if description.contains("WRONG_VERSION_NUMBER") || description.contains("wrong version number")
+            || description.contains("HTTP_REQUEST")
+        {
+            return SyncError(
+                .serverUnreachable,
+                "the server at \(server) does not speak TLS (https://): it answers in plain HTTP, so the address "
+                    + "should start with http:// — or the server's TLS is not set up (sync-server serve --tls-cert)"
+                    + pending,
+                cause: error)
+        }
         if description.contains("CERTIFICATE") || description.contains("certificate")
             || description.contains("handshake") || description.contains("Handshake")
         {
@@ -237,19 +259,19 @@ public struct SyncClient: Sendable {
                 .serverUnreachable,
                 "the server at \(server) did not prove who it is (its TLS certificate is not trusted, or not for this "
                     + "name): check the address; for a private certificate authority give its certificate with "
-                    + "--ca-file; local edits stay pending",
+                    + "--ca-file" + pending,
                 cause: error)
         }
         if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
             return SyncError(
                 .serverUnreachable,
-                "the sync server at \(server) stopped answering (the network is slow or broken): try again later; "
-                    + "local edits stay pending",
+                "the sync server at \(server) stopped answering (the network is slow or broken): try again later"
+                    + pending,
                 cause: error)
         }
         return SyncError(
             .serverUnreachable,
-            "cannot reach the sync server at \(server): check the network and the address; local edits stay pending",
+            "cannot reach the sync server at \(server): check the network and the address" + pending,
             cause: error)
     }
 

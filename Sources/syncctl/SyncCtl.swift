@@ -19,7 +19,7 @@ struct SyncCtl: AsyncParsableCommand {
             """,
         subcommands: [
             Init.self, ContactCommand.self, ActivityCommand.self, Import.self, Export.self, Status.self,
-            ConflictsCommand.self, RemoteCommand.self, Sync.self, ScheduleCommand.self, Log.self, AdminCommand.self,
+            ConflictsCommand.self, RefusedCommand.self, RemoteCommand.self, Sync.self, ScheduleCommand.self, Log.self, BackupCommand.self, AdminCommand.self,
             Demo.self,
         ]
     )

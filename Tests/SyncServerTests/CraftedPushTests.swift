@@ -195,9 +195,10 @@ struct CraftedPushTests {
                 ChangeBatch(records: [state], offices: [:], cursor: 1, hasMore: false),
                 key: UUID().uuidString.lowercased(), replica: mallory)
         }
-        // A Nordstadt contact written as Altstadt's next version: in a conflict it would show as
-        // Altstadt's value, and Altstadt's own next write would carry the same dot.
-        let next = scene.owned.context[altstadt] + 1
+        // A Nordstadt contact written under a number Altstadt's replica has not reached: in a
+        // conflict it would show as Altstadt's value, and Altstadt's own write with that number
+        // would be refused as a reused one.
+        let next = scene.owned.context[altstadt] + 1_000
         let forged = try await push(contact("c-forged", by: altstadt, counter: next))
         #expect(forged.refused?.map(\.code) == ["foreign-version"], "\(forged.refused ?? [])")
         #expect(forged.stored == 0)
@@ -209,7 +210,7 @@ struct CraftedPushTests {
         // The same contact under the replica Nordstadt syncs with is its own.
         let own = try await push(contact("c-own", by: mallory, counter: 2))
         #expect(own.refused == nil && own.stored == 1, "\(own.refused ?? [])")
-        // Altstadt's next write, with the counter the forgery used, is taken as usual.
+        // Altstadt's writes are taken as usual.
         #expect(try scene.altstadt.syncctl(["contact", "edit", scene.owned.id, "--phone", "05151 000003"]).status == 0)
         #expect(try scene.ownerView()["phone"] == "05151 000003")
         #expect(try scene.altstadt.syncctl(["status"]).output.contains("Refused") == false)

@@ -19,10 +19,15 @@ struct RecoveryTests {
         return try #require(try result.object()["id"] as? String)
     }
 
-    /// `sqlite3 DB ".backup 'FILE'"`, as docs/operations.md says, while the server runs.
+    /// `sync-server backup --to FILE`, as docs/operations.md says, while the server runs: one
+    /// file, readable by its owner only.
     func backUp(_ server: SyncServerProcess, to file: String) throws {
-        let result = try Command.run("/usr/bin/sqlite3", [server.database, ".backup '\(file)'"])
-        #expect(result.status == 0, "\(result.error)")
+        let made = try JSONSerialization.jsonObject(
+            with: Data(try server.run(["backup", "--db", server.database, "--to", file, "--json"]).utf8))
+        #expect((made as? [String: Any])?["path"] as? String == file)
+        let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+        #expect(mode.map { $0 & 0o777 } == 0o600)
+        #expect(!FileManager.default.fileExists(atPath: file + "-wal"))
     }
 
     /// Stops the server, puts `file` in place of its store (or nothing: a lost disk), starts it.

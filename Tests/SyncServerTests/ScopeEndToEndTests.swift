@@ -147,4 +147,38 @@ struct ScopeEndToEndTests {
         #expect(!page.records.contains { $0.id == id })
         #expect(page.records.allSatisfy { Quartier.scope(["suedstadt"], covers: $0.route) })
     }
+
+    @Test("a refused change can be let go of on purpose with a reason: the warning clears, the note stays, nothing is sent again")
+    func refusedDiscarded() async throws {
+        let server = try SyncServerProcess.start(in: workspace)
+        defer { server.stop() }
+        let (_, sued, _) = try network(server)
+        let added = try sued.syncctl([
+            "contact", "add", "--json", "--name", "Max Muster", "--quartier", "nordstadt",
+        ])
+        let id = try #require(try added.object()["id"] as? String)
+        _ = try sued.sync()
+        let listed = try sued.syncctl(["refused", "list"])
+        #expect(listed.output.contains("contacts \(id) (outside-scope"), "\(listed.output)")
+        #expect(listed.output.contains("syncctl refused discard \(id) --reason TEXT"))
+        #expect(try sued.syncctl(["status"]).output.contains("Refused changes: 1"))
+
+        let unknown = try sued.syncctl(["refused", "discard", "no-such-id", "--reason", "x"])
+        #expect(unknown.status != 0 && unknown.error.contains("syncctl refused list"), "\(unknown.error)")
+        let noReason = try sued.syncctl(["refused", "discard", id, "--reason", " "])
+        #expect(noReason.status == 65 && noReason.error.contains("--reason"), "\(noReason.error)")
+
+        let discarded = try sued.syncctl(["refused", "discard", id, "--reason", "typed the wrong Quartier"])
+        #expect(discarded.status == 0, "\(discarded.error)")
+        #expect(!(try sued.syncctl(["status"]).output.contains("Refused")))
+        #expect(try sued.syncctl(["refused", "list"]).output.contains("No refused changes."))
+        let notes = try #require(try sued.syncctl(["refused", "list", "--discarded", "--json"]).json() as? [[String: Any]])
+        #expect(notes.count == 1)
+        #expect(notes.first?["reason"] as? String == "typed the wrong Quartier")
+        #expect(notes.first?["code"] as? String == "outside-scope")
+        // Not sent again: the next sync refuses nothing.
+        let report = try sued.syncctl(["sync", "--json"]).object()
+        #expect((report["refused"] as? [Any])?.isEmpty ?? true, "\(report)")
+        #expect(!(try sued.syncctl(["status"]).output.contains("Refused")))
+    }
 }

@@ -17,7 +17,7 @@ import Testing
 /// (libfiu: SQLite's writes and syncs fail at a seeded rate). Every connection goes through a
 /// ``FaultProxy`` that breaks half of them (delays, cut requests and responses, resets,
 /// half-open stalls, duplicated requests; `QS_FAULT_SHARE`), and for a few steps the server's
-/// own disk fails (503). On the way the server is restarted, backed up with `sqlite3 .backup`
+/// own disk fails (503). On the way the server is restarted, backed up with `sync-server backup`
 /// while it runs, restored from that backup, and one office is given other Quartiere. The
 /// final round runs with the faults off. After it:
 /// - offices with the same scope show identical rows and identical open conflicts;
@@ -171,7 +171,9 @@ private final class ServerNetwork {
             backup = workspace.path + "/backup.sqlite"
             trace("backup")
             backedUpScopes = offices.map(\.scope)
-            let result = try Command.run("/usr/bin/sqlite3", [server.database, ".backup '\(backup!)'"])
+            let result = try Command.run(
+                Binaries.server, ["backup", "--db", server.database, "--to", backup!],
+                environment: ["LOG_LEVEL": "warning"])
             #expect(result.status == 0, "backup failed: \(result.error); \(context)")
         }
         if stepIndex == restoreAt, let backup {

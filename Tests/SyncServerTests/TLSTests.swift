@@ -110,5 +110,41 @@ struct TLSTests {
             Binaries.server, ["serve", "--db", workspace.file("server.sqlite"), "--host", "0.0.0.0", "--port", "0"])
         #expect(serve.status != 0)
         #expect(serve.error.contains("TLS"), "\(serve.error)")
+        #expect(!FileManager.default.fileExists(atPath: workspace.file("server.sqlite")), "a refused start made a store")
+    }
+
+    @Test(
+        "messages say what happened: https:// to a plain server, a refused token once, an admin's failure without an office's pending edits"
+    )
+    func messagesSayWhatHappened() throws {
+        let server = try SyncServerProcess.start(in: workspace)
+        defer { server.stop() }
+        let office = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
+        let https = server.url.replacingOccurrences(of: "http://", with: "https://")
+        let tls = try office.syncctl(["remote", "set", "--server", https, "--token-file", workspace.path + "/Kuckuck.token"])
+        #expect(tls.status == 0, "\(tls.error)")
+        let plain = try office.syncctl(["sync"])
+        #expect(plain.status == 75, "\(plain.error)")
+        #expect(plain.error.contains("does not speak TLS") && plain.error.contains("http://"), "\(plain.error)")
+        #expect(!plain.error.contains("not trusted"), "\(plain.error)")
+
+        let wrong = workspace.file("wrong.token")
+        try ("qs_" + String(repeating: "b", count: 43)).write(toFile: wrong, atomically: true, encoding: .utf8)
+        #expect(try office.syncctl(["remote", "set", "--server", server.url, "--token-file", wrong]).status == 0)
+        let refused = try office.syncctl(["sync"])
+        #expect(refused.status == 77, "\(refused.error)")
+        #expect(refused.error.components(separatedBy: "ask the server admin").count == 2, "\(refused.error)")
+        #expect(refused.error.components(separatedBy: "syncctl remote set").count == 2, "\(refused.error)")
+
+        let adminToken = workspace.file("admin.token")
+        try ("qsa_" + String(repeating: "c", count: 43)).write(toFile: adminToken, atomically: true, encoding: .utf8)
+        for url in [https, server.url] {
+            let admin = try Command.run(
+                Binaries.syncctl, ["admin", "offices", "--server", url, "--token-file", adminToken],
+                environment: ["HOME": workspace.path])
+            #expect(admin.status != 0)
+            #expect(!admin.error.contains("local edits"), "\(admin.error)")
+            #expect(!admin.error.contains("syncctl remote set"), "\(admin.error)")
+        }
     }
 }

@@ -82,4 +82,40 @@ struct FilesAtRestTests {
         let left = try replica.database.read { try String.fetchOne($0, sql: "SELECT token FROM _sync_remote") }
         #expect(left == "")
     }
+
+    @Test("export --out writes 0600, also over a file that was 0644")
+    func exportPermissions() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try cli.run(["init", "--office", "Kuckuck"])
+        try cli.run(["contact", "add", "--name", "Erika Beispiel", "--quartier", "kuckuck"])
+        let fresh = cli.home + "/contacts.csv"
+        #expect(try cli.run(["export", "contacts", "--out", fresh]).status == 0)
+        #expect(try mode(fresh) == 0o600)
+        #expect(try String(contentsOfFile: fresh, encoding: .utf8).contains("Erika Beispiel"))
+        let old = cli.home + "/old.csv"
+        try "stale".write(toFile: old, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: old)
+        #expect(try cli.run(["export", "contacts", "--out", old]).status == 0)
+        #expect(try mode(old) == 0o600)
+        #expect(!(try String(contentsOfFile: old, encoding: .utf8).contains("stale")))
+    }
+
+    @Test("backup --to writes one checked 0600 file that opens as the replica, and never overwrites")
+    func officeBackup() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try cli.run(["init", "--office", "Kuckuck"])
+        try cli.run(["contact", "add", "--name", "Erika Beispiel", "--quartier", "kuckuck"])
+        let file = cli.home + "/backup.sqlite"
+        let made = try cli.run(["backup", "--to", file, "--json"])
+        #expect(made.status == 0, "\(made.error)")
+        #expect(try made.object()["records"] as? Int == 1)
+        #expect(try mode(file) == 0o600)
+        #expect(!FileManager.default.fileExists(atPath: file + "-wal"))
+        let copy = try Replica.open(at: file)
+        #expect(try copy.records(.contacts).map { $0["name"] } == ["Erika Beispiel"])
+        let again = try cli.run(["backup", "--to", file])
+        #expect(again.status == 65 && again.error.contains("never overwrites"), "\(again.error)")
+    }
 }

@@ -118,6 +118,69 @@ extension Replica {
         }
     }
 
+    /// A refusal the office let go of on purpose.
+    public struct DiscardedRefusal: Sendable, Equatable, Codable {
+        /// The record's table and id.
+        public var table: String
+        public var id: String
+        /// The server's rule that refused it.
+        public var code: String
+        /// When it was refused, and when it was let go of (ISO 8601 UTC).
+        public var refusedAt: String?
+        public var discardedAt: String
+        /// Why, as the office wrote it.
+        public var reason: String
+    }
+
+    /// Lets go of the refusal of record `id` (in `table`, or in whichever table has one): its
+    /// mark goes, with a note of `reason`. The record stays as this replica holds it; its
+    /// change is not sent again unless the record is changed again here.
+    /// - Returns: the refusal let go of.
+    /// - Throws: ``SyncError/Code/notFound`` when no refusal of that record is marked, and
+    ///   ``SyncError/Code/invalidInput`` when both tables have one and `table` is nil.
+    @discardableResult
+    public func discardRefusal(id: String, table: SyncTable? = nil, reason: String) throws -> RefusedWrite {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else {
+            throw SyncError(.invalidInput, "say why the change is let go of (--reason TEXT)", field: "reason")
+        }
+        return try write { db in
+            let marked = try db.rows(
+                sql: "SELECT tbl, id, code, message, refused_at FROM _sync_refused WHERE id = ? AND (? IS NULL OR tbl = ?)",
+                arguments: [id, table?.rawValue, table?.rawValue]
+            ).map { RefusedWrite(table: $0[0], id: $0[1], code: $0[2], message: $0[3], refusedAt: $0[4]) }
+            guard let refusal = marked.first else {
+                throw SyncError(
+                    .notFound, "no refused change of a record with id \(id.prefix(64)): 'syncctl refused list' shows them")
+            }
+            guard marked.count == 1 else {
+                throw SyncError(
+                    .invalidInput, "both a contact and an activity with this id were refused: add --table", field: "table")
+            }
+            try db.run(
+                sql: "DELETE FROM _sync_refused WHERE tbl = ? AND id = ?", arguments: [refusal.table, refusal.id])
+            try db.run(
+                sql: "INSERT INTO _sync_refusals_discarded (tbl, id, code, refused_at, reason) VALUES (?, ?, ?, ?, ?)",
+                arguments: [refusal.table, refusal.id, refusal.code, refusal.refusedAt, reason])
+            return refusal
+        }
+    }
+
+    /// Every refusal let go of, oldest first.
+    public func discardedRefusals() throws -> [DiscardedRefusal] {
+        try read { db in
+            try db.rows(
+                sql: """
+                    SELECT tbl, id, code, refused_at, discarded_at, reason FROM _sync_refusals_discarded
+                    ORDER BY discarded_at, rowid
+                    """
+            ).map {
+                DiscardedRefusal(
+                    table: $0[0], id: $0[1], code: $0[2], refusedAt: $0[3], discardedAt: $0[4], reason: $0[5])
+            }
+        }
+    }
+
     /// Every local change the server refused and no later push made good, oldest first.
     public func refusedWrites() throws -> [RefusedWrite] {
         try read { db in

@@ -131,6 +131,21 @@ enum ReplicaSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v14-refusals-discarded") { db in
+            // Refusals an office let go of on purpose (`syncctl refused discard`), with why:
+            // the record's mark is gone, this note stays.
+            try db.execute(
+                sql: """
+                    CREATE TABLE _sync_refusals_discarded (
+                        tbl TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        code TEXT NOT NULL,
+                        refused_at TEXT,
+                        reason TEXT NOT NULL,
+                        discarded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+                    )
+                    """)
+        }
         return migrator
     }
 

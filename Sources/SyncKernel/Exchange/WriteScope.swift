@@ -35,15 +35,20 @@
 ///   (`rewrites-known-versions`). It may only give back a value the server forgot for a
 ///   version it holds (a record deleted and revived regains what some store still holds).
 ///
-/// No version a state adds — one the server's state of the record does not cover — belongs to
-/// a replica the server binds to another registered office. An office learns other offices'
-/// versions only from the server, so such a version is a forgery (it would show as that
-/// office's in a conflict, and clash with that replica's next write of the record), or a change
-/// a restored server lost — which that office's replica sends again at its next sync
-/// (`foreign-version`; the refused office sends the record again at every sync until it is
-/// taken). Replicas the server binds to nobody (a restored server forgot them) and those of
-/// revoked offices (a lost laptop) are taken from any office: nobody else can send them.
-///
+/// No version a state adds — one the server's state of the record does not cover — may carry a
+/// number another registered office's replica has not reached at the server (the highest
+/// counter of it the server holds, or the log position up to which it acknowledged that
+/// replica's pushes). An office learns other offices' versions only from the server, so such a
+/// version is a forgery: it would show as that office's in a conflict, and clash with that
+/// replica's next write of the record (`conflicting-dot` for the honest office). After a
+/// restore, a change the server lost may arrive from another office before its own office
+/// synced again: it is refused (`foreign-version`), and the refused office sends the record
+/// again at every sync until the owner's replica has synced. Replicas the server binds to
+/// nobody (a restored server forgot them) and those of revoked offices (a lost laptop) are
+/// taken from any office: nobody else can send them. (A number the replica has reached can
+/// still be reused by another office in a record it may write; only signed versions would
+/// close that — docs/security.md.)
+
 /// Anything else — creating or changing a record of a Quartier the office does not serve, or
 /// moving such a record into its own — is refused, per state. A route a push names for a
 /// record is never taken as one of its former Quartiere (that would let the office write it
@@ -54,16 +59,16 @@ public struct WriteScope: Sendable {
     /// The replicas the server binds to the pushing office.
     public var replicas: Set<ReplicaID>
 
-    /// The replicas of other offices still registered: a version of theirs the server does not
-    /// hold comes from them alone (their own sync), never from this office.
-    public var othersReplicas: Set<ReplicaID>
+    /// The replicas of other offices still registered, each with the highest number the
+    /// server knows it reached: a version of theirs numbered higher comes from them alone.
+    public var othersReached: [ReplicaID: UInt64]
 
     /// The rule for an office serving `quartiers`, syncing with `replicas`, next to offices
-    /// syncing with `othersReplicas`.
-    public init(quartiers: [String], replicas: Set<ReplicaID> = [], othersReplicas: Set<ReplicaID> = []) {
+    /// whose replicas reached `othersReached`.
+    public init(quartiers: [String], replicas: Set<ReplicaID> = [], othersReached: [ReplicaID: UInt64] = [:]) {
         self.quartiers = quartiers
         self.replicas = replicas
-        self.othersReplicas = othersReplicas
+        self.othersReached = othersReached
     }
 
     /// Why a pushed state was refused.
@@ -99,10 +104,10 @@ public struct WriteScope: Sendable {
                 "the change brings nothing the server lacks but would remove what it holds; pull first "
                     + "('syncctl sync' does), then edit the record again"
             case .foreignVersion:
-                "the record carries a change by another office that the server does not hold (a server "
+                "the record carries a change by another office that the server does not hold yet (a server "
                     + "restored from a backup lost it): it is sent again at every sync and taken once that "
                     + "office has synced; nothing to do here unless it stays refused for days (then tell "
-                    + "the server admin which office's change it waits for)"
+                    + "the server admin)"
             }
         }
     }
@@ -118,11 +123,12 @@ public struct WriteScope: Sendable {
     }
 
     /// Whether `incoming` adds a version (one `stored` does not cover) of another office's
-    /// replica.
+    /// replica, numbered beyond what that replica reached at the server.
     func addsForeignVersion(_ incoming: RecordState, _ stored: RecordState?) -> Bool {
-        guard !othersReplicas.isEmpty else { return false }
+        guard !othersReached.isEmpty else { return false }
         return incoming.context.counters.contains { replica, counter in
-            counter > (stored?.context[replica] ?? 0) && othersReplicas.contains(replica)
+            guard let reached = othersReached[replica] else { return false }
+            return counter > reached && counter > (stored?.context[replica] ?? 0)
         }
     }
 

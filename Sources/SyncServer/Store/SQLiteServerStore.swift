@@ -163,7 +163,7 @@ public final class SQLiteServerStore: ServerStore {
             batch, from: .downstream(acknowledging: pusher.map { .init(replica: $0, position: batch.cursor) }),
             validator: validator,
             scope: WriteScope(
-                quartiers: office.quartiers, replicas: bound, othersReplicas: try await replicasOfOtherOffices(office)))
+                quartiers: office.quartiers, replicas: bound, othersReached: try await reachedByOtherOffices(office)))
         let refused = summary.refused.map {
             RefusedChange(table: $0.key.table.rawValue, id: $0.key.id, code: $0.code, message: $0.message)
         }
@@ -253,17 +253,25 @@ public final class SQLiteServerStore: ServerStore {
     }
 
     /// The replicas bound to registered offices other than `office` (revoked ones left out:
-    /// their replicas sync no more, so only other offices can send what a restore lost of them).
-    private func replicasOfOtherOffices(_ office: Office) async throws -> Set<ReplicaID> {
+    /// their replicas sync no more, so only other offices can send what a restore lost of
+    /// them), each with the highest number the server knows it reached: its largest counter
+    /// in any state held, or the log position its pushes are acknowledged to.
+    private func reachedByOtherOffices(_ office: Office) async throws -> [ReplicaID: UInt64] {
         try await replica.read { db in
-            Set(
-                try String.fetchAll(
-                    db,
-                    sql: """
-                        SELECT r.replica_id FROM _server_replicas r JOIN _server_offices o ON o.name = r.office
-                        WHERE r.office <> ? AND o.revoked_at IS NULL
-                        """, arguments: [office.name]
-                ).map(ReplicaID.init(rawValue:)))
+            var reached: [ReplicaID: UInt64] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.replica_id, max(coalesce(k.counter, 0), coalesce(a.position, 0))
+                    FROM _server_replicas r JOIN _server_offices o ON o.name = r.office
+                    LEFT JOIN _sync_knowledge k ON k.replica_id = r.replica_id
+                    LEFT JOIN _sync_acks a ON a.replica_id = r.replica_id
+                    WHERE r.office <> ? AND o.revoked_at IS NULL
+                    """, arguments: [office.name])
+            {
+                reached[ReplicaID(rawValue: row[0])] = UInt64(clamping: row[1] as Int64)
+            }
+            return reached
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import SyncProtocol
 import SyncServer
 
 /// `sync-server serve [--db PATH] [--host 127.0.0.1] [--port 8080] [--tls-cert PEM --tls-key PEM]`
@@ -38,6 +39,12 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         guard (tlsCert == nil) == (tlsKey == nil) else {
             throw ValidationError("--tls-cert and --tls-key go together: give both, or neither")
+        }
+        // Checked before the store is opened (and created): a refused start leaves no file behind.
+        guard tlsCert != nil || allowInsecure || Wire.isLoopback(host) else {
+            throw ValidationError(
+                "\(host) is not a loopback address: serve it with TLS (--tls-cert and --tls-key), or allow plain "
+                    + "HTTP explicitly with --allow-insecure when a TLS proxy on this host is in front")
         }
         guard maxBodyBytes > 0, maxStates > 0, maxFieldLength > 0, idleTimeout > 0, failedLoginLimit >= 0,
             officeConcurrency >= 0, officeRequestsPerMinute >= 0

@@ -10,7 +10,7 @@ struct SyncServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync-server",
         abstract: "The QuartierSync server: offices push and pull their changes here.",
-        subcommands: [Serve.self, OfficeCommand.self, AdminCommand.self])
+        subcommands: [Serve.self, OfficeCommand.self, AdminCommand.self, BackupCommand.self])
 
     static func main() async {
         let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info

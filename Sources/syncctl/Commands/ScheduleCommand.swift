@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SyncCore
 import SyncKernel
 
 /// `syncctl schedule install|show|remove`: the nightly sync of this replica.
@@ -43,17 +44,31 @@ struct ScheduleCommand: ParsableCommand {
         return process.terminationStatus
     }
 
-    /// The schedule of `replica` as installed, or nil.
-    static func installed(for replica: String) -> (NightlySchedule, service: String, timer: String)? {
-        let name = NightlySchedule(
-            replica: replica, executable: "", hour: 0, minute: 0, windowSeconds: 0, retries: 0
-        ).unitName
-        let (servicePath, timerPath) = paths(name)
-        guard let service = try? String(contentsOfFile: servicePath, encoding: .utf8),
-            let timer = try? String(contentsOfFile: timerPath, encoding: .utf8),
-            let schedule = NightlySchedule(timer: timer, service: service)
-        else { return nil }
-        return (schedule, servicePath, timerPath)
+    /// The schedule of the replica at `replica` (whose id is `id`) as installed, or nil: under
+    /// its own units, or under the units older versions named after the file alone — only
+    /// when they sync this very file (another file of the same name has its own).
+    static func installed(for replica: String, id: String) -> (NightlySchedule, service: String, timer: String)? {
+        for name in [NightlySchedule.unitName(replica: replica, id: id), NightlySchedule.legacyUnitName(replica: replica)]
+        {
+            let (servicePath, timerPath) = paths(name)
+            guard let service = try? String(contentsOfFile: servicePath, encoding: .utf8),
+                let timer = try? String(contentsOfFile: timerPath, encoding: .utf8),
+                var schedule = NightlySchedule(timer: timer, service: service, replicaID: id),
+                schedule.replica == replica
+            else { continue }
+            // Legacy units keep their name until they are installed again.
+            if name != schedule.unitName { schedule.legacyName = name }
+            return (schedule, servicePath, timerPath)
+        }
+        return nil
+    }
+
+    /// The replica file at `path` (absolute) and its id; fails when there is none.
+    static func replica(at path: String) throws -> (path: String, id: String) {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw SyncError(.replicaUnavailable, "no replica at \(path): 'syncctl init' creates one")
+        }
+        return (path, try Replica.open(at: path).id.rawValue)
     }
 
     /// What `schedule show --json` and `schedule install --json` print.
@@ -94,13 +109,10 @@ struct ScheduleCommand: ParsableCommand {
         }
 
         func run() throws {
-            let path = URL(fileURLWithPath: replica.path).standardizedFileURL.path
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw SyncError(.replicaUnavailable, "no replica at \(path)")
-            }
+            let (path, id) = try ScheduleCommand.replica(at: URL(fileURLWithPath: replica.path).standardizedFileURL.path)
             let time = NightlySchedule.time(at)!
             let schedule = NightlySchedule(
-                replica: path, executable: Self.executable, hour: time.hour, minute: time.minute,
+                replica: path, replicaID: id, executable: Self.executable, hour: time.hour, minute: time.minute,
                 windowSeconds: window.seconds, retries: retry)
             var report = Report(
                 installed: false, at: schedule.at, window: window.description, retries: retry, replica: path)
@@ -112,6 +124,21 @@ struct ScheduleCommand: ParsableCommand {
                 return
             }
             let (servicePath, timerPath) = ScheduleCommand.paths(schedule.unitName)
+            // The same replica id at another path that still exists: a copy of this replica file
+            // (which must not be used beside it), or the schedule of the original.
+            if let service = try? String(contentsOfFile: servicePath, encoding: .utf8),
+                let timer = try? String(contentsOfFile: timerPath, encoding: .utf8),
+                let other = NightlySchedule(timer: timer, service: service, replicaID: id), other.replica != path,
+                FileManager.default.fileExists(atPath: other.replica)
+            {
+                throw SyncError(
+                    .invalidInput,
+                    "\(other.replica) has a nightly sync already, and it is the same replica as \(path) (the same "
+                        + "replica id: one file is a copy of the other, and only one may be used; see "
+                        + "docs/operations.md, 'A copied or restored replica'). If \(path) is the one in use, run "
+                        + "'syncctl schedule remove --replica \(other.replica)' first")
+            }
+            let legacy = ScheduleCommand.installed(for: path, id: id)?.0.legacyName
             do {
                 try FileManager.default.createDirectory(
                     atPath: ScheduleCommand.unitDirectory, withIntermediateDirectories: true)
@@ -124,6 +151,13 @@ struct ScheduleCommand: ParsableCommand {
             }
             report.installed = true
             report.unit = schedule.unitName + ".timer"
+            // Units an older version wrote for this file give way to the new ones.
+            if let legacy {
+                ScheduleCommand.systemctl(["disable", "--now", legacy + ".timer"])
+                let (oldService, oldTimer) = ScheduleCommand.paths(legacy)
+                try? FileManager.default.removeItem(atPath: oldTimer)
+                try? FileManager.default.removeItem(atPath: oldService)
+            }
             report.servicePath = servicePath
             report.timerPath = timerPath
             if !noEnable {
@@ -136,6 +170,9 @@ struct ScheduleCommand: ParsableCommand {
             print(
                 "The replica syncs every night at \(schedule.at) plus up to \(window), retrying up to \(retry) times.")
             switch report.enabled {
+            case _ where noEnable:
+                print("Not enabled (--no-enable). To enable it:")
+                print("  systemctl --user daemon-reload && systemctl --user enable --now \(schedule.unitName).timer")
             case true?: print("Enabled: 'systemctl --user list-timers' shows the next run.")
             case false?:
                 print(
@@ -162,15 +199,15 @@ struct ScheduleCommand: ParsableCommand {
         @Flag(help: "Print the schedule as JSON.") var json = false
 
         func run() throws {
-            let path = URL(fileURLWithPath: replica.path).standardizedFileURL.path
-            guard let (schedule, servicePath, timerPath) = ScheduleCommand.installed(for: path) else {
+            let (path, id) = try ScheduleCommand.replica(at: URL(fileURLWithPath: replica.path).standardizedFileURL.path)
+            guard let (schedule, servicePath, timerPath) = ScheduleCommand.installed(for: path, id: id) else {
                 if json { return try Output.json(Report(installed: false, replica: path)) }
                 print("No nightly sync is installed for \(path): 'syncctl schedule install --at 02:00' installs one.")
                 return
             }
-            let active = ScheduleCommand.systemctl(["is-enabled", "--quiet", schedule.unitName + ".timer"])
+            let active = ScheduleCommand.systemctl(["is-enabled", "--quiet", schedule.installedName + ".timer"])
             let report = Report(
-                installed: true, unit: schedule.unitName + ".timer", at: schedule.at,
+                installed: true, unit: schedule.installedName + ".timer", at: schedule.at,
                 window: TimeSpan(seconds: schedule.windowSeconds).description, retries: schedule.retries,
                 replica: path, servicePath: servicePath, timerPath: timerPath, enabled: active.map { $0 == 0 })
             if json { return try Output.json(report) }
@@ -180,7 +217,7 @@ struct ScheduleCommand: ParsableCommand {
             switch report.enabled {
             case true?:
                 print("  enabled ('systemctl --user list-timers' shows the next run; 'syncctl log' the past ones)")
-            case false?: print("  NOT enabled: run 'systemctl --user enable --now \(schedule.unitName).timer'")
+            case false?: print("  NOT enabled: run 'systemctl --user enable --now \(schedule.installedName).timer'")
             case nil: print("  no user systemd answered here, so whether it runs is not known")
             }
         }
@@ -192,12 +229,12 @@ struct ScheduleCommand: ParsableCommand {
         @OptionGroup var replica: ReplicaOptions
 
         func run() throws {
-            let path = URL(fileURLWithPath: replica.path).standardizedFileURL.path
-            guard let (schedule, servicePath, timerPath) = ScheduleCommand.installed(for: path) else {
+            let (path, id) = try ScheduleCommand.replica(at: URL(fileURLWithPath: replica.path).standardizedFileURL.path)
+            guard let (schedule, servicePath, timerPath) = ScheduleCommand.installed(for: path, id: id) else {
                 print("No nightly sync is installed for \(path). (A crontab line is removed with 'crontab -e'.)")
                 return
             }
-            ScheduleCommand.systemctl(["disable", "--now", schedule.unitName + ".timer"])
+            ScheduleCommand.systemctl(["disable", "--now", schedule.installedName + ".timer"])
             try? FileManager.default.removeItem(atPath: timerPath)
             try? FileManager.default.removeItem(atPath: servicePath)
             ScheduleCommand.systemctl(["daemon-reload"])

@@ -43,6 +43,9 @@ struct Status: ParsableCommand {
             print("  refused: \(refusal.table) \(refusal.id) (\(refusal.code)): \(refusal.message)")
             print("    to do: \(Self.advice(for: refusal))")
         }
+        if !refused.isEmpty {
+            print("  One that can never be taken (deleted here, say): 'syncctl refused discard ID --reason TEXT'.")
+        }
         for warning in report.warnings { print("warning: \(warning)") }
     }
 

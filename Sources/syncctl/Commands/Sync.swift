@@ -102,7 +102,7 @@ extension Sync {
         guard !refused.isEmpty else { return }
         Output.note(
             "The server refused \(refused.count) change\(refused.count == 1 ? "" : "s") of this office; "
-                + "they stay here, marked as refused ('syncctl status'), and reach no other office:")
+                + "they stay here, marked as refused ('syncctl refused list'), and reach no other office:")
         for refusal in refused {
             Output.note("  \(refusal.table) \(refusal.id): \(refusal.message)")
         }

@@ -55,7 +55,14 @@ struct Export: ParsableCommand {
         let text = try replica.open().exportCSV(table)
         if let out {
             do {
-                try text.write(toFile: out, atomically: true, encoding: .utf8)
+                // Personal data: readable by its owner only, also when the file was there before
+                // (made 0600 before a byte is written).
+                let descriptor = open(out, O_CREAT | O_TRUNC | O_WRONLY, 0o600)
+                guard descriptor >= 0 else { throw CocoaError(.fileWriteNoPermission) }
+                let file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+                guard fchmod(descriptor, 0o600) == 0 else { throw CocoaError(.fileWriteNoPermission) }
+                try file.write(contentsOf: Data(text.utf8))
+                try file.close()
             } catch {
                 throw SyncError(
                     .invalidInput, "cannot write \(out): check the directory and its permissions", cause: error)

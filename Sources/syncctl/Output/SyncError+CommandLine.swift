@@ -42,7 +42,7 @@ extension SyncError {
             return field.map { "pass --\($0.replacingOccurrences(of: "_", with: "-")) VALUE" }
         case .notConfigured:
             return "run 'syncctl remote set --server URL --token-file FILE' first"
-        case .unauthorized where field == "replica":
+        case .unauthorized where field == "replica" || field == "token":
             return nil
         case .unauthorized:
             return "then run 'syncctl remote set --server URL --token-file FILE'"

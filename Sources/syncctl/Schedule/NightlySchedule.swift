@@ -15,11 +15,35 @@ struct NightlySchedule: Equatable {
     /// Retries of an unreachable or failing server within the window.
     var retries: Int
 
-    /// The units' name: one schedule per replica file.
-    var unitName: String {
+    /// The replica's id: it names the units, so two replica files with the same name (in two
+    /// directories) get two schedules.
+    var replicaID: String
+
+    /// The name the units were found under, when an older version wrote them (see
+    /// ``legacyUnitName(replica:)``).
+    var legacyName: String?
+
+    /// The name of the units as installed.
+    var installedName: String { legacyName ?? unitName }
+
+    /// The units' name: the replica file's name (for people) and the start of its replica id
+    /// (for uniqueness), e.g. `quartiersync-sync-kuckuck-3f2a9c1e`.
+    var unitName: String { Self.unitName(replica: replica, id: replicaID) }
+
+    static func unitName(replica: String, id: String) -> String {
+        let base = safeName(of: replica)
+        let short = String(id.lowercased().filter { $0.isHexDigit }.prefix(8))
+        return "quartiersync-sync-\(base)-\(short.isEmpty ? "replica" : short)"
+    }
+
+    /// What versions before 2026-12 named the units: the file's name alone (two files of one
+    /// name shared a schedule). Read and removed, never written.
+    static func legacyUnitName(replica: String) -> String { "quartiersync-sync-\(safeName(of: replica))" }
+
+    private static func safeName(of replica: String) -> String {
         let base = URL(fileURLWithPath: replica).deletingPathExtension().lastPathComponent
         let safe = String(base.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" })
-        return "quartiersync-sync-\(safe.isEmpty ? "replica" : safe)"
+        return safe.isEmpty ? "replica" : safe
     }
 
     /// `HH:MM`.
@@ -37,7 +61,7 @@ struct NightlySchedule: Equatable {
         """
         # Written by 'syncctl schedule install'; remove with 'syncctl schedule remove'.
         [Unit]
-        Description=QuartierSync nightly sync of \(replica)
+        Description=QuartierSync nightly sync of \(replica) (replica \(replicaID))
         Wants=network-online.target
         After=network-online.target
 
@@ -71,8 +95,9 @@ struct NightlySchedule: Equatable {
             + command.map(Self.quoted).joined(separator: " ") + " >/dev/null 2>&1"
     }
 
-    /// Reads back a timer and service written by ``timer`` and ``service``; nil if they are not ours.
-    init?(timer: String, service: String) {
+    /// Reads back a timer and service written by ``timer`` and ``service`` for the replica
+    /// `replicaID`; nil if they are not ours.
+    init?(timer: String, service: String, replicaID: String) {
         func value(_ key: String, in text: String) -> String? {
             text.split(separator: "\n").first { $0.hasPrefix(key + "=") }.map { String($0.dropFirst(key.count + 1)) }
         }
@@ -85,12 +110,16 @@ struct NightlySchedule: Equatable {
         else { return nil }
         let retries = words.firstIndex(of: "--retry").flatMap { $0 + 1 < words.count ? Int(words[$0 + 1]) : nil } ?? 0
         self.init(
-            replica: words[at + 1], executable: words[0], hour: time[0], minute: time[1], windowSeconds: window,
-            retries: retries)
+            replica: words[at + 1], replicaID: replicaID, executable: words[0], hour: time[0], minute: time[1],
+            windowSeconds: window, retries: retries)
     }
 
-    init(replica: String, executable: String, hour: Int, minute: Int, windowSeconds: Int, retries: Int) {
+    init(
+        replica: String, replicaID: String, executable: String, hour: Int, minute: Int, windowSeconds: Int,
+        retries: Int
+    ) {
         self.replica = replica
+        self.replicaID = replicaID
         self.executable = executable
         self.hour = hour
         self.minute = minute
