@@ -199,7 +199,8 @@ public struct SyncClient: Sendable {
             case 500...:
                 throw SyncError(
                     .serverError,
-                    "the sync server failed (\(message)): try again later\(remote.isAdmin ? "" : "; local edits stay pending")")
+                    "the sync server failed (\(message)): try again later\(remote.isAdmin ? "" : "; local edits stay pending")"
+                )
             default:
                 throw SyncError(.rejected, "the server refused the request: \(message)")
             }

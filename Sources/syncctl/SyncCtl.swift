@@ -19,7 +19,8 @@ struct SyncCtl: AsyncParsableCommand {
             """,
         subcommands: [
             Init.self, ContactCommand.self, ActivityCommand.self, Import.self, Export.self, Status.self,
-            ConflictsCommand.self, RefusedCommand.self, RemoteCommand.self, Sync.self, ScheduleCommand.self, Log.self, BackupCommand.self, AdminCommand.self,
+            ConflictsCommand.self, RefusedCommand.self, RemoteCommand.self, Sync.self, ScheduleCommand.self, Log.self,
+            BackupCommand.self, AdminCommand.self,
             Demo.self,
         ]
     )

@@ -205,7 +205,9 @@ struct CraftedPushTests {
         // An edit of Nordstadt's own record that slips in a version of Altstadt's is refused too.
         var mixed = contact("c-mixed", by: mallory, counter: 1)
         mixed.context[altstadt] = next
-        mixed.fields["phone"] = [Sibling(value: .text("05151 9"), dot: Dot(replica: altstadt, counter: next), time: now)]
+        mixed.fields["phone"] = [
+            Sibling(value: .text("05151 9"), dot: Dot(replica: altstadt, counter: next), time: now)
+        ]
         #expect(try await push(mixed).refused?.map(\.code) == ["foreign-version"])
         // The same contact under the replica Nordstadt syncs with is its own.
         let own = try await push(contact("c-own", by: mallory, counter: 2))
@@ -214,6 +216,10 @@ struct CraftedPushTests {
         #expect(try scene.altstadt.syncctl(["contact", "edit", scene.owned.id, "--phone", "05151 000003"]).status == 0)
         #expect(try scene.ownerView()["phone"] == "05151 000003")
         #expect(try scene.altstadt.syncctl(["status"]).output.contains("Refused") == false)
+        // The session names Nordstadt's own replica only: not which replicas Altstadt syncs
+        // with, nor how much they wrote.
+        let session = try await scene.attacker.session(replica: mallory)
+        #expect(session.knowledge.keys.sorted() == [mallory.rawValue], "\(session.knowledge)")
     }
 
     @Test("a name carrying terminal escape sequences is shown written out, and exact in JSON")

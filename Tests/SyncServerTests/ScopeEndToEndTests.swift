@@ -148,7 +148,9 @@ struct ScopeEndToEndTests {
         #expect(page.records.allSatisfy { Quartier.scope(["suedstadt"], covers: $0.route) })
     }
 
-    @Test("a refused change can be let go of on purpose with a reason: the warning clears, the note stays, nothing is sent again")
+    @Test(
+        "a refused change can be let go of on purpose with a reason: the warning clears, the note stays, nothing is sent again"
+    )
     func refusedDiscarded() async throws {
         let server = try SyncServerProcess.start(in: workspace)
         defer { server.stop() }
@@ -172,7 +174,8 @@ struct ScopeEndToEndTests {
         #expect(discarded.status == 0, "\(discarded.error)")
         #expect(!(try sued.syncctl(["status"]).output.contains("Refused")))
         #expect(try sued.syncctl(["refused", "list"]).output.contains("No refused changes."))
-        let notes = try #require(try sued.syncctl(["refused", "list", "--discarded", "--json"]).json() as? [[String: Any]])
+        let notes = try #require(
+            try sued.syncctl(["refused", "list", "--discarded", "--json"]).json() as? [[String: Any]])
         #expect(notes.count == 1)
         #expect(notes.first?["reason"] as? String == "typed the wrong Quartier")
         #expect(notes.first?["code"] as? String == "outside-scope")

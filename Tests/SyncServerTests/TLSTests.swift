@@ -110,7 +110,8 @@ struct TLSTests {
             Binaries.server, ["serve", "--db", workspace.file("server.sqlite"), "--host", "0.0.0.0", "--port", "0"])
         #expect(serve.status != 0)
         #expect(serve.error.contains("TLS"), "\(serve.error)")
-        #expect(!FileManager.default.fileExists(atPath: workspace.file("server.sqlite")), "a refused start made a store")
+        #expect(
+            !FileManager.default.fileExists(atPath: workspace.file("server.sqlite")), "a refused start made a store")
     }
 
     @Test(
@@ -121,7 +122,9 @@ struct TLSTests {
         defer { server.stop() }
         let office = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         let https = server.url.replacingOccurrences(of: "http://", with: "https://")
-        let tls = try office.syncctl(["remote", "set", "--server", https, "--token-file", workspace.path + "/Kuckuck.token"])
+        let tls = try office.syncctl([
+            "remote", "set", "--server", https, "--token-file", workspace.path + "/Kuckuck.token",
+        ])
         #expect(tls.status == 0, "\(tls.error)")
         let plain = try office.syncctl(["sync"])
         #expect(plain.status == 75, "\(plain.error)")

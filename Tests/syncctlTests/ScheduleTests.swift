@@ -122,7 +122,8 @@ struct ScheduleTests {
         #expect(try schedule(["show", "--json"], sued3).object()["at"] as? String == "01:00")
         #expect(try schedule(["show", "--json"], sued4).object()["at"] as? String == "03:00")
         let service = try String(
-            contentsOfFile: cli.home + "/config/systemd/user/" + units[0].replacingOccurrences(of: ".timer", with: ".service"),
+            contentsOfFile: cli.home + "/config/systemd/user/"
+                + units[0].replacingOccurrences(of: ".timer", with: ".service"),
             encoding: .utf8)
         #expect(service.contains("Description=QuartierSync nightly sync of \(sued3)"))
         #expect(try schedule(["remove"], sued3).status == 0)
@@ -145,7 +146,8 @@ struct ScheduleTests {
             ["schedule", "install", "--at", "04:00", "--replica", copy], replicaFlag: false, environment: environment)
         #expect(refused.status == 65, "\(refused.output) \(refused.error)")
         #expect(refused.error.contains("copy") && refused.error.contains("schedule remove --replica \(cli.replica)"))
-        #expect(try cli.run(["schedule", "show", "--json"], environment: environment).object()["at"] as? String == "02:00")
+        #expect(
+            try cli.run(["schedule", "show", "--json"], environment: environment).object()["at"] as? String == "02:00")
     }
 
     @Test("units an older version named after the file alone are shown, and replaced by the next install")
@@ -176,6 +178,7 @@ struct ScheduleTests {
         #expect(!installed.output.contains("No user systemd answered"))
         let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
         #expect(files.count == 2 && !files.contains("quartiersync-sync-office.timer"), "\(files)")
-        #expect(try cli.run(["schedule", "show", "--json"], environment: environment).object()["at"] as? String == "02:00")
+        #expect(
+            try cli.run(["schedule", "show", "--json"], environment: environment).object()["at"] as? String == "02:00")
     }
 }

@@ -68,9 +68,6 @@ extension Replica {
     public enum Recovery: Sendable, Equatable {
         /// The server holds everything this replica gave it or got from it.
         case none
-        /// The server's feed is behind this replica's cursor (it was restored, and nothing
-        /// was written since): pull from the beginning.
-        case repull
         /// The server lacks changes this replica holds: every record is queued to be pushed
         /// again, and the pull starts from the beginning.
         case resend
@@ -99,7 +96,10 @@ extension Replica {
             let peers = Peers(db: db)
             let acked = try outbox.acknowledgedPosition()
             let cursor = try peers.cursor(for: peer)
-            var lost = force || server.acknowledged < acked
+            // A feed behind this replica's cursor lost entries this replica pulled: some of their
+            // writes may live only at offices now (the server tells no office about another
+            // office's replicas, so this replica cannot tell which).
+            var lost = force || server.acknowledged < acked || server.head < cursor
             // A server names the replicas of this replica's office only (older ones named
             // every replica): those it names and holds less of lost something.
             for (replica, counter) in try Self.knowledge(db).counters where replica != id {
@@ -107,9 +107,9 @@ extension Replica {
             }
             // Every record, one relay entry each.
             if lost { try outbox.relayAll() }
-            guard lost || server.head < cursor else { return .none }
+            guard lost else { return .none }
             try peers.rewind(peer)
-            return lost ? .resend : .repull
+            return .resend
         }
     }
 }

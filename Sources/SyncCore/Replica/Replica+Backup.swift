@@ -1,9 +1,10 @@
 import Foundation
 import GRDB
+import SyncKernel
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import SyncKernel
 
 extension Replica {
     /// What a backup wrote.
@@ -12,7 +13,8 @@ extension Replica {
         public var path: String
         /// Its size in bytes.
         public var bytes: Int64
-        /// Records (contacts and activities, deleted ones included) it holds.
+        /// Records it holds: an office's contacts and activities as its tables show them, a
+        /// server's record states (deleted ones included).
         public var records: Int
     }
 
@@ -35,25 +37,40 @@ extension Replica {
         do {
             let copy = try DatabaseQueue(path: path)
             try database.backup(to: copy)
+            let server = kind == .server
             let (check, records) = try copy.writeWithoutTransaction { db in
                 // One self-contained file: the copy takes the source's WAL mode with its pages.
                 try db.execute(sql: "PRAGMA journal_mode = DELETE")
                 return (
                     try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "",
-                    try Int.fetchOne(db, sql: "SELECT count(*) FROM _sync_records") ?? 0
+                    try Self.recordCount(db, server: server)
                 )
             }
             try copy.close()
             guard check == "ok" else {
-                throw SyncError(.corruptData, "the backup \(path) failed its integrity check; it was removed: try again")
+                throw SyncError(
+                    .corruptData, "the backup \(path) failed its integrity check; it was removed: try again")
             }
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
             let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
             return Backup(path: path, bytes: size, records: records)
         } catch {
-            for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                try? FileManager.default.removeItem(atPath: path + suffix)
+            }
             if let error = error as? SyncError { throw error }
-            throw SyncError(.database, "cannot write the backup \(path): check the disk and its free space", cause: error)
+            throw SyncError(
+                .database, "cannot write the backup \(path): check the disk and its free space", cause: error)
+        }
+    }
+
+    /// The rows of an office's tables, or a server's record states.
+    private static func recordCount(_ db: Database, server: Bool) throws -> Int {
+        if server {
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM _sync_records") ?? 0
+        }
+        return try SyncTable.allCases.reduce(0) { total, table in
+            total + (try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table.rawValue)") ?? 0)
         }
     }
 }

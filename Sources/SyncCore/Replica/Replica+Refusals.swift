@@ -146,16 +146,19 @@ extension Replica {
         }
         return try write { db in
             let marked = try db.rows(
-                sql: "SELECT tbl, id, code, message, refused_at FROM _sync_refused WHERE id = ? AND (? IS NULL OR tbl = ?)",
+                sql:
+                    "SELECT tbl, id, code, message, refused_at FROM _sync_refused WHERE id = ? AND (? IS NULL OR tbl = ?)",
                 arguments: [id, table?.rawValue, table?.rawValue]
             ).map { RefusedWrite(table: $0[0], id: $0[1], code: $0[2], message: $0[3], refusedAt: $0[4]) }
             guard let refusal = marked.first else {
                 throw SyncError(
-                    .notFound, "no refused change of a record with id \(id.prefix(64)): 'syncctl refused list' shows them")
+                    .notFound,
+                    "no refused change of a record with id \(id.prefix(64)): 'syncctl refused list' shows them")
             }
             guard marked.count == 1 else {
                 throw SyncError(
-                    .invalidInput, "both a contact and an activity with this id were refused: add --table", field: "table")
+                    .invalidInput, "both a contact and an activity with this id were refused: add --table",
+                    field: "table")
             }
             try db.run(
                 sql: "DELETE FROM _sync_refused WHERE tbl = ? AND id = ?", arguments: [refusal.table, refusal.id])

@@ -37,7 +37,8 @@ struct RefusedCommand: ParsableCommand {
             if json { return try Output.json(refused) }
             guard !refused.isEmpty else { return print("No refused changes.") }
             for refusal in refused {
-                print("\(refusal.table) \(refusal.id) (\(refusal.code), \(refusal.refusedAt ?? "-")): \(refusal.message)")
+                print(
+                    "\(refusal.table) \(refusal.id) (\(refusal.code), \(refusal.refusedAt ?? "-")): \(refusal.message)")
                 print("  to do: \(Status.advice(for: refusal))")
                 print("  or let go of it: syncctl refused discard \(refusal.id) --reason TEXT")
             }

@@ -38,7 +38,9 @@ struct RemoteCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the server, the token's file, the private CA and whether plain HTTP is allowed (never the token).")
+            abstract:
+                "Show the server, the token's file, the private CA and whether plain HTTP is allowed (never the token)."
+        )
 
         @OptionGroup var replica: ReplicaOptions
         @Flag(help: "Print the settings as JSON.") var json = false
@@ -52,7 +54,9 @@ struct RemoteCommand: ParsableCommand {
             print("server:     \(settings.server)")
             print("token file: \(settings.tokenFile ?? "(kept inside the replica)")")
             if let ca = settings.caFile { print("CA file:    \(ca)") }
-            if settings.allowInsecure { print("plain HTTP: allowed to hosts other than this machine (--allow-insecure)") }
+            if settings.allowInsecure {
+                print("plain HTTP: allowed to hosts other than this machine (--allow-insecure)")
+            }
         }
     }
 }

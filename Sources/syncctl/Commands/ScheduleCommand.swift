@@ -48,8 +48,9 @@ struct ScheduleCommand: ParsableCommand {
     /// its own units, or under the units older versions named after the file alone — only
     /// when they sync this very file (another file of the same name has its own).
     static func installed(for replica: String, id: String) -> (NightlySchedule, service: String, timer: String)? {
-        for name in [NightlySchedule.unitName(replica: replica, id: id), NightlySchedule.legacyUnitName(replica: replica)]
-        {
+        for name in [
+            NightlySchedule.unitName(replica: replica, id: id), NightlySchedule.legacyUnitName(replica: replica),
+        ] {
             let (servicePath, timerPath) = paths(name)
             guard let service = try? String(contentsOfFile: servicePath, encoding: .utf8),
                 let timer = try? String(contentsOfFile: timerPath, encoding: .utf8),
@@ -59,6 +60,25 @@ struct ScheduleCommand: ParsableCommand {
             // Legacy units keep their name until they are installed again.
             if name != schedule.unitName { schedule.legacyName = name }
             return (schedule, servicePath, timerPath)
+        }
+        return nil
+    }
+
+    /// The schedule of the replica `id` under another path that still exists (a copy of the
+    /// file), if any.
+    static func installedElsewhere(id: String, than path: String) -> NightlySchedule? {
+        let suffix = "-" + NightlySchedule.unitName(replica: "x", id: id).split(separator: "-").last! + ".service"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: unitDirectory)) ?? []
+        for name in names where name.hasPrefix("quartiersync-sync-") && name.hasSuffix(suffix) {
+            let unit = String(name.dropLast(".service".count))
+            let (servicePath, timerPath) = paths(unit)
+            guard let service = try? String(contentsOfFile: servicePath, encoding: .utf8),
+                let timer = try? String(contentsOfFile: timerPath, encoding: .utf8),
+                let other = NightlySchedule(timer: timer, service: service, replicaID: id), other.replica != path,
+                FileManager.default.fileExists(atPath: other.replica),
+                service.contains("(replica \(id))")
+            else { continue }
+            return other
         }
         return nil
     }
@@ -109,7 +129,8 @@ struct ScheduleCommand: ParsableCommand {
         }
 
         func run() throws {
-            let (path, id) = try ScheduleCommand.replica(at: URL(fileURLWithPath: replica.path).standardizedFileURL.path)
+            let (path, id) = try ScheduleCommand.replica(
+                at: URL(fileURLWithPath: replica.path).standardizedFileURL.path)
             let time = NightlySchedule.time(at)!
             let schedule = NightlySchedule(
                 replica: path, replicaID: id, executable: Self.executable, hour: time.hour, minute: time.minute,
@@ -126,11 +147,7 @@ struct ScheduleCommand: ParsableCommand {
             let (servicePath, timerPath) = ScheduleCommand.paths(schedule.unitName)
             // The same replica id at another path that still exists: a copy of this replica file
             // (which must not be used beside it), or the schedule of the original.
-            if let service = try? String(contentsOfFile: servicePath, encoding: .utf8),
-                let timer = try? String(contentsOfFile: timerPath, encoding: .utf8),
-                let other = NightlySchedule(timer: timer, service: service, replicaID: id), other.replica != path,
-                FileManager.default.fileExists(atPath: other.replica)
-            {
+            if let other = ScheduleCommand.installedElsewhere(id: id, than: path) {
                 throw SyncError(
                     .invalidInput,
                     "\(other.replica) has a nightly sync already, and it is the same replica as \(path) (the same "
@@ -199,7 +216,8 @@ struct ScheduleCommand: ParsableCommand {
         @Flag(help: "Print the schedule as JSON.") var json = false
 
         func run() throws {
-            let (path, id) = try ScheduleCommand.replica(at: URL(fileURLWithPath: replica.path).standardizedFileURL.path)
+            let (path, id) = try ScheduleCommand.replica(
+                at: URL(fileURLWithPath: replica.path).standardizedFileURL.path)
             guard let (schedule, servicePath, timerPath) = ScheduleCommand.installed(for: path, id: id) else {
                 if json { return try Output.json(Report(installed: false, replica: path)) }
                 print("No nightly sync is installed for \(path): 'syncctl schedule install --at 02:00' installs one.")
@@ -229,7 +247,8 @@ struct ScheduleCommand: ParsableCommand {
         @OptionGroup var replica: ReplicaOptions
 
         func run() throws {
-            let (path, id) = try ScheduleCommand.replica(at: URL(fileURLWithPath: replica.path).standardizedFileURL.path)
+            let (path, id) = try ScheduleCommand.replica(
+                at: URL(fileURLWithPath: replica.path).standardizedFileURL.path)
             guard let (schedule, servicePath, timerPath) = ScheduleCommand.installed(for: path, id: id) else {
                 print("No nightly sync is installed for \(path). (A crontab line is removed with 'crontab -e'.)")
                 return

@@ -69,8 +69,6 @@ struct Sync: AsyncParsableCommand {
         } else {
             switch summary.recovery {
             case .none: break
-            case .repull:
-                print("The server's store is older than at the last sync (restored?): pulled everything again.")
             case .resend:
                 print(
                     "The server had lost changes this office holds (restored from a backup, or a new store): "
@@ -134,7 +132,7 @@ extension Sync {
         var merged: Int
         var conflicts: Int
         var evicted: Int
-        /// `none`, `repull` or `resend` (docs/sync-model.md, anti-entropy).
+        /// `none` or `resend` (docs/sync-model.md, anti-entropy).
         var recovery: String
         var durationMs: Int
         var bytesSent: Int
