@@ -11,6 +11,26 @@ extension Replica {
     /// refuses the whole file with an error naming the line and what to fix.
     /// - Returns: the number of records added.
     public func importCSV(_ table: SyncTable, text: String) throws -> Int {
+        try importCSV(table, text: text, skippingDuplicates: false).imported
+    }
+
+    /// What an import did.
+    public struct CSVImport: Sendable, Equatable, Codable {
+        /// Records added.
+        public var imported: Int
+        /// File lines (1 = the header) of rows without an id that repeat a record this replica
+        /// holds, or an earlier line: a contact with the same name and the same e-mail or
+        /// phone, an activity with the same title, start and place. Added anyway, unless
+        /// skipped.
+        public var duplicateLines: [Int]
+        /// Whether those lines were left out.
+        public var skippedDuplicates: Bool
+    }
+
+    /// As ``importCSV(_:text:)``, and names the rows that repeat a record already here (or an
+    /// earlier row): a file imported twice would otherwise double every record. With
+    /// `skippingDuplicates`, those rows are left out.
+    public func importCSV(_ table: SyncTable, text: String, skippingDuplicates: Bool) throws -> CSVImport {
         let csv: CSVTable
         do {
             csv = try CSVTable(parsing: text)
@@ -54,7 +74,27 @@ extension Replica {
             }
         }
         return try write { db in
+            var seen = Set<[String]>()
+            for record in try db.rows(
+                sql: "SELECT \(Self.duplicateColumns(table).joined(separator: ", ")) FROM \(table.rawValue)")
+            {
+                for key in Self.duplicateKeys(table, (0..<record.count).map { record[$0] as String? }) {
+                    seen.insert(key)
+                }
+            }
+            var duplicateLines: [Int] = []
+            var kept: [(line: Int, record: RecordValues)] = []
             for record in records {
+                let keys = Self.duplicateKeys(table, Self.duplicateColumns(table).map { record.record[$0] })
+                let repeats = record.record.id == nil && keys.contains(where: seen.contains)
+                for key in keys { seen.insert(key) }
+                if repeats {
+                    duplicateLines.append(record.line)
+                    if skippingDuplicates { continue }
+                }
+                kept.append(record)
+            }
+            for record in kept {
                 do {
                     try checkReferences(db, record.record)
                     _ = try InsertCapture(db: db, table: table).insert([record.record])
@@ -64,8 +104,27 @@ extension Replica {
                     throw Self.rejected(record.line, "the database refused the record (\(error.resultCode))")
                 }
             }
-            return records.count
+            return CSVImport(
+                imported: kept.count, duplicateLines: duplicateLines, skippedDuplicates: skippingDuplicates)
         }
+    }
+
+    /// The columns that tell whether two rows are the same record to a person.
+    private static func duplicateColumns(_ table: SyncTable) -> [String] {
+        table == .contacts ? ["name", "email", "phone"] : ["title", "starts_at", "location"]
+    }
+
+    /// The keys under which a row (`values` of ``duplicateColumns(_:)``) is "the same": a
+    /// contact by name with its e-mail, and by name with its phone; an activity by title,
+    /// start and place. Compared without case and surrounding spaces; a row without a name
+    /// (or title) has none.
+    private static func duplicateKeys(_ table: SyncTable, _ values: [String?]) -> [[String]] {
+        let normal = values.map { $0?.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() ?? "" }
+        guard !normal[0].isEmpty else { return [] }
+        if table == .contacts {
+            return [1, 2].filter { !normal[$0].isEmpty }.map { [normal[0], String($0), normal[$0]] }
+        }
+        return [normal]
     }
 
     /// All visible records of `table` as CSV, columns in schema order, a header first.

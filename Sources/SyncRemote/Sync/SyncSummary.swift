@@ -5,8 +5,11 @@ import SyncKernel
 public struct SyncSummary: Sendable, Equatable {
     /// States pushed.
     public var sent = 0
-    /// States pulled.
+    /// Pulled states new to this replica (they changed something here).
     public var received = 0
+    /// Pulled states this replica held already (its own changes coming back, or states
+    /// pulled again after the server lost data): they changed nothing.
+    public var alreadyHeld = 0
     /// Pulled states merged with concurrent local edits.
     public var merged = 0
     /// Pulled records that now carry an open conflict.

@@ -109,7 +109,8 @@ public struct Synchronizer: Sendable {
             let applied = try await replica.apply(current, from: .upstream(peer: peer))
             total.add(applied)
             summary.skipped += applied.refused
-            summary.received += applied.received
+            summary.received += applied.received - applied.alreadyKnown - applied.refused.count
+            summary.alreadyHeld += applied.alreadyKnown
             summary.merged += applied.merged + applied.conflicted
             summary.conflicts += applied.withOpenConflicts
             summary.evicted += applied.evicted

@@ -18,10 +18,24 @@ struct AdminCommand: AsyncParsableCommand {
 
         @OptionGroup var store: StoreOptions
         @Argument(help: "The admin's name (shown in the audit trail as admin:NAME).") var name: String
-        @Flag(help: "Print {\"admin\": …, \"token\": …} as JSON.") var json = false
+        @OptionGroup var output: TokenFileOption
+        @Flag(help: "Print {\"admin\": …, \"token\": …} as JSON (without the token when --token-file is given).")
+        var json = false
 
         func run() async throws {
-            let token = try await store.open().addAdmin(name: name)
+            let file = try output.prepare()
+            let token: String
+            do {
+                token = try await store.open().addAdmin(name: name)
+            } catch {
+                output.abandon(file)
+                throw error
+            }
+            try output.finish(file, token: token)
+            if let path = output.tokenFile {
+                if json { return try printJSON(["admin": name, "tokenFile": path]) }
+                return print("Admin '\(name)' can use the admin endpoints with the token in \(path) (mode 0600).")
+            }
             if json { return try printJSON(["admin": name, "token": token]) }
             print("Admin '\(name)' can use the admin endpoints with this token (shown only now): \(token)")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SyncKernel
 import SyncServer
 
 /// `sync-server office add|list|revoke`
@@ -21,10 +22,30 @@ struct OfficeCommand: AsyncParsableCommand {
         @Argument(help: "The office's name.") var name: String
         @Option(name: .customLong("quartier"), help: "A Quartier whose records the office receives (repeat for more).")
         var quartiers: [String] = []
-        @Flag(help: "Print {\"office\": …, \"token\": …} as JSON.") var json = false
+        @OptionGroup var output: TokenFileOption
+        @Flag(help: "Print {\"office\": …, \"token\": …} as JSON (without the token when --token-file is given).")
+        var json = false
 
         func run() async throws {
-            let (office, token) = try await store.open().addOffice(name: name, quartiers: quartiers)
+            let file = try output.prepare()
+            let office: Office
+            let token: String?
+            do {
+                (office, token) = try await store.open().addOffice(name: name, quartiers: quartiers)
+            } catch {
+                output.abandon(file)
+                throw error
+            }
+            try output.finish(file, token: token)
+            if token != nil, let path = output.tokenFile {
+                if json {
+                    return try printJSON(
+                        Registration(office: office.name, quartiers: office.quartiers, tokenFile: path))
+                }
+                print("Registered office '\(office.name)' for \(office.quartiers.joined(separator: ", ")).")
+                print("Its token is in \(path) (mode 0600): give the file to the office over a safe channel.")
+                return
+            }
             guard let token else {
                 if json {
                     try printJSON(Registration(office: office.name, quartiers: office.quartiers, updated: true))
@@ -82,6 +103,8 @@ struct Registration: Encodable {
     var token: String?
     /// True when an active office got new Quartiere and kept its token.
     var updated: Bool?
+    /// Where the new token was written (`--token-file`), instead of `token`.
+    var tokenFile: String?
 }
 
 /// Prints `value` as one line of JSON.

@@ -46,10 +46,15 @@ struct AdminCommand: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Every open conflict in every Quartier.")
             @OptionGroup var connection: Connection
             @Flag(help: "Print an array of conflicts as JSON.") var json = false
+            @Flag(help: "Print only the conflicts' ids, one per line (for scripts).") var ids = false
 
             func run() async throws {
-                try ConflictDesk.list(
-                    try await connection.client().adminConflicts(), json: json, command: ConflictDesk.admin)
+                let reports = try await connection.client().adminConflicts()
+                if ids {
+                    for report in reports { print(report.id) }
+                    return
+                }
+                try ConflictDesk.list(reports, json: json, command: ConflictDesk.admin)
             }
         }
 

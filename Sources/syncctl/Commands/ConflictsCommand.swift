@@ -21,9 +21,14 @@ struct ConflictsCommand: ParsableCommand {
 
         @OptionGroup var replica: ReplicaOptions
         @Flag(help: "Print an array of conflicts as JSON.") var json = false
+        @Flag(help: "Print only the conflicts' ids, one per line (for scripts).") var ids = false
 
         func run() throws {
             let reports = try replica.open().conflicts().map(ConflictReport.init)
+            if ids {
+                for report in reports { print(report.id) }
+                return
+            }
             try ConflictDesk.list(reports, json: json)
         }
     }

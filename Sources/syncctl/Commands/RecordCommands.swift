@@ -30,11 +30,12 @@ struct AddRecord<Fields: RecordFields>: ParsableCommand {
     @OptionGroup var replica: ReplicaOptions
     @OptionGroup var fields: Fields
     @Flag(help: "Print the new record as JSON.") var json = false
+    @Flag(help: "Print only the new id (for scripts: ID=$(syncctl … add … --id-only)).") var idOnly = false
 
     func run() throws {
         let opened = try replica.open()
         let record = try opened.insert(fields.record)
-        try Output.record(record, json: json)
+        if idOnly { print(record.id ?? "") } else { try Output.record(record, json: json) }
         // Kept (the office may be offline and its Quartiere may change), but said at once.
         if let served = try opened.servedQuartiere(), !Quartier.scope(served, covers: record["quartier"] ?? nil) {
             Output.note(

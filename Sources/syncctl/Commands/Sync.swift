@@ -59,7 +59,8 @@ struct Sync: AsyncParsableCommand {
         if json {
             try Output.json(
                 Report(
-                    sent: summary.sent, received: summary.received, merged: summary.merged,
+                    sent: summary.sent, received: summary.received, alreadyHeld: summary.alreadyHeld,
+                    merged: summary.merged,
                     conflicts: summary.conflicts, evicted: summary.evicted, recovery: "\(summary.recovery)",
                     durationMs: summary.durationMs, bytesSent: summary.bytesSent, bytesReceived: summary.bytesReceived,
                     refused: summary.refused,
@@ -76,8 +77,9 @@ struct Sync: AsyncParsableCommand {
             }
             let open = try replica.status().openConflicts
             let left = summary.evicted > 0 ? ", \(summary.evicted) left this office's Quartiere" : ""
+            let held = summary.alreadyHeld > 0 ? " new (and \(summary.alreadyHeld) already here)" : ""
             print(
-                "Synced: sent \(summary.sent), received \(summary.received), merged \(summary.merged), "
+                "Synced: sent \(summary.sent), received \(summary.received)\(held), merged \(summary.merged), "
                     + "new conflicts \(summary.conflicts) (open \(open))\(left) in \(Double(summary.durationMs) / 1000)s"
             )
             Self.explain(refused: summary.refused)
@@ -128,7 +130,10 @@ extension Sync {
     /// What `sync --json` prints.
     struct Report: Encodable {
         var sent: Int
+        /// Pulled states new here.
         var received: Int
+        /// Pulled states held here already (this office's own coming back, say).
+        var alreadyHeld: Int
         var merged: Int
         var conflicts: Int
         var evicted: Int

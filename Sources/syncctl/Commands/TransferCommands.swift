@@ -7,6 +7,9 @@ import SyncKernel
 struct Imported: Encodable {
     var imported: Int
     var table: String
+    /// File lines repeating a record already here (or an earlier line).
+    var duplicateLines: [Int]
+    var skippedDuplicates: Bool
 }
 
 /// `syncctl import contacts|activities FILE.csv`
@@ -18,6 +21,13 @@ struct Import: ParsableCommand {
     @OptionGroup var replica: ReplicaOptions
     @Argument(help: "contacts or activities.") var table: SyncTable
     @Argument(help: "The CSV file (UTF-8).") var file: String
+    @Flag(
+        help: ArgumentHelp(
+            "Leave out rows that repeat a record already here (or an earlier row).",
+            discussion:
+                "A contact repeats one with the same name and the same e-mail or phone; an activity, one with the same title, start and place. Rows with an id are never left out."
+        ))
+    var skipDuplicates = false
     @Flag(help: "Print the result as JSON.") var json = false
 
     func validate() throws {
@@ -34,11 +44,26 @@ struct Import: ParsableCommand {
         guard let text = String(data: data, encoding: .utf8) else {
             throw SyncError(.importRejected, "\(file) is not UTF-8 text: save it as 'CSV UTF-8' and import again")
         }
-        let count = try replica.open().importCSV(table, text: text)
+        let result = try replica.open().importCSV(table, text: text, skippingDuplicates: skipDuplicates)
+        let count = result.imported
         if json {
-            try Output.json(Imported(imported: count, table: table.rawValue))
+            return try Output.json(
+                Imported(
+                    imported: count, table: table.rawValue, duplicateLines: result.duplicateLines,
+                    skippedDuplicates: result.skippedDuplicates))
+        }
+        print("Imported \(count) \(count == 1 ? table.singular : table.rawValue) from \(file)")
+        guard !result.duplicateLines.isEmpty else { return }
+        let lines = result.duplicateLines.prefix(20).map(String.init).joined(separator: ", ")
+        let more = result.duplicateLines.count > 20 ? " and \(result.duplicateLines.count - 20) more" : ""
+        if result.skippedDuplicates {
+            Output.note(
+                "left out \(result.duplicateLines.count) rows that repeat a record already here: lines \(lines)\(more)")
         } else {
-            print("Imported \(count) \(count == 1 ? table.singular : table.rawValue) from \(file)")
+            Output.note(
+                "\(result.duplicateLines.count) imported rows repeat a record already here (lines \(lines)\(more)): "
+                    + "was the file imported before? 'syncctl \(table.singular) delete ID' removes one; "
+                    + "'import --skip-duplicates' leaves such rows out")
         }
     }
 }

@@ -1,0 +1,86 @@
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// docs/operations.md, "Your first day", run exactly as written: the one `sh` block of that
+/// section, pasted into bash in a fresh home, with the binaries this test run built.
+@Suite("The first day in operations.md")
+struct FirstDayTests {
+    /// The package's root: three levels above this file.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    /// The fenced `sh` block of the section `heading` in `markdown`.
+    static func block(of heading: String, in markdown: String) throws -> String {
+        let section = try #require(markdown.range(of: "\n" + heading + "\n"), "no section '\(heading)'")
+        let rest = markdown[section.upperBound...]
+        let start = try #require(rest.range(of: "```sh\n"), "no sh block after '\(heading)'")
+        let end = try #require(rest[start.upperBound...].range(of: "\n```\n"))
+        #expect(!rest[..<start.lowerBound].contains("\n## "), "the block belongs to the next section")
+        return String(rest[start.upperBound..<end.lowerBound])
+    }
+
+    /// A TCP port nobody listens on at the moment.
+    static func freePort() throws -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
+            }
+        }
+        try #require(bound, "no free port")
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func mode(_ path: String) throws -> Int {
+        try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) & 0o777
+    }
+
+    @Test("the first day runs as written: offices, admin, first sync, schedule, backup, a conflict settled")
+    func firstDay() throws {
+        let markdown = try String(contentsOfFile: Self.root + "/docs/operations.md", encoding: .utf8)
+        let script = try Self.block(of: "## Your first day", in: markdown)
+        let home = TemporaryDirectory("quartiersync-first-day")
+        let file = home.file("first-day.sh")
+        let port = try Self.freePort()
+        try script.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try Command.run(
+            "/bin/bash", ["-e", "-o", "pipefail", file],
+            environment: [
+                "HOME": home.path, "PATH": Binaries.directory + ":/usr/bin:/bin", "PORT": String(port),
+                "XDG_CONFIG_HOME": home.file("config"), "SYNCCTL_SYSTEMCTL": home.file("no-systemctl"),
+            ], timeout: 300)
+        #expect(result.status == 0, "\(result.output)\n\(result.error)")
+        #expect(!result.timedOut)
+        // The admin settled the conflict: Kuckuck's number at Kuckuck Süd.
+        let shown = result.output.components(separatedBy: "\n").filter { $0.contains("phone") }.last ?? ""
+        #expect(shown.contains("05151 000002"), "\(result.output)")
+        // No token reached the terminal; every file holding one, or personal data, is 0600.
+        #expect(!result.output.contains("qs_") && !result.error.contains("qs_"))
+        #expect(!result.output.contains("qsa_") && !result.error.contains("qsa_"))
+        let trial = home.path + "/quartiersync-trial"
+        let files = try FileManager.default.contentsOfDirectory(atPath: trial)
+        let backup = try #require(files.first { $0.hasPrefix("server-") && $0.hasSuffix(".sqlite") })
+        for name in ["kuckuck.token", "kuckuck-sued.token", "admin.token", "server.sqlite", "kuckuck.sqlite", backup] {
+            #expect(try mode(trial + "/" + name) == 0o600, "\(name)")
+        }
+        let units = try FileManager.default.contentsOfDirectory(atPath: home.file("config") + "/systemd/user")
+        #expect(units.contains { $0.hasPrefix("quartiersync-sync-kuckuck-") && $0.hasSuffix(".timer") }, "\(units)")
+        // The trap stopped the trial server.
+        var running = true
+        for _ in 0..<50 where running {
+            running = try Command.run("/usr/bin/pgrep", ["-f", "serve --db server.sqlite --port \(port)"]).status == 0
+            if running { usleep(100_000) }
+        }
+        #expect(!running, "the trial server still runs")
+    }
+}
