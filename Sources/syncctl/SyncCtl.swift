@@ -35,6 +35,10 @@ struct SyncCtl: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
+        if let message = UnknownCommand.message(for: Array(CommandLine.arguments.dropFirst()), root: Self.self) {
+            try? FileHandle.standardError.write(contentsOf: Data("syncctl: \(Terminal.safe(message))\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

@@ -167,4 +167,50 @@ struct AdminEndToEndTests {
             #expect(!FileManager.default.fileExists(atPath: typo), "\(arguments) created the store")
         }
     }
+
+    @Test(
+        "--token-file writes a new token into a new 0600 file; an existing file stops the command before anything changes"
+    )
+    func tokenFiles() throws {
+        let workspace = TemporaryDirectory("quartiersync-tokenfile")
+        let server = try SyncServerProcess.start(in: workspace)
+        defer { server.stop() }
+        let file = workspace.file("kuckuck.token")
+        let added = try Command.run(
+            Binaries.server,
+            [
+                "office", "add", "Kuckuck", "--quartier", "kuckuck", "--db", server.database, "--token-file", file,
+                "--json",
+            ])
+        #expect(added.status == 0, "\(added.error)")
+        #expect(!added.output.contains("qs_"), "the token reached the terminal")
+        let token = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(token.hasPrefix("qs_"))
+        let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+        #expect(mode.map { $0 & 0o777 } == 0o600)
+        // The office syncs with it.
+        let replica = workspace.file("kuckuck.sqlite")
+        let environment = ["HOME": workspace.path]
+        let initialised = try Command.run(
+            Binaries.syncctl,
+            ["init", "--office", "Kuckuck", "--replica", replica, "--server", server.url, "--token-file", file],
+            environment: environment)
+        #expect(initialised.status == 0, "\(initialised.error)")
+        let synced = try Command.run(Binaries.syncctl, ["sync", "--replica", replica], environment: environment)
+        #expect(synced.status == 0, "\(synced.error)")
+        // A second office into the same file: refused, nothing registered, the file unchanged.
+        let again = try Command.run(
+            Binaries.server,
+            ["office", "add", "Altstadt", "--quartier", "altstadt", "--db", server.database, "--token-file", file])
+        #expect(again.status == 65, "\(again.error)")
+        #expect(again.error.contains("never overwritten"), "\(again.error)")
+        #expect(try String(contentsOfFile: file, encoding: .utf8).contains(token))
+        #expect(!(try server.run(["office", "list", "--db", server.database]).contains("Altstadt")))
+        let admin = workspace.file("admin.token")
+        #expect(
+            try Command.run(
+                Binaries.server, ["admin", "add", "leitung", "--db", server.database, "--token-file", admin]
+            ).status == 0)
+        #expect(try String(contentsOfFile: admin, encoding: .utf8).hasPrefix("qsa_"))
+    }
 }

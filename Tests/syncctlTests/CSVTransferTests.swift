@@ -86,4 +86,48 @@ struct CSVTransferTests {
             copy.map { row in fields.map { row[$0] as? String } }
                 == original.map { row in fields.map { row[$0] as? String } })
     }
+
+    @Test("importing a file twice names the repeated rows (never their values); --skip-duplicates leaves them out")
+    func duplicatesNamed() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try cli.run(["init", "--office", "Kuckuck"])
+        let file = try write(
+            """
+            name,quartier,email,phone
+            Erika Beispiel,kuckuck,erika@example.org,
+            Max Muster,kuckuck,,05151 000009
+            Jonas Muster,kuckuck,,
+
+            """, in: cli)
+        #expect(try cli.run(["import", "contacts", file]).status == 0)
+        let again = try cli.run(["import", "contacts", file])
+        #expect(again.status == 0, "\(again.error)")
+        #expect(again.error.contains("2 imported rows repeat a record already here (lines 2, 3)"), "\(again.error)")
+        #expect(!again.error.contains("Erika") && !again.error.contains("example.org"), "\(again.error)")
+        // A different case or spacing is the same person; a row without e-mail or phone says nothing.
+        let changed = try write(
+            "name,quartier,email\n  erika beispiel ,kuckuck,ERIKA@example.org\nJonas Muster,kuckuck,\n", in: cli)
+        let skipped = try cli.run(["import", "contacts", changed, "--skip-duplicates", "--json"])
+        #expect(skipped.status == 0, "\(skipped.error)")
+        let report = try skipped.object()
+        #expect(report["imported"] as? Int == 1)
+        #expect(report["duplicateLines"] as? [Int] == [2])
+        let rows = try #require(try cli.run(["contact", "list", "--json"]).json() as? [[String: Any]])
+        #expect(rows.filter { ($0["name"] as? String)?.contains("rika") == true }.count == 2)
+        #expect(rows.count == 7)
+    }
+
+    @Test("a mistyped command is named, with the one meant; help still works")
+    func unknownCommandNamed() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let typo = try cli.run(["contact", "ad", "--name", "x"], replicaFlag: false)
+        #expect(typo.status == 64)
+        #expect(typo.error.contains("'ad' is not a command of 'syncctl contact': did you mean 'add'?"), "\(typo.error)")
+        let root = try cli.run(["contakt", "list"], replicaFlag: false)
+        #expect(root.status == 64 && root.error.contains("did you mean 'contact'?"), "\(root.error)")
+        #expect(try cli.run(["help", "contact"], replicaFlag: false).status == 0)
+        #expect(try cli.run(["contact", "add", "--help"], replicaFlag: false).status == 0)
+    }
 }

@@ -62,4 +62,28 @@ struct LoopbackRuleTests {
         let shown = try cli.run(["remote", "show"])
         #expect(shown.output.contains("http://127.0.0.1:8080"), "\(shown.output)")
     }
+
+    @Test(
+        "remote set with a new address keeps the token file; remote show names token file, CA and plain HTTP, never the token"
+    )
+    func remoteSetAndShow() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let token = cli.home + "/office.token"
+        try ("qs_" + String(repeating: "D", count: 43)).write(toFile: token, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: token)
+        try cli.run(["init", "--office", "Kuckuck", "--server", "http://127.0.0.1:8080", "--token-file", token])
+        let moved = try cli.run(["remote", "set", "--server", "http://127.0.0.1:8443"])
+        #expect(moved.status == 0, "\(moved.error)")
+        let shown = try cli.run(["remote", "show"])
+        #expect(shown.output.contains("server:     http://127.0.0.1:8443"), "\(shown.output)")
+        #expect(shown.output.contains("token file: \(token)"), "\(shown.output)")
+        #expect(!shown.output.contains("qs_"))
+        let json = try cli.run(["remote", "show", "--json"]).object()
+        #expect(json["tokenFile"] as? String == token)
+        #expect(json["allowInsecure"] as? Bool == false)
+        let insecure = try cli.run(["remote", "set", "--server", "http://192.0.2.10:8080", "--allow-insecure"])
+        #expect(insecure.status == 0, "\(insecure.error)")
+        #expect(try cli.run(["remote", "show"]).output.contains("plain HTTP: allowed"))
+    }
 }

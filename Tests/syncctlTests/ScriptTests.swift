@@ -23,4 +23,53 @@ struct ScriptTests {
         #expect(result.output.contains("\"pendingChanges\":5"), "\(result.output)")
         #expect(result.error.contains("handlungsfeld is not a known Handlungsfeld"), "\(result.error)")
     }
+
+    @Test("scripts/install puts both binaries and their bash, zsh and fish completions under a prefix")
+    func install() throws {
+        let prefix = NSTemporaryDirectory() + "quartiersync-install-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: prefix) }
+        // The man pages come from a build of their own (.ci/run installs them); here the
+        // binaries this test run built.
+        let result = try Command.run(
+            "/bin/bash", [Self.root + "/scripts/install", prefix],
+            environment: ["QS_BIN_DIR": Binaries.directory, "QS_MANUAL_CONFIGURATION": "none"])
+        #expect(result.status == 0, "\(result.error)")
+        for tool in ["syncctl", "sync-server"] {
+            #expect(FileManager.default.isExecutableFile(atPath: prefix + "/bin/" + tool))
+            let bash = try String(
+                contentsOfFile: prefix + "/share/bash-completion/completions/" + tool, encoding: .utf8)
+            #expect(bash.contains("complete") && bash.contains(tool))
+            #expect(FileManager.default.fileExists(atPath: prefix + "/share/zsh/site-functions/_" + tool))
+            #expect(FileManager.default.fileExists(atPath: prefix + "/share/fish/vendor_completions.d/\(tool).fish"))
+        }
+        let completion = try String(
+            contentsOfFile: prefix + "/share/bash-completion/completions/syncctl", encoding: .utf8)
+        #expect(completion.contains("refused") && completion.contains("backup"))
+        let installed = try Command.run(prefix + "/bin/syncctl", ["--help"])
+        #expect(installed.status == 0 && installed.output.contains("refused"))
+    }
+
+    @Test("the README's offline block runs as written, and the shell's edit counts as pending")
+    func readmeOfflineBlock() throws {
+        let readme = try String(contentsOfFile: Self.root + "/README.md", encoding: .utf8)
+        let section = try #require(readme.range(of: "## Working offline with `syncctl`"))
+        let rest = readme[section.upperBound...]
+        let start = try #require(rest.range(of: "```sh\n"))
+        let end = try #require(rest[start.upperBound...].range(of: "\n```\n"))
+        let home = NSTemporaryDirectory() + "quartiersync-readme-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let script = home + "/offline.sh"
+        try ("cd \"$HOME\"\n" + rest[start.upperBound..<end.lowerBound]).write(
+            toFile: script, atomically: true, encoding: .utf8)
+        let result = try Command.run(
+            "/bin/bash", ["-e", "-o", "pipefail", script],
+            environment: ["HOME": home, "PATH": Binaries.directory + ":/usr/bin:/bin"], timeout: 120)
+        #expect(result.status == 0, "\(result.output)\n\(result.error)")
+        #expect(result.output.contains("Sommerfest"), "the shell's edit shows in the list")
+        #expect(FileManager.default.fileExists(atPath: home + "/kuckuck-backup.sqlite"))
+        let exported =
+            try FileManager.default.attributesOfItem(atPath: home + "/contacts.csv")[.posixPermissions] as? Int
+        #expect(exported.map { $0 & 0o777 } == 0o600)
+    }
 }
