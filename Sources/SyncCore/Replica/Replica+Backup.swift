@@ -22,8 +22,8 @@ extension Replica {
     /// snapshot, while others keep reading and writing), readable by its owner only (0600: it
     /// holds personal data), as one file (no `-wal` beside it), and checks the copy with
     /// `PRAGMA integrity_check`.
-    /// - Throws: ``SyncError/Code/invalidInput`` when `path` exists (a backup never overwrites
-    ///   a file) or cannot be created, ``SyncError/Code/corruptData`` when the copy fails its
+    /// - Throws: `invalid-input` when `path` exists (a backup never overwrites
+    ///   a file) or cannot be created, `corrupt-data` when the copy fails its
     ///   check (the copy is removed).
     public func backup(to path: String) throws -> Backup {
         let descriptor = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)

@@ -136,8 +136,8 @@ extension Replica {
     /// mark goes, with a note of `reason`. The record stays as this replica holds it; its
     /// change is not sent again unless the record is changed again here.
     /// - Returns: the refusal let go of.
-    /// - Throws: ``SyncError/Code/notFound`` when no refusal of that record is marked, and
-    ///   ``SyncError/Code/invalidInput`` when both tables have one and `table` is nil.
+    /// - Throws: `not-found` when no refusal of that record is marked, and
+    ///   `invalid-input` when both tables have one and `table` is nil.
     @discardableResult
     public func discardRefusal(id: String, table: SyncTable? = nil, reason: String) throws -> RefusedWrite {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
