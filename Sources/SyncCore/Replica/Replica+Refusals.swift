@@ -104,7 +104,13 @@ extension Replica {
     /// - Returns: how many records were queued.
     @discardableResult
     public func resendAwaitingOtherOffices() throws -> Int {
-        try write { db in
+        // Nearly always there is none: a read, not a write transaction, at every sync.
+        let code = WriteScope.Refusal.foreignVersion.rawValue
+        let any = try read { db in
+            try Int64.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM _sync_refused WHERE code = ?)", arguments: [code])
+        }
+        guard any == 1 else { return 0 }
+        return try write { db in
             var keys: [RecordKey] = []
             for row in try db.rows(
                 sql: "SELECT tbl, id FROM _sync_refused WHERE code = ?",
