@@ -94,16 +94,17 @@ extension Replica {
     }
 
     /// Writes `text` to `path`, created (or truncated) with mode 0600, never following a link.
-    static func writePrivately(_ text: String, to path: String) throws {
+    /// (`what` names the file in messages.)
+    public static func writePrivately(_ text: String, to path: String, what: String = "the token file") throws {
         let descriptor = openPrivateFile(path)
         guard descriptor >= 0 else {
-            throw SyncError(.database, "cannot write the token file \(path): check the directory's permissions")
+            throw SyncError(.database, "cannot write \(what) \(path): check the directory's permissions")
         }
         defer { close(descriptor) }
         fchmod(descriptor, 0o600)
         let bytes = Array(text.utf8)
         guard bytes.withUnsafeBytes({ Foundation.write(descriptor, $0.baseAddress, $0.count) }) == bytes.count else {
-            throw SyncError(.database, "cannot write the token file \(path): is the disk full?")
+            throw SyncError(.database, "cannot write \(what) \(path): is the disk full?")
         }
     }
 

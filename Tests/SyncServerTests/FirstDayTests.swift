@@ -10,20 +10,6 @@ import Testing
 /// section, pasted into bash in a fresh home, with the binaries this test run built.
 @Suite("The first day in operations.md")
 struct FirstDayTests {
-    /// The package's root: three levels above this file.
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-
-    /// The fenced `sh` block of the section `heading` in `markdown`.
-    static func block(of heading: String, in markdown: String) throws -> String {
-        let section = try #require(markdown.range(of: "\n" + heading + "\n"), "no section '\(heading)'")
-        let rest = markdown[section.upperBound...]
-        let start = try #require(rest.range(of: "```sh\n"), "no sh block after '\(heading)'")
-        let end = try #require(rest[start.upperBound...].range(of: "\n```\n"))
-        #expect(!rest[..<start.lowerBound].contains("\n## "), "the block belongs to the next section")
-        return String(rest[start.upperBound..<end.lowerBound])
-    }
-
     /// A TCP port nobody listens on at the moment.
     static func freePort() throws -> Int {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -47,8 +33,7 @@ struct FirstDayTests {
 
     @Test("the first day runs as written: offices, admin, first sync, schedule, backup, a conflict settled")
     func firstDay() throws {
-        let markdown = try String(contentsOfFile: Self.root + "/docs/operations.md", encoding: .utf8)
-        let script = try Self.block(of: "## Your first day", in: markdown)
+        let script = try ShellBlock.first(after: "## Your first day", in: "docs/operations.md")
         let home = TemporaryDirectory("quartiersync-first-day")
         let file = home.file("first-day.sh")
         let port = try Self.freePort()

@@ -7,14 +7,10 @@ import Testing
 /// `.ci/run` on every submission.
 @Suite("Scripts")
 struct ScriptTests {
-    /// The package's root: three levels above this file.
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-
     @Test("scripts/walkthrough works offline: edits through syncctl and the sqlite3 shell count as pending")
     func walkthrough() throws {
         let result = try Command.run(
-            "/bin/bash", [Self.root + "/scripts/walkthrough"], environment: ["SYNCCTL": Binaries.syncctl])
+            "/bin/bash", [ShellBlock.root + "/scripts/walkthrough"], environment: ["SYNCCTL": Binaries.syncctl])
         #expect(result.status == 0, "\(result.error)")
         // The contact's id reached the activity as its organiser, the shell's rows were
         // captured, and a wrong Handlungsfeld was refused.
@@ -31,7 +27,7 @@ struct ScriptTests {
         // The man pages come from a build of their own (.ci/run installs them); here the
         // binaries this test run built.
         let result = try Command.run(
-            "/bin/bash", [Self.root + "/scripts/install", prefix],
+            "/bin/bash", [ShellBlock.root + "/scripts/install", prefix],
             environment: ["QS_BIN_DIR": Binaries.directory, "QS_MANUAL_CONFIGURATION": "none"])
         #expect(result.status == 0, "\(result.error)")
         for tool in ["syncctl", "sync-server"] {
@@ -51,16 +47,12 @@ struct ScriptTests {
 
     @Test("the README's offline block runs as written, and the shell's edit counts as pending")
     func readmeOfflineBlock() throws {
-        let readme = try String(contentsOfFile: Self.root + "/README.md", encoding: .utf8)
-        let section = try #require(readme.range(of: "## Working offline with `syncctl`"))
-        let rest = readme[section.upperBound...]
-        let start = try #require(rest.range(of: "```sh\n"))
-        let end = try #require(rest[start.upperBound...].range(of: "\n```\n"))
+        let block = try ShellBlock.first(after: "## Working offline with `syncctl`", in: "README.md")
         let home = NSTemporaryDirectory() + "quartiersync-readme-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: home) }
         let script = home + "/offline.sh"
-        try ("cd \"$HOME\"\n" + rest[start.upperBound..<end.lowerBound]).write(
+        try ("cd \"$HOME\"\n" + block).write(
             toFile: script, atomically: true, encoding: .utf8)
         let result = try Command.run(
             "/bin/bash", ["-e", "-o", "pipefail", script],

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SyncCore
 import SyncKernel
+import SyncRemote
 
 /// What `import --json` prints.
 struct Imported: Encodable {
@@ -80,14 +81,8 @@ struct Export: ParsableCommand {
         let text = try replica.open().exportCSV(table)
         if let out {
             do {
-                // Personal data: readable by its owner only, also when the file was there before
-                // (made 0600 before a byte is written).
-                let descriptor = open(out, O_CREAT | O_TRUNC | O_WRONLY, 0o600)
-                guard descriptor >= 0 else { throw CocoaError(.fileWriteNoPermission) }
-                let file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-                guard fchmod(descriptor, 0o600) == 0 else { throw CocoaError(.fileWriteNoPermission) }
-                try file.write(contentsOf: Data(text.utf8))
-                try file.close()
+                // Personal data: readable by its owner only, also when the file was there before.
+                try Replica.writePrivately(text, to: out, what: "the export")
             } catch {
                 throw SyncError(
                     .invalidInput, "cannot write \(out): check the directory and its permissions", cause: error)
