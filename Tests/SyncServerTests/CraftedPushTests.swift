@@ -209,6 +209,12 @@ struct CraftedPushTests {
             Sibling(value: .text("05151 9"), dot: Dot(replica: altstadt, counter: next), time: now)
         ]
         #expect(try await push(mixed).refused?.map(\.code) == ["foreign-version"])
+        // A number Altstadt's replica has reached (its version of another record) is no better:
+        // the server never held it in this record, so it is not a relay but a made-up value that
+        // would show as Altstadt's.
+        let reached = scene.owned.context[altstadt]
+        let reused = try await push(contact("c-reused", by: altstadt, counter: reached))
+        #expect(reused.refused?.map(\.code) == ["foreign-version"], "\(reused.refused ?? [])")
         // The same contact under the replica Nordstadt syncs with is its own.
         let own = try await push(contact("c-own", by: mallory, counter: 2))
         #expect(own.refused == nil && own.stored == 1, "\(own.refused ?? [])")

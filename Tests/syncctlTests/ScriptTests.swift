@@ -65,3 +65,31 @@ struct ScriptTests {
         #expect(exported.map { $0 & 0o777 } == 0o600)
     }
 }
+
+/// The README's first command, the demo, as a new user runs it.
+@Suite("README demo")
+struct DemoTests {
+    @Test("the README's first command runs the demo: offices sync through a real server, nothing reported as failed")
+    func readmeDemo() throws {
+        // The block's first command builds and runs `syncctl demo`; this test run built it.
+        let block = try ShellBlock.first(after: "## Two commands", in: "README.md")
+        let commands = block.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(commands == ["swift build && swift run syncctl demo", "swift test"], "\(commands)")
+        let home = NSTemporaryDirectory() + "quartiersync-demo-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let result = try Command.run(
+            Binaries.syncctl, ["demo"], environment: ["HOME": home, "TMPDIR": home + "/"], timeout: 120)
+        #expect(result.status == 0, "\(result.error)")
+        // Every step reached its end, and each check the demo makes says yes.
+        #expect(result.output.contains("9. Kuckuck moves"), "\(result.output)")
+        #expect(
+            result.output.contains("Kuckuck keeps nothing of it (no row, no stored state): yes; Altstadt shows it: yes")
+        )
+        #expect(result.output.contains("Kuckuck and Altstadt list the same conflict: yes"))
+        #expect(!result.output.contains("NO"), "\(result.output)")
+        #expect(result.output.hasSuffix("The server is stopped now; nothing keeps running.\n"))
+        // Nothing is left behind: the temporary directory is removed.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: home).isEmpty)
+    }
+}

@@ -21,11 +21,12 @@ extension Replica {
     /// Copies this store into a new file at `path` with SQLite's online backup (a consistent
     /// snapshot, while others keep reading and writing), readable by its owner only (0600: it
     /// holds personal data), as one file (no `-wal` beside it), and checks the copy with
-    /// `PRAGMA integrity_check`.
+    /// `PRAGMA integrity_check`. `marking` writes into the copy before it is checked (a server
+    /// store notes that the copy is a backup: served again, it was restored).
     /// - Throws: `invalid-input` when `path` exists (a backup never overwrites
     ///   a file) or cannot be created, `corrupt-data` when the copy fails its
     ///   check (the copy is removed).
-    public func backup(to path: String) throws -> Backup {
+    public func backup(to path: String, marking: (@Sendable (Database) throws -> Void)? = nil) throws -> Backup {
         let descriptor = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
         guard descriptor >= 0 else {
             let reason =
@@ -41,6 +42,7 @@ extension Replica {
             let (check, records) = try copy.writeWithoutTransaction { db in
                 // One self-contained file: the copy takes the source's WAL mode with its pages.
                 try db.execute(sql: "PRAGMA journal_mode = DELETE")
+                try marking?(db)
                 return (
                     try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "",
                     try Self.recordCount(db, server: server)

@@ -35,20 +35,19 @@
 ///   (`rewrites-known-versions`). It may only give back a value the server forgot for a
 ///   version it holds (a record deleted and revived regains what some store still holds).
 ///
-/// No version a state adds — one the server's state of the record does not cover — may carry a
-/// number another registered office's replica has not reached at the server (the highest
-/// counter of it the server holds, or the log position up to which it acknowledged that
-/// replica's pushes). An office learns other offices' versions only from the server, so such a
-/// version is a forgery: it would show as that office's in a conflict, and clash with that
-/// replica's next write of the record (`conflicting-dot` for the honest office). After a
-/// restore, a change the server lost may arrive from another office before its own office
-/// synced again: it is refused (`foreign-version`), and the refused office sends the record
-/// again at every sync until the owner's replica has synced. Replicas the server binds to
-/// nobody (a restored server forgot them) and those of revoked offices (a lost laptop) are
-/// taken from any office: nobody else can send them. (A number the replica has reached can
-/// still be reused by another office in a record it may write; only signed versions would
-/// close that — docs/security.md.)
-
+/// No version a state adds — one the server's state of the record does not cover — may be of
+/// another registered office's replica: an office learns other offices' versions only from the
+/// server, so a version of theirs that the server never held in this record is a forgery (a
+/// made-up value under their name in a conflict, clashing with that replica's own next write of
+/// the record: `conflicting-dot` for the honest office), whatever its number (`foreign-version`).
+/// One exception: a server restored from a backup lost changes that other offices pulled, and
+/// an office whose replica no longer holds the record (its Quartiere changed) cannot send them
+/// again. For a while after a restore (`othersReached`), a version numbered up to what its
+/// replica has reached at the server is taken from any office; one beyond is refused until
+/// its own office has synced, and the refused office sends the record again at every sync.
+/// Replicas the server binds to nobody (a restored server forgot them) and those of revoked
+/// offices (a lost laptop) are taken from any office: nobody else can send them.
+///
 /// Anything else — creating or changing a record of a Quartier the office does not serve, or
 /// moving such a record into its own — is refused, per state. A route a push names for a
 /// record is never taken as one of its former Quartiere (that would let the office write it
@@ -59,8 +58,9 @@ public struct WriteScope: Sendable {
     /// The replicas the server binds to the pushing office.
     public var replicas: Set<ReplicaID>
 
-    /// The replicas of other offices still registered, each with the highest number the
-    /// server knows it reached: a version of theirs numbered higher comes from them alone.
+    /// The replicas of other offices still registered, each with the highest number of it the
+    /// pushing office may send a version of that the server's record does not hold: 0 (none)
+    /// but for a while after the server was restored from a backup (see the type's rule).
     public var othersReached: [ReplicaID: UInt64]
 
     /// The rule for an office serving `quartiers`, syncing with `replicas`, next to offices

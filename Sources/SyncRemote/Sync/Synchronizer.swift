@@ -63,7 +63,11 @@ public struct Synchronizer: Sendable {
         let scope = session.quartiers
         let scopeChanged = try replica.adopt(scope: scope, for: peer)
         var head = session.head
-        try await pushPending(replica, upstream, &summary, &head, progress)
+        // The server's acknowledgement of this replica is brought up to its position even when
+        // nothing is left to push: after a restore, the server takes this office's changes the
+        // restore lost back from the offices that pulled them only up to that position.
+        try await pushPending(
+            replica, upstream, &summary, &head, progress, serverAcknowledged: session.acknowledged)
         // Records this office created for, or moved to, a Quartier it does not serve leave it
         // once an office there holds them (the server says how far each Quartier's offices
         // hold its feed); after a change of scope, every record outside it does.
@@ -132,9 +136,9 @@ public struct Synchronizer: Sendable {
     /// each state upstream refused stays here, marked.
     private func pushPending(
         _ replica: Replica, _ upstream: some Upstream, _ summary: inout SyncSummary, _ head: inout Int64,
-        _ progress: (@Sendable (SyncProgress) -> Void)?
+        _ progress: (@Sendable (SyncProgress) -> Void)?, serverAcknowledged: Int64? = nil
     ) async throws {
-        var acknowledged = try replica.pushedPosition()
+        var acknowledged = min(try replica.pushedPosition(), serverAcknowledged ?? .max)
         while true {
             let batch = try replica.outgoing(limit: batchSize)
             // A page that moves the position is pushed even without states, so that the

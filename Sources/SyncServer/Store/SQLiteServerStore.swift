@@ -121,6 +121,20 @@ public final class SQLiteServerStore: ServerStore {
             // recoveryInterval.
             try db.execute(sql: "ALTER TABLE _server_activity ADD COLUMN recovery_reported_at REAL")
         }
+        migrator.registerMigration("server-v9-restore") { db in
+            // Set in a copy by `backup`: when the copy was taken, and — once a server serves the
+            // copy, i.e. it was restored — since when and until when other offices may send
+            // back what the restore lost of an office's changes (Unix seconds).
+            try db.execute(
+                sql: """
+                    CREATE TABLE _server_restore (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        backup_taken_at TEXT NOT NULL,
+                        serving_since REAL,
+                        relays_until REAL
+                    );
+                    """)
+        }
         return migrator
     }
 
@@ -190,6 +204,46 @@ public final class SQLiteServerStore: ServerStore {
         return receipt
     }
 
+    /// How long after a restore other offices may send back an office's changes the restore
+    /// lost (an office that was offline for weeks returns within it): 60 days.
+    public static let relayWindow: Double = 60 * 24 * 3600
+
+    /// Copies the store into a new file at `path` while it serves (SQLite's online backup; see
+    /// `Replica.backup(to:marking:)`), marked as a backup: a server that serves the copy knows
+    /// it was restored, and for ``relayWindow`` takes from any office the changes of other
+    /// offices that the restore lost.
+    public func backup(to path: String) throws -> Replica.Backup {
+        try replica.backup(to: path) { db in
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO _server_restore (id, backup_taken_at)
+                    VALUES (1, strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+                    """)
+        }
+    }
+
+    /// Until when (Unix seconds) a store restored from a backup takes other offices' changes
+    /// it lost from any office; nil: it was never restored. The first push a restored copy
+    /// serves opens the window.
+    private func relaysUntil() async throws -> Double? {
+        let window: @Sendable (Database) throws -> (opened: Bool, until: Double?)? = { db in
+            try Row.fetchOne(db, sql: "SELECT serving_since, relays_until FROM _server_restore WHERE id = 1").map {
+                (($0[0] as Double?) != nil, $0[1])
+            }
+        }
+        guard let held = try await replica.read(window) else { return nil }
+        if held.opened { return held.until }
+        return try await replica.write { db in
+            let now = Date().timeIntervalSince1970
+            try db.execute(
+                sql: """
+                    UPDATE _server_restore SET serving_since = ?1, relays_until = ?1 + ?2
+                    WHERE id = 1 AND serving_since IS NULL
+                    """, arguments: [now, Self.relayWindow])
+            return try window(db)?.until
+        }
+    }
+
     public func pull(since cursor: Int64, limit: Int, for office: Office) async throws -> EncodedBatch {
         try await replica.encodedChanges(since: cursor, limit: limit, quartiers: office.quartiers)
     }
@@ -254,15 +308,20 @@ public final class SQLiteServerStore: ServerStore {
 
     /// The replicas bound to registered offices other than `office` (revoked ones left out:
     /// their replicas sync no more, so only other offices can send what a restore lost of
-    /// them), each with the highest number the server knows it reached: its largest counter
-    /// in any state held, or the log position its pushes are acknowledged to.
+    /// them), each with the highest number another office may send a new version of: none
+    /// (0), unless the store was restored from a backup within ``relayWindow`` — then its
+    /// largest counter in any state held, or the log position its pushes are acknowledged to.
+    /// An office learns other offices' versions only from the server: outside a restore, one
+    /// the server never held is a forgery (an existing number reused for a made-up value).
     private func reachedByOtherOffices(_ office: Office) async throws -> [ReplicaID: UInt64] {
-        try await replica.read { db in
+        let relaying = try await relaysUntil().map { Date().timeIntervalSince1970 < $0 } ?? false
+        return try await replica.read { db in
             var reached: [ReplicaID: UInt64] = [:]
+            let highest = relaying ? "max(coalesce(k.counter, 0), coalesce(a.position, 0))" : "0"
             for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT r.replica_id, max(coalesce(k.counter, 0), coalesce(a.position, 0))
+                    SELECT r.replica_id, \(highest)
                     FROM _server_replicas r JOIN _server_offices o ON o.name = r.office
                     LEFT JOIN _sync_knowledge k ON k.replica_id = r.replica_id
                     LEFT JOIN _sync_acks a ON a.replica_id = r.replica_id

@@ -9,7 +9,8 @@ struct BackupCommand: AsyncParsableCommand {
         discussion: """
             Uses SQLite's online backup (a consistent snapshot; the server keeps serving), writes \
             the copy readable by its owner only (it holds every office's personal data), as one \
-            file, and checks it with PRAGMA integrity_check. Never overwrites a file. Restore: \
+            file, marked as a backup (a server serving it knows it was restored), and checks it \
+            with PRAGMA integrity_check. Never overwrites a file. Restore: \
             see docs/operations.md, 'Restore'.
             """)
 
@@ -18,7 +19,7 @@ struct BackupCommand: AsyncParsableCommand {
     @Flag(help: "Print {\"path\", \"bytes\", \"records\"} as JSON.") var json = false
 
     func run() async throws {
-        let backup = try store.open().replica.backup(to: to)
+        let backup = try store.open().backup(to: to)
         if json { return try printJSON(backup) }
         print("Backed up \(backup.records) records (\(backup.bytes / 1024) KiB) to \(backup.path); the copy checks ok.")
     }

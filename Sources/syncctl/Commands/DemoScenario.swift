@@ -163,9 +163,16 @@ struct DemoScenario {
             say("\n9. Kuckuck moves its Nachbarschaftscafé contact (\(id.suffix(12))) to the Altstadt, and both sync:")
             try kuckuck.replica.update(.contacts, id: id, changes: ["quartier": "altstadt"])
             let moved = try await sync(kuckuck)
+            say(
+                "   \(kuckuck.name): sent \(moved.sent); keeps the contact until an Altstadt office holds it "
+                    + "(handing over: \(try kuckuck.replica.status().handingOver))")
             let arrived = try await sync(altstadt)
-            say("   \(kuckuck.name): sent \(moved.sent), left this office \(moved.evicted)")
             say("   \(altstadt.name): received \(arrived.received)")
+            // The server learns how far an office holds the feed from where its next pull
+            // starts: Altstadt's next sync (tonight's, say) tells it; Kuckuck's then lets go.
+            _ = try await sync(altstadt)
+            let handedOver = try await sync(kuckuck)
+            say("   After Altstadt's next sync, \(kuckuck.name) syncs: left this office \(handedOver.evicted)")
             let leftNothing = try kuckuck.replica.state(of: RecordKey(.contacts, id)) == nil
             let atAltstadt = (try? altstadt.replica.record(.contacts, id: id)) != nil
             say(

@@ -149,7 +149,7 @@ struct RoutingTests {
         try await network.sync(altstadt, ["altstadt"])
         // The server's backup is taken now, before the move.
         let backupPath = directory.path + "/backup.sqlite"
-        try network.server.database.backup(to: try DatabaseQueue(path: backupPath))
+        _ = try network.store.backup(to: backupPath)
         try kuckuck.update(.contacts, id: id, changes: ["quartier": "altstadt", "phone": "05151 2"])
         for _ in 0..<3 { try await network.sync(kuckuck, ["kuckuck"]) }
         #expect(try kuckuck.records(.contacts).count == 1, "nobody in Altstadt holds it yet: it stays")
@@ -181,7 +181,7 @@ struct RoutingTests {
         try await network.sync(mover, ["kuckuck"])
         // The server's backup is taken now: it has the move, not the edit below.
         let backupPath = directory.path + "/backup.sqlite"
-        try network.server.database.backup(to: try DatabaseQueue(path: backupPath))
+        _ = try network.store.backup(to: backupPath)
         // The editor has not heard of the move; its edit is pending while the eviction arrives.
         try editor.update(.contacts, id: id, changes: ["notes": "Sommerfest"])
         // The eviction comes before the edit was pushed: the editor keeps the record, pushes it
@@ -207,6 +207,51 @@ struct RoutingTests {
         #expect(try editor.records(.contacts).isEmpty)
         #expect(try stored(editor, id) == 0)
         #expect(try editor.status().handingOver == 0)
+    }
+
+    @Test(
+        "after a restore from a backup, an office's edit the restore lost comes back from the office that pulled it, though its writer let the record go; a copy not made by backup refuses it",
+        arguments: [true, false])
+    func lostEditRelayedAfterRestore(markedBackup: Bool) async throws {
+        let directory = TemporaryDirectory("quartiersync-relay")
+        let network = try InProcessNetwork(path: directory.path + "/server.sqlite")
+        let writer = try network.office("Kuckuck 1")
+        let keeper = try network.office("Kuckuck 2")
+        let id = try writer.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "kuckuck"]).id!
+        try await network.sync(writer, ["kuckuck"])
+        try await network.sync(keeper, ["kuckuck"])
+        let backupPath = directory.path + "/backup.sqlite"
+        if markedBackup {
+            _ = try network.store.backup(to: backupPath)
+        } else {
+            try network.server.database.backup(to: try DatabaseQueue(path: backupPath))
+        }
+        // After the backup: the writer edits the contact, the keeper pulls the edit, and the
+        // writer's office is given another Quartier, so the contact leaves it.
+        try writer.update(.contacts, id: id, changes: ["phone": "05151 2"])
+        try await network.sync(writer, ["kuckuck"])
+        try await network.sync(keeper, ["kuckuck"])
+        for _ in 0..<2 {
+            try await network.sync(writer, ["sued"])
+            try await network.sync(keeper, ["kuckuck"])
+        }
+        #expect(try writer.records(.contacts).isEmpty)
+        // The server is restored: it lost the edit. The writer syncs first (it no longer holds
+        // the contact); the keeper sends back what it pulled.
+        let restored = try InProcessNetwork(path: backupPath)
+        try await restored.sync(writer, ["sued"])
+        let resent = try await restored.sync(keeper, ["kuckuck"])
+        let atServer = try #require(try restored.server.state(of: RecordKey(.contacts, id)))
+        if markedBackup {
+            #expect(resent.refused.isEmpty, "\(resent.refused)")
+            #expect(atServer.fields["phone"]?.first?.value == .text("05151 2"))
+        } else {
+            // Without the backup's mark the server cannot tell a relay from a made-up version of
+            // the writer's: the keeper's copy stays refused, marked, and is sent again each sync.
+            #expect(Set(resent.refused.map(\.code)) == ["foreign-version"])
+            #expect(atServer.fields["phone"]?.first?.value != .text("05151 2"))
+            #expect(try keeper.record(.contacts, id: id)["phone"] == "05151 2")
+        }
     }
 
     @Test(
