@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "syncctl", targets: ["syncctl"]),
         .executable(name: "sync-server", targets: ["sync-server"]),
         .executable(name: "sync-bench", targets: ["SyncBench"]),
+        .executable(name: "quartiersync-demo", targets: ["quartiersync-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -92,11 +93,21 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        // The office's command line: no server in it.
         .executableTarget(
             name: "syncctl",
             dependencies: [
+                "SyncKernel", "SyncCore", "SyncProtocol", "SyncRemote",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The README's first command: offices syncing through a server run in process.
+        .executableTarget(
+            name: "quartiersync-demo",
+            dependencies: [
+                "SyncKernel", "SyncCore", "SyncRemote", "SyncServer",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                "SyncKernel", "SyncCore", "SyncProtocol", "SyncRemote", "SyncServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -104,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "SyncBench",
             dependencies: [
-                "SyncKernel", "SyncCore", "SyncRemote", "TestSupport",
+                "SyncKernel", "SyncCore", "SyncRemote", "ProcessHarness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -112,17 +123,24 @@ let package = Package(
             path: "Benchmarks/SyncBench"
         ),
 
-        // What the tests and the benchmark share: temporary directories, a command runner,
-        // a real sync-server process, a fault-injecting proxy, seeded generators, fixtures.
+        // What the benchmark and the tests share: the process runner, a real sync-server on a
+        // free port, peak memory, a seeded generator, a pull flood. Not test code: no Testing.
+        .target(
+            name: "ProcessHarness",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
+        // What the tests share besides: temporary directories, the built binaries, a
+        // fault-injecting proxy, fixtures, the docs' shell blocks.
         .target(
             name: "TestSupport",
             dependencies: [
-                "SyncKernel", .product(name: "NIOCore", package: "swift-nio"),
+                "SyncKernel", "ProcessHarness", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/TestSupport"),
         .testTarget(name: "SyncKernelTests", dependencies: ["SyncKernel", "TestSupport"]),
+        .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol"]),
         .testTarget(
             name: "SyncCoreTests",
             dependencies: ["SyncKernel", "SyncCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
@@ -140,6 +158,7 @@ let package = Package(
             name: "syncctlTests",
             dependencies: [
                 "SyncKernel", "SyncCore", "SyncProtocol", "SyncRemote", "SyncServer", "TestSupport", "syncctl",
+                "quartiersync-demo",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

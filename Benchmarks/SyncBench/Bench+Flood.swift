@@ -1,8 +1,8 @@
 import Foundation
+import ProcessHarness
 import SyncCore
 import SyncKernel
 import SyncRemote
-import TestSupport
 
 extension Bench {
     struct FloodFigures {

@@ -1,8 +1,8 @@
 import Foundation
+import ProcessHarness
 import SyncCore
 import SyncKernel
 import SyncRemote
-import TestSupport
 
 /// The measurements. Each builds what it needs in `directory` and times only the step it names.
 struct Bench: Sendable {

@@ -1,8 +1,8 @@
 import Foundation
+import ProcessHarness
 import SyncCore
 import SyncKernel
 import SyncRemote
-import TestSupport
 
 /// The executables next to `sync-bench`, run as separate processes like in production.
 struct Executables {

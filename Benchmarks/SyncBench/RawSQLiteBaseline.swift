@@ -1,9 +1,9 @@
 import Foundation
 import GRDBSQLite
+import ProcessHarness
 import SyncCore
 import SyncKernel
 import SyncRemote
-import TestSupport
 
 /// The physical limit on this machine: the same rows written through SQLite's C API with one
 /// prepared statement in one transaction (WAL, synchronous=NORMAL), no triggers, no sync state.

@@ -1,7 +1,7 @@
+import ProcessHarness
 import SyncCore
 import SyncKernel
 import SyncRemote
-import TestSupport
 
 /// Realistic, fictional contacts and activities from a fixed seed: the same rows every run.
 struct RecordGenerator {

@@ -1,7 +1,7 @@
 import Foundation
+import ProcessHarness
 import SyncKernel
 import SyncRemote
-import TestSupport
 
 /// Every figure of one run, as a table or as one JSON object.
 struct Report {

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ProcessHarness
 import SyncCore
 import SyncKernel
 import SyncRemote
-import TestSupport
 
 /// `sync-bench`: capture, apply and sync measured against raw SQLite in one run.
 @main

@@ -58,8 +58,8 @@ public struct Remote: Sendable, Equatable {
             throw SyncError(
                 .invalidInput,
                 "plain http:// to \(host) would send the office's token and personal data unencrypted: use https:// "
-                    + "(with --ca-file for a private certificate authority), or allow it explicitly with --allow-insecure",
-                field: "server")
+                    + "(trusting the server's private certificate authority if it has one), or allow plain HTTP explicitly",
+                field: "allow-insecure")
         }
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
             throw SyncError(.invalidInput, "the CA file \(caFile) is missing or unreadable", field: "ca-file")

@@ -189,13 +189,13 @@ public struct SyncClient: Sendable {
                 if remote.isAdmin {
                     throw SyncError(
                         .unauthorized,
-                        "the server refused this admin token (\(reason)): check --token-file, or make a new admin "
-                            + "token on the server with 'sync-server admin add NAME'", field: "token")
+                        "the server refused this admin token (\(reason)): check which token file was given, or "
+                            + "make a new admin token on the server", field: "admin-token")
                 }
                 throw SyncError(
                     .unauthorized,
-                    "the server refused this office's token (\(reason)): ask the server admin for a new one, then "
-                        + "run 'syncctl remote set --token-file FILE'", field: "token")
+                    "the server refused this office's token (\(reason)): ask the server admin for a new one",
+                    field: "token")
             case 500...:
                 throw SyncError(
                     .serverError,
@@ -249,9 +249,8 @@ public struct SyncClient: Sendable {
             return SyncError(
                 .serverUnreachable,
                 "the server at \(server) does not speak TLS (https://): it answers in plain HTTP, so the address "
-                    + "should start with http:// — or the server's TLS is not set up (sync-server serve --tls-cert)"
-                    + pending,
-                cause: error)
+                    + "should start with http:// — or the server's TLS is not set up" + pending,
+                field: "tls", cause: error)
         }
         if description.contains("CERTIFICATE") || description.contains("certificate")
             || description.contains("handshake") || description.contains("Handshake")
@@ -259,9 +258,9 @@ public struct SyncClient: Sendable {
             return SyncError(
                 .serverUnreachable,
                 "the server at \(server) did not prove who it is (its TLS certificate is not trusted, or not for this "
-                    + "name): check the address; for a private certificate authority give its certificate with "
-                    + "--ca-file" + pending,
-                cause: error)
+                    + "name): check the address; for a private certificate authority, trust its certificate"
+                    + pending,
+                field: "ca-file", cause: error)
         }
         if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
             return SyncError(

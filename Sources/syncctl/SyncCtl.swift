@@ -21,7 +21,6 @@ struct SyncCtl: AsyncParsableCommand {
             Init.self, ContactCommand.self, ActivityCommand.self, Import.self, Export.self, Status.self,
             ConflictsCommand.self, RefusedCommand.self, RemoteCommand.self, Sync.self, ScheduleCommand.self, Log.self,
             BackupCommand.self, AdminCommand.self,
-            Demo.self,
         ]
     )
 

@@ -90,10 +90,16 @@ struct ScheduleTests {
         defer { cli.cleanUp() }
         try cli.run(["init", "--office", "Kuckuck"])
         let environment = ["XDG_CONFIG_HOME": cli.home + "/config", "SYNCCTL_SYSTEMCTL": cli.home + "/none"]
-        for arguments in [["--at", "25:00"], ["--at", "2:3"], ["--at", "02:00", "--window", "13h"]] {
+        // The error line itself names the form (the usage line below it always lists --at).
+        let cases = [
+            (["--at", "25:00"], "Error: --at needs a time of day as HH:MM, e.g. 02:30"),
+            (["--at", "2:3"], "Error: --at needs a time of day as HH:MM, e.g. 02:30"),
+            (["--at", "02:00", "--window", "13h"], "Error: --window must be between 1m and 12h"),
+        ]
+        for (arguments, message) in cases {
             let result = try cli.run(["schedule", "install"] + arguments, environment: environment)
             #expect(result.status == 64)
-            #expect(result.error.contains("--at") || result.error.contains("--window"))
+            #expect(result.error.split(separator: "\n").first.map(String.init) == message, "\(result.error)")
         }
         #expect(!FileManager.default.fileExists(atPath: cli.home + "/config"))
     }

@@ -71,15 +71,15 @@ struct ScriptTests {
 struct DemoTests {
     @Test("the README's first command runs the demo: offices sync through a real server, nothing reported as failed")
     func readmeDemo() throws {
-        // The block's first command builds and runs `syncctl demo`; this test run built it.
+        // The block's first command builds and runs `quartiersync-demo`; this test run built it.
         let block = try ShellBlock.first(after: "## Two commands", in: "README.md")
         let commands = block.split(separator: "\n").filter { !$0.hasPrefix("#") }
-        #expect(commands == ["swift build && swift run syncctl demo", "swift test"], "\(commands)")
+        #expect(commands == ["swift build && swift run quartiersync-demo", "swift test"], "\(commands)")
         let home = NSTemporaryDirectory() + "quartiersync-demo-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: home) }
         let result = try Command.run(
-            Binaries.syncctl, ["demo"], environment: ["HOME": home, "TMPDIR": home + "/"], timeout: 120)
+            Binaries.demo, [], environment: ["HOME": home, "TMPDIR": home + "/"], timeout: 120)
         #expect(result.status == 0, "\(result.error)")
         // Every step reached its end, and each check the demo makes says yes.
         #expect(result.output.contains("9. Kuckuck moves"), "\(result.output)")
@@ -91,5 +91,22 @@ struct DemoTests {
         #expect(result.output.hasSuffix("The server is stopped now; nothing keeps running.\n"))
         // Nothing is left behind: the temporary directory is removed.
         #expect(try FileManager.default.contentsOfDirectory(atPath: home).isEmpty)
+    }
+}
+
+/// What goes onto an office's laptop: `syncctl`, with no server in it.
+@Suite("The office's binary")
+struct OfficeBinaryTests {
+    @Test("syncctl links no server (Hummingbird, Prometheus) and points from 'demo' to the demo's own program")
+    func noServerInSyncctl() throws {
+        let symbols = try Command.run("/usr/bin/nm", ["--defined-only", Binaries.syncctl])
+        #expect(symbols.status == 0, "\(symbols.error)")
+        #expect(symbols.output.contains("SyncRemote"), "nm reads the binary's Swift symbols")
+        for module in ["11Hummingbird", "10Prometheus", "11SyncServer"] {
+            #expect(!symbols.output.contains(module), "syncctl carries \(module)")
+        }
+        let demo = try Command.run(Binaries.syncctl, ["demo"])
+        #expect(demo.status == 64)
+        #expect(demo.error.contains("run 'quartiersync-demo'"), "\(demo.error)")
     }
 }

@@ -63,8 +63,9 @@ extension Replica {
         try readingFeed { db in try Feed(db: db).encodedChanges(since: cursor, limit: limit, quartiers: quartiers) }
     }
 
-    /// ``encodedChanges(since:limit:quartiers:)`` of a server store, without blocking the
-    /// caller's thread.
+    /// ``encodedChanges(since:limit:quartiers:)``, awaited: a server store reads through GRDB's
+    /// async access (the read runs on GRDB's reader, the calling task is suspended meanwhile);
+    /// an office's replica reads its snapshot synchronously, on the caller's thread.
     public func encodedChanges(since cursor: Int64, limit: Int = 500, quartiers: [String]? = nil) async throws
         -> EncodedBatch
     {

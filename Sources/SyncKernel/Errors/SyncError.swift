@@ -2,9 +2,11 @@
 ///
 /// Messages never contain a field's value (a shifted CSV column would put a name or an e-mail
 /// address where a date belongs); they name the record by id, the field by column name and the
-/// line of a file. Messages speak of the library's terms, never of a command line: `syncctl`
-/// and `sync-server` add their own hints (flags to pass, commands to run) and exit codes from
-/// ``code`` and ``field``.
+/// line of a file. Messages speak of the library's terms; where the step to take is a flag
+/// of one program, the message leaves it out and that program adds it as a hint from ``code``
+/// and ``field`` (`syncctl` and `sync-server` also map codes to exit codes). Some messages of
+/// the office's side (a stuck nightly sync, a refused change) do name the `syncctl` command to
+/// run: `syncctl` is the only program that shows them.
 public struct SyncError: Error, Sendable, CustomStringConvertible, Equatable {
     /// A stable, extensible error code.
     public struct Code: Hashable, Sendable, CustomStringConvertible {

@@ -41,8 +41,8 @@ struct Gatekeeper: Sendable {
         forbidden: String, unknown: String
     ) async throws -> Who {
         let token = try await bearer(request, context, hint: hint)
-        if let who = try await storeCall({ try await role(token) }) { return who }
-        if try await storeCall({ try await otherRole(token) }) {
+        if let who = try await role(token) { return who }
+        if try await otherRole(token) {
             throw APIError(status: .forbidden, code: "forbidden", message: forbidden)
         }
         throw await refused(context, unknown)
@@ -74,13 +74,5 @@ struct Gatekeeper: Sendable {
 
     private static func address(_ context: SyncRequestContext) -> String {
         context.remoteAddress?.ipAddress ?? "local"
-    }
-
-    private func storeCall<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch {
-            throw APIError(store: error)
-        }
     }
 }

@@ -9,7 +9,7 @@ import SyncProtocol
 
 /// The sync server as a Hummingbird application: the protocol's routes over a store.
 ///
-/// `sync-server serve` runs it until SIGTERM; `syncctl demo` runs one in process; the route
+/// `sync-server serve` runs it until SIGTERM; `quartiersync-demo` runs one in process; the route
 /// tests drive its router without a socket (HummingbirdTesting).
 ///
 /// ```swift

@@ -30,6 +30,9 @@ public struct APIError: HTTPResponseError {
     /// is the store's failure (500). Messages name no value, only what to do.
     init(store error: any Error) {
         switch (error as? SyncError)?.code {
+        case .notFound?:
+            self.init(
+                status: .notFound, code: "not-found", message: (error as? SyncError)?.message ?? "not found")
         case .invalidInput?, .missingField?, .rejected?:
             let message = (error as? SyncError)?.message ?? "the request was refused"
             self.init(status: .badRequest, code: (error as! SyncError).code.name, message: message)
@@ -52,6 +55,17 @@ public struct APIError: HTTPResponseError {
             self.init(
                 status: .internalServerError, code: "store-failed",
                 message: "the server store failed; try again later, and tell the server admin if it persists")
+        }
+    }
+
+    /// The answer to `error`: itself when it is one, else as the store's error
+    /// (``init(store:)``). The one mapping of errors to answers, used by
+    /// ``JSONErrorMiddleware``.
+    init(answering error: any Error) {
+        if let answer = error as? APIError {
+            self = answer
+        } else {
+            self.init(store: error)
         }
     }
 

@@ -7,7 +7,8 @@ import SyncCore
 import SyncKernel
 import SyncProtocol
 
-/// The protocol's routes (docs/protocol.md): health, push and pull, under a bearer token.
+/// The protocol's routes (docs/protocol.md): `/v1/health`; `/v2/session`, `/v2/recovery`, `/v2/push`
+/// and `/v2/pull` under an office's bearer token; the admin's routes (``AdminRoutes``); `/metrics`.
 public struct SyncRoutes: Sendable {
     let store: any ServerStore
     /// Limits and the failed-login slowdown.
@@ -49,66 +50,44 @@ public struct SyncRoutes: Sendable {
             return Response(
                 status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
-        router.get("/v2/session") { request, context in try await session(request, context) }
-        router.post("/v2/recovery") { request, context in try await recovery(request, context) }
-        router.post("/v2/push") { request, context in
-            try await noting(request, context) { office in try await push(office, request, context) }
+        // Every office route behind the office's token and share of the server; every admin
+        // route behind an admin token. Handlers read who asks from the context.
+        let offices = router.group("v2").add(
+            middleware: OfficeAuthenticator(gatekeeper: gatekeeper, allowance: allowance, metrics: metrics))
+        offices.get("session") { request, context in try await session(try context.office, request, context) }
+        offices.post("recovery") { request, context in try await recovery(try context.office, request, context) }
+        offices.post("push") { request, context in
+            try await noting(context) { office in try await push(office, request, context) }
         }
-        router.get("/v2/pull") { request, context in
-            try await noting(request, context) { office in try await pull(office, request, context) }
+        offices.get("pull") { request, context in
+            try await noting(context) { office in try await pull(office, request, context) }
         }
-        AdminRoutes(store: store, metrics: metrics, gatekeeper: gatekeeper).register(on: router)
-    }
-
-    func session(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
-        try await asOffice(request, context) { office in try await session(office, request, context) }
+        AdminRoutes(store: store, metrics: metrics).register(
+            on: router.group("v2/admin").add(middleware: AdminAuthenticator(gatekeeper: gatekeeper)))
     }
 
     private func session(_ office: Office, _ request: Request, _ context: SyncRequestContext) async throws
         -> Response
     {
         let replica = try Self.replica(request)
-        let session = try await storeCall { try await store.session(for: office, replica: replica) }
+        let session = try await store.session(for: office, replica: replica)
         await note(.started, of: office, context)
         return try context.responseEncoder.encode(session, from: request, context: context)
     }
 
-    /// Runs an office's request; a failure is noted as the office's last result and counted.
-    private func noting(
-        _ request: Request, _ context: SyncRequestContext, _ body: (Office) async throws -> Response
-    ) async throws -> Response {
-        try await asOffice(request, context) { office in
-            do {
-                return try await body(office)
-            } catch let error as APIError {
-                metrics.sync(of: office.name, result: "failed")
-                await note(.failed(error.code), of: office, context)
-                throw error
-            }
-        }
-    }
-
-    /// Runs a request as the office whose token it carries, within the office's share of the
-    /// server (``OfficeAllowance``): beyond it, 429 `slow-down` with `Retry-After`, no work done.
-    private func asOffice(
-        _ request: Request, _ context: SyncRequestContext, _ body: (Office) async throws -> Response
-    ) async throws -> Response {
-        let office = try await gatekeeper.office(request, context)
-        if let wait = await allowance.admit(office.name) {
-            metrics.slowedDown(office: office.name)
-            throw APIError(
-                status: .tooManyRequests, code: "slow-down",
-                message:
-                    "this office has more requests running or started this minute than the server allows one office: try again in \(wait)s",
-                retryAfter: wait)
-        }
+    /// Runs an office's push or pull; a failure is noted as the office's last result and
+    /// counted.
+    private func noting(_ context: SyncRequestContext, _ body: (Office) async throws -> Response) async throws
+        -> Response
+    {
+        let office = try context.office
         do {
-            let response = try await body(office)
-            await allowance.finished(office.name)
-            return response
+            return try await body(office)
         } catch {
-            await allowance.finished(office.name)
-            throw error
+            let answer = APIError(answering: error)
+            metrics.sync(of: office.name, result: "failed")
+            await note(.failed(answer.code), of: office, context)
+            throw answer
         }
     }
 
@@ -122,14 +101,10 @@ public struct SyncRoutes: Sendable {
         }
     }
 
-    func recovery(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
-        try await asOffice(request, context) { office in try await recovery(office, request, context) }
-    }
-
     private func recovery(_ office: Office, _ request: Request, _ context: SyncRequestContext) async throws
         -> Response
     {
-        let (epoch, raised) = try await storeCall { try await store.reportRecovery(from: office) }
+        let (epoch, raised) = try await store.reportRecovery(from: office)
         if raised {
             context.logger.notice(
                 "an office found that the store had lost data; every office sends what it holds again",
@@ -180,9 +155,7 @@ public struct SyncRoutes: Sendable {
             maxFieldLength: configuration.maxFieldLength, now: Int64(Date().timeIntervalSince1970 * 1000))
         let key = request.headers[HTTPField.Name(Wire.idempotencyHeader)!]
         let replica = try Self.replica(request)
-        let receipt = try await storeCall {
-            try await store.push(batch, key: key, from: office, replica: replica, validator: validator)
-        }
+        let receipt = try await store.push(batch, key: key, from: office, replica: replica, validator: validator)
         metrics.received(receipt.received, conflicts: receipt.conflicts ?? 0)
         let refused = receipt.refused?.count ?? 0
         if refused > 0 { metrics.refused(refused) }
@@ -208,7 +181,7 @@ public struct SyncRoutes: Sendable {
         guard let limit = Int(parameters["limit"].map(String.init) ?? "500"), (1...maxPageSize).contains(limit) else {
             throw APIError.badRequest("bad-limit", "limit must be between 1 and \(maxPageSize)")
         }
-        let page = try await storeCall { try await store.pull(since: since, limit: limit, for: office) }
+        let page = try await store.pull(since: since, limit: limit, for: office)
         context.logger.debug("pull", metadata: ["office": "\(office.name)", "records": "\(page.count)"])
         metrics.sent(page.count)
         if !page.hasMore {
@@ -225,16 +198,6 @@ public struct SyncRoutes: Sendable {
             headers[.contentEncoding] = "gzip"
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
-    }
-
-    /// Awaits a store call; whatever the store throws is answered as a JSON error
-    /// (docs/protocol.md).
-    private func storeCall<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch {
-            throw APIError(store: error)
-        }
     }
 
     private func gunzip(_ bytes: [UInt8]) throws -> [UInt8] {

@@ -4,9 +4,10 @@ import SyncProtocol
 /// Where the server keeps record states and its office registry.
 ///
 /// Every requirement is `async`: a request handler awaits the store without holding one of
-/// Swift concurrency's threads. The embedded SQLite store (``SQLiteServerStore``) is the
-/// default; a PostgreSQL store for deployments that outgrow one machine implements the same
-/// protocol. Merging always goes through SyncKernel's `MergeKernel`, never through route code.
+/// Swift concurrency's threads. The embedded SQLite store (``SQLiteServerStore``) is the only
+/// one today; another database would implement this protocol. Merging happens in the store
+/// (the SQLite store applies a push through SyncCore's `Replica.apply`, which merges with
+/// SyncKernel's `MergeKernel`), never in route code.
 public protocol ServerStore: Sendable {
     /// Identifies this store; clients keep their pull cursor per store id.
     var storeID: String { get }

@@ -93,8 +93,14 @@ extension Sync {
     /// then cut by a random part of up to a half, so that offices that failed together do not
     /// come back together.
     static func backoff(attempt: Int, base: Int) -> TimeInterval {
-        let full = min(Double(base) * pow(2, Double(min(attempt, 20))), 900)
-        return full * Double.random(in: 0.5...1.0)
+        var generator = SystemRandomNumberGenerator()
+        return backoff(attempt: attempt, base: base, using: &generator)
+    }
+
+    /// ``backoff(attempt:base:)`` drawing its random part from `generator`.
+    static func backoff(attempt: Int, base: Int, using generator: inout some RandomNumberGenerator) -> TimeInterval {
+        let full = min(Double(base) * pow(2, Double(min(max(attempt, 0), 20))), 900)
+        return full * Double.random(in: 0.5...1.0, using: &generator)
     }
 
     /// Says which local changes the server refused and why (standard error: a warning).

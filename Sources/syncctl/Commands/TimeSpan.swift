@@ -11,13 +11,18 @@ struct TimeSpan: ExpressibleByArgument, Equatable, CustomStringConvertible {
         let text = argument.trimmingCharacters(in: .whitespaces).lowercased()
         let unit = text.last.flatMap { $0.isLetter ? $0 : nil }
         guard let number = Int(unit == nil ? text : String(text.dropLast())), number >= 0 else { return nil }
+        let unitSeconds: Int
         switch unit {
-        case "s": seconds = number
-        case nil, "m": seconds = number * 60
-        case "h": seconds = number * 3600
-        case "d": seconds = number * 86400
+        case "s": unitSeconds = 1
+        case nil, "m": unitSeconds = 60
+        case "h": unitSeconds = 3600
+        case "d": unitSeconds = 86400
         default: return nil
         }
+        // A mistyped span of many digits is refused, never an overflow.
+        let (span, overflow) = number.multipliedReportingOverflow(by: unitSeconds)
+        guard !overflow else { return nil }
+        seconds = span
     }
 
     /// The shortest exact form: `2d`, `48h` is `2d`, `90m`, `30s`.
@@ -27,6 +32,4 @@ struct TimeSpan: ExpressibleByArgument, Equatable, CustomStringConvertible {
         if seconds % 60 == 0 { return "\(seconds / 60)m" }
         return "\(seconds)s"
     }
-
-    static var defaultValueDescription: String { "48h" }
 }

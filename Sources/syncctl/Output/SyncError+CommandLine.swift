@@ -36,14 +36,24 @@ extension SyncError {
             return "find the contact's id with 'syncctl contact list'"
         case .notFound:
             return "list them with 'syncctl contact list' or 'syncctl activity list'"
+        case .invalidInput where field == "allow-insecure":
+            return "https:// with --ca-file FILE for a private certificate authority, or --allow-insecure"
         case .emptyChange:
             return "pass at least one field, e.g. --notes TEXT"
         case .missingField where line == nil, .invalidInput where field == "office":
             return field.map { "pass --\($0.replacingOccurrences(of: "_", with: "-")) VALUE" }
         case .notConfigured:
             return "run 'syncctl remote set --server URL --token-file FILE' first"
-        case .unauthorized where field == "replica" || field == "token":
+        case .unauthorized where field == "token":
+            return "then run 'syncctl remote set --token-file FILE'"
+        case .unauthorized where field == "admin-token":
+            return "check --token-file, or run 'sync-server admin add NAME' on the server"
+        case .unauthorized where field == "replica":
             return nil
+        case .serverUnreachable where field == "ca-file":
+            return "give the certificate authority's file with --ca-file FILE"
+        case .serverUnreachable where field == "tls":
+            return "the server needs 'sync-server serve --tls-cert FILE --tls-key FILE' for https://"
         case .unauthorized:
             return "then run 'syncctl remote set --server URL --token-file FILE'"
         case .syncInProgress:

@@ -14,6 +14,7 @@ enum UnknownCommand {
             // `help` is ArgumentParser's own (`syncctl help contact`).
             guard !groups.isEmpty, !word.hasPrefix("-"), word != "help" else { return nil }
             guard let index = names.firstIndex(of: word) else {
+                if path.count == 1, let moved = movedAway[word] { return moved }
                 let close = names.filter { distance($0, word) <= 2 || $0.hasPrefix(word) }
                 let guess = close.isEmpty ? "" : ": did you mean \(close.map { "'\($0)'" }.joined(separator: " or "))?"
                 let group = path.joined(separator: " ")
@@ -26,6 +27,13 @@ enum UnknownCommand {
         }
         return nil
     }
+
+    /// Commands `syncctl` had once, with where they went.
+    static let movedAway = [
+        "demo":
+            "the demo is a program of its own, so that syncctl carries no server: run 'quartiersync-demo' "
+            + "('swift run quartiersync-demo' in the source tree)"
+    ]
 
     /// The names of `command`'s subcommands, in order.
     private static func commandNames(of command: any ParsableCommand.Type) -> [String] {

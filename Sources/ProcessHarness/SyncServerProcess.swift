@@ -117,7 +117,7 @@ public final class SyncServerProcess: @unchecked Sendable {
         ]) { $1 }
         if let logFile {
             if !FileManager.default.fileExists(atPath: logFile) {
-                FileManager.default.createFile(atPath: logFile, contents: nil)
+                _ = FileManager.default.createFile(atPath: logFile, contents: nil)
             }
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
             try handle.seekToEnd()

@@ -94,25 +94,6 @@ public struct CommandError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// The built executables, next to the running test bundle or benchmark.
-public enum Binaries {
-    /// The directory holding them.
-    public static var directory: String {
-        let here = Bundle.main.executableURL?.deletingLastPathComponent().path ?? ".build/debug"
-        // A test bundle sits in the build directory; its executable may be one level deeper.
-        for candidate in [here, here + "/.."] where FileManager.default.isExecutableFile(atPath: candidate + "/syncctl")
-        {
-            return candidate
-        }
-        return here
-    }
-
-    /// `sync-server`.
-    public static var server: String { directory + "/sync-server" }
-    /// `syncctl`.
-    public static var syncctl: String { directory + "/syncctl" }
-}
-
 /// Bytes read on another thread. Safe: written once by that thread before the reader's group
 /// finishes, read only after waiting for the group.
 private final class Collected: @unchecked Sendable {

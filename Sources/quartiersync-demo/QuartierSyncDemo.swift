@@ -5,9 +5,12 @@ import ServiceLifecycle
 import SyncKernel
 import SyncServer
 
-/// `syncctl demo`: real offices syncing through a real server, narrated.
-struct Demo: AsyncParsableCommand {
+/// `quartiersync-demo`: real offices syncing through a real server, narrated. A program of its
+/// own, so that the office's `syncctl` carries no server (Hummingbird, TLS, Prometheus).
+@main
+struct QuartierSyncDemo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "quartiersync-demo",
         abstract: "Show four Hameln quartier offices and the state-wide network syncing through a real sync server.",
         discussion: """
             Everything happens in a temporary directory: the sync server, run in this process on a \
