@@ -84,10 +84,19 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // What both executables' `main` share: the log, a mistyped command named, an error as one line.
+        .target(
+            name: "CommandLineSupport",
+            dependencies: [
+                "SyncKernel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "sync-server",
             dependencies: [
-                "SyncKernel", "SyncServer",
+                "SyncKernel", "SyncServer", "CommandLineSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -97,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "syncctl",
             dependencies: [
-                "SyncKernel", "SyncCore", "SyncProtocol", "SyncRemote",
+                "SyncKernel", "SyncCore", "SyncProtocol", "SyncRemote", "CommandLineSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -141,6 +150,18 @@ let package = Package(
             path: "Tests/TestSupport"),
         .testTarget(name: "SyncKernelTests", dependencies: ["SyncKernel", "TestSupport"]),
         .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol"]),
+        .testTarget(
+            name: "CommandLineSupportTests",
+            dependencies: ["CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "ProcessHarnessTests", dependencies: ["ProcessHarness"]),
+        .testTarget(
+            name: "SyncRemoteTests",
+            dependencies: [
+                "SyncKernel", "SyncCore", "SyncProtocol", "SyncRemote", "SyncServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "SyncCoreTests",
             dependencies: ["SyncKernel", "SyncCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import Logging
 import SyncCore
@@ -27,30 +28,13 @@ struct SyncCtl: AsyncParsableCommand {
     /// Runs the command; a ``SyncError`` becomes one line on standard error and its exit code.
     static func main() async {
         // Library messages go to standard error, and only warnings unless asked for more.
-        let level =
-            ProcessInfo.processInfo.environment["SYNCCTL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        if let message = UnknownCommand.message(for: Array(CommandLine.arguments.dropFirst()), root: Self.self) {
-            try? FileHandle.standardError.write(contentsOf: Data("syncctl: \(Terminal.safe(message))\n".utf8))
-            Foundation.exit(ExitCode.validationFailure.rawValue)
-        }
-        do {
-            var command = try parseAsRoot()
-            if var command = command as? any AsyncParsableCommand {
-                try await command.run()
-            } else {
-                try command.run()
-            }
-        } catch let error as SyncError {
-            try? FileHandle.standardError.write(
-                contentsOf: Data("syncctl: \(Terminal.safe(error.commandLineMessage))\n".utf8))
-            Foundation.exit(error.exitCode)
-        } catch {
-            exit(withError: error)
-        }
+        await CommandLineMain.run(
+            Self.self, levelVariable: "SYNCCTL_LOG_LEVEL", defaultLevel: .warning,
+            movedAway: [
+                "demo":
+                    "the demo is a program of its own, so that syncctl carries no server: run 'quartiersync-demo' "
+                    + "('swift run quartiersync-demo' in the source tree)"
+            ]
+        ) { error in (error.commandLineMessage, error.exitCode) }
     }
 }

@@ -9,6 +9,7 @@ struct ArchitectureTests {
     /// The package's own modules, which imports are checked for.
     static let modules: Set<String> = [
         "SyncKernel", "SyncCore", "SyncProtocol", "SyncRemote", "SyncServer", "ProcessHarness", "TestSupport",
+        "CommandLineSupport",
     ]
 
     /// Each target's directory, by the name the picture gives it.
@@ -17,7 +18,7 @@ struct ArchitectureTests {
         "SyncRemote": "Sources/SyncRemote", "SyncServer": "Sources/SyncServer",
         "ProcessHarness": "Sources/ProcessHarness", "syncctl": "Sources/syncctl", "sync-server": "Sources/sync-server",
         "quartiersync-demo": "Sources/quartiersync-demo", "sync-bench": "Benchmarks/SyncBench",
-        "TestSupport": "Tests/TestSupport",
+        "TestSupport": "Tests/TestSupport", "CommandLineSupport": "Sources/CommandLineSupport",
     ]
 
     /// The package's modules that the Swift files under `directory` import.

@@ -110,3 +110,16 @@ struct OfficeBinaryTests {
         #expect(demo.error.contains("run 'quartiersync-demo'"), "\(demo.error)")
     }
 }
+
+/// `sync-server` shares `syncctl`'s main: a mistyped command is named with the one meant.
+@Suite("sync-server's command line")
+struct ServerCommandLineTests {
+    @Test("sync-server names a mistyped command and the one meant, before any option is read")
+    func mistypedCommand() throws {
+        let result = try Command.run(Binaries.server, ["offce", "add", "Kuckuck", "--quartiers", "kuckuck"])
+        #expect(result.status == 64)
+        #expect(
+            result.error == "sync-server: 'offce' is not a command of 'sync-server': did you mean 'office'? "
+                + "('sync-server --help' lists them)\n", "\(result.error)")
+    }
+}

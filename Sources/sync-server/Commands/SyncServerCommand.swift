@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import Logging
 import SyncKernel
@@ -13,24 +14,8 @@ struct SyncServerCommand: AsyncParsableCommand {
         subcommands: [Serve.self, OfficeCommand.self, AdminCommand.self, BackupCommand.self])
 
     static func main() async {
-        let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        do {
-            var command = try parseAsRoot()
-            if var command = command as? any AsyncParsableCommand {
-                try await command.run()
-            } else {
-                try command.run()
-            }
-        } catch let error as SyncError {
-            try? FileHandle.standardError.write(contentsOf: Data("sync-server: \(error.commandLineMessage)\n".utf8))
-            Foundation.exit(error.exitCode)
-        } catch {
-            exit(withError: error)
+        await CommandLineMain.run(Self.self, levelVariable: "LOG_LEVEL", defaultLevel: .info) { error in
+            (error.commandLineMessage, error.exitCode)
         }
     }
 }

@@ -1,13 +1,17 @@
 import ArgumentParser
 
 /// Names a mistyped command before the arguments are parsed: `syncctl contact ad --name x`
-/// would otherwise be told about `--name` ("Unknown option"), not about `ad`.
-enum UnknownCommand {
+/// would otherwise be told about `--name` ("Unknown option"), not about `ad`; `sync-server
+/// offce add` is told "did you mean 'office'?".
+public enum UnknownCommand {
     /// The message for the first word of `arguments` (after the program's name) that is
     /// neither an option nor a subcommand of the command group it follows; nil when there is
-    /// none.
-    static func message(for arguments: [String], root: any ParsableCommand.Type) -> String? {
-        var path = ["syncctl"]
+    /// none. A word in `movedAway` right after the program's name is answered with its text
+    /// (a command that became a program of its own).
+    public static func message(
+        for arguments: [String], root: any ParsableCommand.Type, movedAway: [String: String] = [:]
+    ) -> String? {
+        var path = [root.configuration.commandName ?? "command"]
         var names = commandNames(of: root)
         var groups = root.configuration.subcommands
         for word in arguments {
@@ -27,13 +31,6 @@ enum UnknownCommand {
         }
         return nil
     }
-
-    /// Commands `syncctl` had once, with where they went.
-    static let movedAway = [
-        "demo":
-            "the demo is a program of its own, so that syncctl carries no server: run 'quartiersync-demo' "
-            + "('swift run quartiersync-demo' in the source tree)"
-    ]
 
     /// The names of `command`'s subcommands, in order.
     private static func commandNames(of command: any ParsableCommand.Type) -> [String] {
