@@ -222,25 +222,24 @@ public final class SQLiteServerStore: ServerStore {
         }
     }
 
-    /// Until when (Unix seconds) a store restored from a backup takes other offices' changes
-    /// it lost from any office; nil: it was never restored. The first push a restored copy
-    /// serves opens the window.
-    private func relaysUntil() async throws -> Double? {
-        let window: @Sendable (Database) throws -> (opened: Bool, until: Double?)? = { db in
-            try Row.fetchOne(db, sql: "SELECT serving_since, relays_until FROM _server_restore WHERE id = 1").map {
-                (($0[0] as Double?) != nil, $0[1])
-            }
+    /// The restore window as the store holds it: whether a server has served this copy yet,
+    /// and until when (Unix seconds) it takes other offices' lost changes from any office; nil
+    /// when the store was never restored.
+    private static func restoreWindow(_ db: Database) throws -> (opened: Bool, until: Double?)? {
+        try Row.fetchOne(db, sql: "SELECT serving_since, relays_until FROM _server_restore WHERE id = 1").map {
+            (($0[0] as Double?) != nil, $0[1])
         }
-        guard let held = try await replica.read(window) else { return nil }
-        if held.opened { return held.until }
-        return try await replica.write { db in
-            let now = Date().timeIntervalSince1970
+    }
+
+    /// Opens the restore window at the first push a restored copy serves; returns its end.
+    private func openRestoreWindow() async throws -> Double? {
+        try await replica.write { db in
             try db.execute(
                 sql: """
                     UPDATE _server_restore SET serving_since = ?1, relays_until = ?1 + ?2
                     WHERE id = 1 AND serving_since IS NULL
-                    """, arguments: [now, Self.relayWindow])
-            return try window(db)?.until
+                    """, arguments: [Date().timeIntervalSince1970, Self.relayWindow])
+            return try Self.restoreWindow(db)?.until
         }
     }
 
@@ -314,14 +313,14 @@ public final class SQLiteServerStore: ServerStore {
     /// An office learns other offices' versions only from the server: outside a restore, one
     /// the server never held is a forgery (an existing number reused for a made-up value).
     private func reachedByOtherOffices(_ office: Office) async throws -> [ReplicaID: UInt64] {
-        let relaying = try await relaysUntil().map { Date().timeIntervalSince1970 < $0 } ?? false
-        return try await replica.read { db in
+        // One read per push: the window and the replicas together; a write only the first
+        // time a restored copy serves.
+        let (window, reached) = try await replica.read { db in
             var reached: [ReplicaID: UInt64] = [:]
-            let highest = relaying ? "max(coalesce(k.counter, 0), coalesce(a.position, 0))" : "0"
             for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT r.replica_id, \(highest)
+                    SELECT r.replica_id, max(coalesce(k.counter, 0), coalesce(a.position, 0))
                     FROM _server_replicas r JOIN _server_offices o ON o.name = r.office
                     LEFT JOIN _sync_knowledge k ON k.replica_id = r.replica_id
                     LEFT JOIN _sync_acks a ON a.replica_id = r.replica_id
@@ -330,8 +329,12 @@ public final class SQLiteServerStore: ServerStore {
             {
                 reached[ReplicaID(rawValue: row[0])] = UInt64(clamping: row[1] as Int64)
             }
-            return reached
+            return (try Self.restoreWindow(db), reached)
         }
+        var until = window?.until
+        if let window, !window.opened { until = try await openRestoreWindow() }
+        let relaying = until.map { Date().timeIntervalSince1970 < $0 } ?? false
+        return relaying ? reached : reached.mapValues { _ in 0 }
     }
 
     /// Binds `replica` to `office` on first use; refuses it for any other office. The
