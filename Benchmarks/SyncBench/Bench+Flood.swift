@@ -20,7 +20,6 @@ extension Bench {
     /// peak memory (issue #25: a fair share per office).
     func flood() async throws -> FloodFigures {
         let database = directory + "/server-flood.sqlite"
-        _ = try Replica.create(at: database, office: "sync-server", kind: .server)
         let server = try SyncServerProcess.start(binary: binaries.server, database: database)
         defer { server.stop() }
         let attackerToken = try server.addOffice("Flood", quartiers: ["nordstadt"])

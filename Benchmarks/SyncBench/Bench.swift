@@ -59,7 +59,7 @@ struct Bench: Sendable {
     /// syncs again (incremental). Times are syncctl's own `durationMs`.
     func endToEnd(size: Int) async throws -> EndToEnd {
         let database = directory + "/server-\(size).sqlite"
-        try seedServer(database: database, size: size)
+        try await seedServer(database: database, size: size)
         let server = try SyncServerProcess.start(binary: binaries.server, database: database)
         defer { server.stop() }
         let token = try server.addOffice(
@@ -92,8 +92,8 @@ struct Bench: Sendable {
     }
 
     /// Fills a server store in process (SyncCore, no HTTP) with `size` contacts.
-    private func seedServer(database: String, size: Int) throws {
-        let store = try Replica.create(at: database, office: "sync-server", kind: .server)
+    private func seedServer(database: String, size: Int) async throws {
+        let store = try StateStore.create(at: database, name: "sync-server")
         let source = try Replica.create(at: directory + "/seed-\(size).sqlite", office: "LAG")
         var generator = RecordGenerator(seed: seed &+ UInt64(size), randomIDs: randomIDs)
         var done = 0
@@ -105,7 +105,7 @@ struct Bench: Sendable {
             var batch: ChangeBatch
             repeat {
                 batch = try source.outgoing(limit: 2000)
-                if !batch.records.isEmpty { try store.apply(batch, from: .downstream(acknowledging: nil)) }
+                if !batch.records.isEmpty { try await store.apply(batch, from: .downstream(acknowledging: nil)) }
                 try source.acknowledge(upTo: batch.cursor)
             } while batch.hasMore
         }
@@ -159,7 +159,6 @@ struct Bench: Sendable {
     /// - Throws: `BenchError` when they have not finished after ``concurrentDeadline``.
     func concurrentOffices(count: Int) async throws -> ServerFigures {
         let database = directory + "/server-concurrent.sqlite"
-        _ = try Replica.create(at: database, office: "sync-server", kind: .server)
         let server = try SyncServerProcess.start(binary: binaries.server, database: database)
         defer { server.stop() }
         let quartiere = RecordGenerator.quartiere

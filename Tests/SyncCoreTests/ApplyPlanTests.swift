@@ -21,6 +21,9 @@ struct ApplyPlanTests {
         return (first, last)
     }
 
+    /// An office's replica that wrote none of the states.
+    static let office = ApplyPlan.Holding(replica: ReplicaID(rawValue: "this-office"))
+
     func batch(_ records: [RecordState], evictions: [Eviction] = []) -> ChangeBatch {
         ChangeBatch(records: records, offices: [:], cursor: 1, hasMore: false, evictions: evictions)
     }
@@ -28,7 +31,8 @@ struct ApplyPlanTests {
     @Test("a record twice in one batch is stored once, at its latest state")
     func twiceInABatch() throws {
         let (first, last) = try states()
-        let plan = ApplyPlan(batch: batch([first, last]), states: [:], source: .upstream(peer: "s"), kind: .office)
+        let plan = ApplyPlan(
+            batch: batch([first, last]), states: [:], source: .upstream(peer: "s"), holding: Self.office)
         #expect(plan.changed.map(\.state) == [last])
         #expect(plan.summary.received == 2)
         #expect(plan.relayed.isEmpty)
@@ -38,7 +42,7 @@ struct ApplyPlanTests {
     func alreadyKnown() throws {
         let (_, last) = try states()
         let plan = ApplyPlan(
-            batch: batch([last]), states: [last.key: last], source: .upstream(peer: "s"), kind: .office)
+            batch: batch([last]), states: [last.key: last], source: .upstream(peer: "s"), holding: Self.office)
         #expect(plan.changed.isEmpty)
         #expect(plan.summary.alreadyKnown == 1)
     }
@@ -47,7 +51,7 @@ struct ApplyPlanTests {
     func olderStatePushedBack() throws {
         let (first, last) = try states()
         let plan = ApplyPlan(
-            batch: batch([first, first]), states: [last.key: last], source: .upstream(peer: "s"), kind: .office)
+            batch: batch([first, first]), states: [last.key: last], source: .upstream(peer: "s"), holding: Self.office)
         #expect(plan.relayed == [last.key])
         #expect(plan.summary.pushedBack == 1)
         #expect(plan.changed.isEmpty)
@@ -59,7 +63,7 @@ struct ApplyPlanTests {
         let covering = Eviction(key: last.key, context: last.context)
         let leaves = ApplyPlan(
             batch: batch([], evictions: [covering]), states: [last.key: last], source: .upstream(peer: "s"),
-            kind: .office)
+            holding: Self.office)
         #expect(leaves.leaving == [last.key])
         #expect(leaves.summary.evicted == 1)
         #expect(leaves.relayed.isEmpty)
@@ -67,7 +71,7 @@ struct ApplyPlanTests {
         let behind = Eviction(key: last.key, context: first.context)
         let stays = ApplyPlan(
             batch: batch([], evictions: [behind]), states: [last.key: last], source: .upstream(peer: "s"),
-            kind: .office)
+            holding: Self.office)
         #expect(stays.leaving.isEmpty)
         #expect(stays.relayed == [last.key])
     }
@@ -79,13 +83,13 @@ struct ApplyPlanTests {
         let covering = Eviction(key: last.key, context: last.context)
         let own = ApplyPlan(
             batch: batch([], evictions: [covering]), states: [last.key: last], source: .upstream(peer: "s"),
-            kind: .office, ownReplica: writer)
+            holding: .init(replica: writer))
         #expect(own.leaving.isEmpty && own.movedOn == [last.key])
         #expect(own.relayed.isEmpty)
 
         let others = ApplyPlan(
             batch: batch([], evictions: [covering]), states: [last.key: last], source: .upstream(peer: "s"),
-            kind: .office, ownReplica: ReplicaID(rawValue: "another-replica"))
+            holding: .init(replica: ReplicaID(rawValue: "another-replica")))
         #expect(others.leaving == [last.key] && others.movedOn.isEmpty)
     }
 
@@ -98,8 +102,7 @@ struct ApplyPlanTests {
         _ = try office.update(.contacts, id: id, changes: ["quartier": "altstadt"])
         let moved = try #require(try office.outgoing(limit: 10).records.first)
         let plan = ApplyPlan(
-            batch: batch([before]), states: [moved.key: moved], source: .downstream(acknowledging: nil),
-            kind: .server)
+            batch: batch([before]), states: [moved.key: moved], source: .downstream(acknowledging: nil))
         #expect(plan.summary.alreadyKnown == 1)
         #expect(plan.formerRoutes.map(\.route) == ["kuckuck"])
         #expect(plan.changed.map(\.state) == [moved])

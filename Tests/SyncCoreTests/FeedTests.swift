@@ -10,8 +10,8 @@ import Testing
 @Suite("Changes feed")
 struct FeedTests {
     @Test("a page stops at its byte budget, whatever the limit asked; the pages after it carry the rest")
-    func pagesStopAtByteBudget() throws {
-        let store = try Replica.inMemory(office: "sync-server", kind: .server)
+    func pagesStopAtByteBudget() async throws {
+        let store = try StateStore.inMemory(name: "sync-server")
         let office = try Replica.inMemory(office: "Kuckuck")
         let notes = String(repeating: "Sprechstunde im Stadtteiltreff. ", count: 300)  // 9,600 characters
         try office.insert(
@@ -19,12 +19,12 @@ struct FeedTests {
             contentsOf: try (0..<1200).map {
                 try RecordValues(.contacts, ["name": "Person \($0)", "quartier": "kuckuck", "notes": notes])
             })
-        try Self.pushAll(from: office, to: store, pages: 500)
+        try await Self.pushAll(from: office, to: store, pages: 500)
         var cursor: Int64 = 0
         var counts: [Int] = []
         var ids = Set<String>()
         while true {
-            let page = try store.encodedChanges(since: cursor, limit: 5000, quartiers: ["kuckuck"])
+            let page = try await store.encodedChanges(since: cursor, limit: 5000, quartiers: ["kuckuck"])
             #expect(page.bytes.count < Feed.maxPageBytes + 64 << 10, "a page of \(page.bytes.count) bytes")
             let decoded = try ChangeBatch(encoded: page.bytes)
             ids.formUnion(decoded.records.map(\.id))
@@ -37,22 +37,22 @@ struct FeedTests {
     }
 
     @Test("the wire form of a feed page decodes to the same page, for every Quartier filter")
-    func encodedPagesMatch() throws {
+    func encodedPagesMatch() async throws {
         let office = try Replica.inMemory(office: "Kuckuck")
-        let store = try Replica.inMemory(office: "sync-server", kind: .server)
+        let store = try StateStore.inMemory(name: "sync-server")
         let quartiere = ["kuckuck", "altstadt", "*"]
         try office.insert(
             .contacts,
             contentsOf: try (0..<50).map {
                 try RecordValues(.contacts, ["name": "Person \($0)", "quartier": quartiere[$0 % 3], "phone": "\($0)"])
             })
-        try Self.pushAll(from: office, to: store, pages: 20)
+        try await Self.pushAll(from: office, to: store, pages: 20)
         for filter in [nil, ["kuckuck"], ["altstadt", "nordstadt"]] as [[String]?] {
             var cursor: Int64 = 0
             var pages = 0
             while true {
-                let page = try store.changes(since: cursor, limit: 7, quartiers: filter)
-                let wire = try store.encodedChanges(since: cursor, limit: 7, quartiers: filter)
+                let page = try await store.changes(since: cursor, limit: 7, quartiers: filter)
+                let wire = try await store.encodedChanges(since: cursor, limit: 7, quartiers: filter)
                 let decoded = try ChangeBatch(encoded: wire.bytes)
                 #expect(decoded.records == page.records)
                 #expect(decoded.cursor == page.cursor && decoded.hasMore == page.hasMore)
@@ -77,11 +77,11 @@ struct FeedTests {
     }
 
     /// Pushes every pending change of `office` to `store`, `pages` states at a time.
-    static func pushAll(from office: Replica, to store: Replica, pages: Int) throws {
+    static func pushAll(from office: Replica, to store: StateStore, pages: Int) async throws {
         var pushed: ChangeBatch
         repeat {
             pushed = try office.outgoing(limit: pages)
-            try store.apply(pushed, from: .downstream(acknowledging: nil))
+            try await store.apply(pushed, from: .downstream(acknowledging: nil))
             try office.acknowledge(upTo: pushed.cursor)
         } while pushed.hasMore
     }

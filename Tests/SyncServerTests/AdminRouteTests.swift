@@ -52,8 +52,8 @@ struct AdminRouteTests {
         try await second.apply(try first.changes(since: 0, limit: 10), from: .upstream(peer: first.id.rawValue))
         try first.update(.contacts, id: id, changes: ["phone": "1"])
         try second.update(.contacts, id: id, changes: ["phone": "2"])
-        try await fixture.store.replica.apply(try first.outgoing(limit: 10), from: .downstream(acknowledging: nil))
-        try await fixture.store.replica.apply(try second.outgoing(limit: 10), from: .downstream(acknowledging: nil))
+        try await fixture.store.states.apply(try first.outgoing(limit: 10), from: .downstream(acknowledging: nil))
+        try await fixture.store.states.apply(try second.outgoing(limit: 10), from: .downstream(acknowledging: nil))
         let admin = fixture.headers(token: token)
         try await fixture.app.test(.router) { client in
             let conflictID = try await client.execute(uri: "/v2/admin/conflicts", method: .get, headers: admin) {

@@ -82,7 +82,7 @@ struct PushValidationTests {
                     #expect(receipt.stored == 1, "\(rule)")
                 }
             }
-            let stored = try fixture.store.replica.changes(since: 0).records
+            let stored = try await fixture.store.states.changes(since: 0).records
             #expect(stored.map(\.id) == [batch.records[1 - index].id], "\(rule)")
         }
     }
@@ -133,6 +133,6 @@ struct PushLimitTests {
                 }
             }
         }
-        #expect(try configured.store.replica.changes(since: 0).records.isEmpty)
+        #expect(try await configured.store.states.changes(since: 0).records.isEmpty)
     }
 }

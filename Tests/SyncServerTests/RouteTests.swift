@@ -91,7 +91,7 @@ struct RouteTests {
                 }
             }
         }
-        #expect(try await fixture.store.replica.serverKnowledge(for: nil).head == 0)
+        #expect(try await fixture.store.states.knowledge(for: nil).head == 0)
     }
 
     @Test("the session names the office, its Quartiere and what the store holds")
@@ -175,7 +175,7 @@ struct RouteTests {
                 #expect(decoded.error.code == code)
             }
         }
-        let held = try await fixture.store.replica.serverKnowledge(for: nil)
+        let held = try await fixture.store.states.knowledge(for: nil)
         #expect(held.head == 0 && held.knowledge.counters.isEmpty)
     }
 

@@ -58,7 +58,7 @@ struct ServerConvergenceTests {
         }
         for _ in 0..<network.steps { try await network.step() }
         try await network.finalRound()
-        try network.checkConverged()
+        try await network.checkConverged()
     }
 }
 
@@ -587,11 +587,11 @@ private final class ServerNetwork {
     // MARK: Checks
 
     /// A row as the server's state says an office must show it.
-    func checkConverged() throws {
-        let store = try Replica.open(at: server.database)
-        let states = try store.changes(since: 0, limit: 1_000_000).records
+    func checkConverged() async throws {
+        let store = try StateStore.open(at: server.database)
+        let states = try await store.changes(since: 0, limit: 1_000_000).records
         let byKey = Dictionary(uniqueKeysWithValues: states.map { ($0.key, $0) })
-        let serverConflicts = Set(try store.conflicts().map(\.id))
+        let serverConflicts = Set(try await store.conflicts(within: nil).map(\.id))
         // Records an office holds that the server refused to take from it. A restored server can
         // hold a record in an older Quartier than the offices that received it since: they may
         // not write it back (WriteScope) and keep it, marked. Such a record is never one the
@@ -640,7 +640,7 @@ private final class ServerNetwork {
             let replica = office.replica
             let own = refused[office.name] ?? []
             #expect(try replica.status().pendingChanges == 0, "\(office.name) still has pending changes; \(context)")
-            let routes = try replica.database.read {
+            let routes = try await replica.database.read {
                 try Row.fetchAll($0, sql: "SELECT tbl, id, quartier FROM _sync_records")
                     .filter { !own.contains(RecordKey(SyncTable(rawValue: $0[0])!, $0[1])) }.map { $0[2] as String? }
             }

@@ -9,59 +9,22 @@ import SyncKernel
 /// every record it holds to be pushed again and pulls from the beginning. Merging is
 /// idempotent, so pushing a state the server has changes nothing.
 extension Replica {
-    /// What a server says it holds, as far as this replica is concerned.
-    public struct ServerKnowledge: Sendable, Equatable {
-        /// The largest counter of each replica in any state the server holds.
-        public var knowledge: VersionVector
-        /// The log position of this replica up to which the server holds its pushes.
-        public var acknowledged: Int64
-        /// The server's feed head: the position of its latest change.
-        public var head: Int64
+    /// What a server says it holds (``StateStore/ServerKnowledge``).
+    public typealias ServerKnowledge = StateStore.ServerKnowledge
 
-        /// Creates the summary.
-        public init(knowledge: VersionVector, acknowledged: Int64, head: Int64) {
-            self.knowledge = knowledge
-            self.acknowledged = acknowledged
-            self.head = head
-        }
-    }
-
-    /// The largest counter of each replica in any state this store holds.
+    /// The largest counter of each replica in any state this replica holds.
     public func knowledge() throws -> VersionVector {
-        try read { db in try Self.knowledge(db) }
-    }
-
-    static func knowledge(_ db: Database) throws -> VersionVector {
-        var counters: [ReplicaID: UInt64] = [:]
-        for row in try db.rows(sql: "SELECT replica_id, counter FROM _sync_knowledge") {
-            counters[ReplicaID(rawValue: row[0])] = UInt64(clamping: row[1] as Int64)
-        }
-        return VersionVector(counters)
+        try store.knowledge()
     }
 
     /// The log position up to which `replica`'s pushes are stored here (0 if none).
     public func acknowledgedPosition(of replica: ReplicaID) throws -> Int64 {
-        try read { db in try Peers(db: db).acknowledgedPosition(of: replica) }
+        try store.acknowledgedPosition(of: replica)
     }
 
-    /// What this store holds of everybody's changes, and of `replica`'s pushes, read in one
-    /// transaction without blocking the caller's thread: what a server tells an office.
-    public func serverKnowledge(for replica: ReplicaID?) async throws -> ServerKnowledge {
-        try await read { db in
-            ServerKnowledge(
-                knowledge: try Self.knowledge(db),
-                acknowledged: try replica.map { try Peers(db: db).acknowledgedPosition(of: $0) } ?? 0,
-                head: try Self.feedHead(db))
-        }
-    }
-
-    /// The feed position of this store's latest change.
+    /// The feed position of this replica's latest change.
     public func feedHead() throws -> Int64 {
-        try read { db in try Self.feedHead(db) }
-    }
-
-    private static func feedHead(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT store_seq FROM _sync_state WHERE id = 1") ?? 0
+        try store.feedHead()
     }
 
     /// What a replica does after comparing itself with its server.
@@ -102,7 +65,7 @@ extension Replica {
             var lost = force || server.acknowledged < acked || server.head < cursor
             // A server names the replicas of this replica's office only (older ones named
             // every replica): those it names and holds less of lost something.
-            for (replica, counter) in try Self.knowledge(db).counters where replica != id {
+            for (replica, counter) in try StateStore.knowledge(db).counters where replica != id {
                 if let held = server.knowledge.counters[replica], held < counter { lost = true }
             }
             // Every record, one relay entry each.

@@ -88,8 +88,7 @@ extension Replica {
     /// - Returns: the number of records evicted.
     @discardableResult
     public func evictOutside(scope: [String], everything: Bool = false, handover: Handover? = nil) throws -> Int {
-        guard kind == .office else { return 0 }
-        return try write { db in
+        try write { db in
             try fold(db)
             var candidates: [Row]
             if everything {

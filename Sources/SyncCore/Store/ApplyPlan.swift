@@ -5,7 +5,7 @@ import SyncKernel
 /// Applying runs in three steps: the merge of each incoming state with the stored one
 /// (SyncKernel's `MergeKernel`, pure), this plan (pure: which states to store, which rows to
 /// show, what leaves, what to push back), and the write of the plan in one transaction
-/// (`Replica.apply(_:from:)`). Only the last step touches the database.
+/// (`StateStore.merge`). Only the last step touches the database.
 struct ApplyPlan {
     /// The final state of each record the batch changes, in batch order; a record twice in
     /// the batch appears once, at its last state. `encoded` is set where the state is stored as
@@ -28,17 +28,26 @@ struct ApplyPlan {
     /// The latest hybrid time in the batch: the store's clock moves past it.
     var latest = HybridTimestamp.zero
 
+    /// What an office's replica adds to a plan: it holds only the records of its Quartiere,
+    /// and lets go of the others when the server's evictions say so. A store without it (the
+    /// server's) keeps every record and ignores evictions.
+    struct Holding {
+        /// The office's own replica: a pulled eviction of a record holding its writes is
+        /// `movedOn`, not `leaving`.
+        var replica: ReplicaID
+        /// Records this office keeps until an office of their new Quartier holds them (their
+        /// evictions are not applied).
+        var handingOver: Set<RecordKey> = []
+    }
+
     /// Plans `batch` from `source` against the stored `states` of its records (those of its
-    /// evictions included), for a store of `kind`. With `validator` and `scope` (a server
-    /// taking a push), a state that breaks a rule or that the pushing office may not write is
-    /// left out, alone, and listed in the summary's `refused`; `storedRoutes` are the stored
-    /// records' former Quartiere; `handingOver` are records this office keeps until an office
-    /// of their new Quartier holds them (their evictions are not applied); with `ownReplica`, a
-    /// pulled eviction of a record holding that replica's writes is `movedOn`, not `leaving`.
+    /// evictions included). With `validator` and `scope` (a server taking a push), a state that
+    /// breaks a rule or that the pushing office may not write is left out, alone, and listed
+    /// in the summary's `refused`; `storedRoutes` are the stored records' former Quartiere.
+    /// With `holding`, the store is an office's replica (``Holding``).
     init(
-        batch: ChangeBatch, states: [RecordKey: RecordState], source: Replica.Source, kind: Replica.Kind,
-        validator: StateValidator? = nil, scope: WriteScope? = nil, storedRoutes: [RecordKey: Set<String>] = [:],
-        handingOver: Set<RecordKey> = [], ownReplica: ReplicaID? = nil
+        batch: ChangeBatch, states: [RecordKey: RecordState], source: StateStore.Source, holding: Holding? = nil,
+        validator: StateValidator? = nil, scope: WriteScope? = nil, storedRoutes: [RecordKey: Set<String>] = [:]
     ) {
         var position: [RecordKey: Int] = [:]
         position.reserveCapacity(batch.records.count)
@@ -95,11 +104,11 @@ struct ApplyPlan {
             // needed where there was something to merge with.
             let asReceived = local == nil ? incoming.isCanonical : result.state == incoming
             if case .upstream = source, !asReceived { relayed.append(incoming.key) }
-            // A pushed state routed elsewhere than here tells where the record has been: the
-            // offices of that route must hear that it left (the store may have lost the move,
-            // e.g. restored from a backup). The record is announced again with that route
-            // among its former ones.
-            if case .downstream = source, kind == .server, let route = incoming.route, route != result.state.route {
+            // A pushed state routed elsewhere than here tells a store that keeps every record
+            // (the server's) where the record has been: the offices of that route must hear
+            // that it left (the store may have lost the move, e.g. restored from a backup). The
+            // record is announced again with that route among its former ones.
+            if case .downstream = source, holding == nil, let route = incoming.route, route != result.state.route {
                 formerRoutes.append((incoming.key, route))
                 if result.outcome == .alreadyKnown, position[incoming.key] == nil {
                     position[incoming.key] = changed.count
@@ -117,7 +126,7 @@ struct ApplyPlan {
                 changed.append(entry)
             }
         }
-        if kind == .office {
+        if let holding {
             // A record that left this office's scope goes, unless this office knows a write
             // the sender has not seen: then it is pushed back first, and leaves when the
             // sender's next eviction covers that write.
@@ -125,9 +134,9 @@ struct ApplyPlan {
                 guard let local = states[eviction.key], position[eviction.key] == nil else { continue }
                 // A record this office moved away stays until an office of its new Quartier
                 // holds it (Replica.evictOutside).
-                if handingOver.contains(eviction.key) { continue }
+                if holding.handingOver.contains(eviction.key) { continue }
                 if local.context.isDominated(by: eviction.context) {
-                    if case .upstream = source, let ownReplica, local.context.counters[ownReplica] != nil {
+                    if case .upstream = source, local.context.counters[holding.replica] != nil {
                         movedOn.append(eviction.key)
                     } else {
                         leaving.append(eviction.key)

@@ -5,40 +5,63 @@ import SyncCore
 import SyncKernel
 import SyncProtocol
 
-/// The server store on an embedded SQLite file: SyncCore's store (kind `server`, WAL,
-/// `synchronous=NORMAL`) plus the office registry and the pushes already received.
+/// The server store on an embedded SQLite file: SyncCore's ``StateStore`` (WAL,
+/// `synchronous=NORMAL`; record states, feed, routes, knowledge, conflicts — no office's data
+/// tables, no capture triggers) plus the office registry and the pushes already received, in
+/// one file with one migration sequence.
 ///
 /// Durability: WAL with `synchronous=NORMAL` survives a crash of the server process and keeps
 /// every acknowledged push; a power loss may lose the last transactions before the WAL is
 /// checkpointed. Offices then push those changes again (they stay pending until acknowledged
 /// and merging is idempotent). See docs/operations.md.
 public final class SQLiteServerStore: ServerStore {
-    /// The store underneath: SyncCore's store of kind `server`.
-    public let replica: Replica
-    /// The store's id (its replica id).
-    public var storeID: String { replica.id.rawValue }
+    /// The record states underneath.
+    public let states: StateStore
+    /// The store's id (its state store's replica id).
+    public var storeID: String { states.id.rawValue }
 
-    /// Opens the store at `path`, creating it if needed.
+    /// Readers a server's pool keeps at most: pulls and session reads run beside one writer;
+    /// each reader holds its own page cache, so more readers cost memory, not speed, on the
+    /// small machines a Träger runs this on.
+    static let maximumReaders = 3
+
+    /// Opens the store at `path`, creating it if needed; a file made by an earlier release is
+    /// migrated (one made as a replica of kind `server` loses the office tables it never used).
     public init(path: String, logger: Logger) throws {
-        if FileManager.default.fileExists(atPath: path) {
-            replica = try Replica.open(at: path, logger: logger)
-        } else {
-            replica = try Replica.create(at: path, office: "sync-server", kind: .server, logger: logger)
+        if !FileManager.default.fileExists(atPath: path) {
+            try StateStore.createFile(at: path)
         }
-        guard replica.kind == .server else {
+        let pool = try StateStore.openPool(path, maximumReaders: Self.maximumReaders)
+        let office = try pool.read { db -> Bool in
+            guard try db.tableExists("contacts"), try db.tableExists("_sync_state") else { return false }
+            guard try db.columns(in: "_sync_state").contains(where: { $0.name == "kind" }) else { return true }
+            return try String.fetchOne(db, sql: "SELECT kind FROM _sync_state WHERE id = 1") != "server"
+        }
+        guard !office else {
             throw SyncError(.replicaUnavailable, "\(path) is an office replica, not a server store")
         }
-        try Self.migrator.migrate(replica.database)
+        do {
+            try Self.migrator.migrate(pool)
+            try StateStore.initialise(pool, name: "sync-server")
+        } catch let error as DatabaseError {
+            throw SyncError(
+                .database, "cannot prepare the server store \(path) (\(error.resultCode)): check the file and the disk",
+                cause: error)
+        }
+        states = try StateStore(database: pool, path: path, logger: logger)
     }
 
     /// A store in memory, for tests and benchmarks: the same schema, rules and merge.
     public init(inMemoryWith logger: Logger = Logger(label: "quartiersync.server")) throws {
-        replica = try Replica.inMemory(office: "sync-server", kind: .server, logger: logger)
-        try Self.migrator.migrate(replica.database)
+        let queue = try DatabaseQueue(configuration: StateStore.configuration)
+        try Self.migrator.migrate(queue)
+        try StateStore.initialise(queue, name: "sync-server")
+        states = try StateStore(database: queue, path: nil, logger: logger)
     }
 
+    /// The store's tables (``StoreSchema``), then the server's own, in one sequence.
     static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
+        var migrator = StoreSchema.migrator
         migrator.registerMigration("server-v1") { db in
             try db.execute(
                 sql: """
@@ -135,6 +158,12 @@ public final class SQLiteServerStore: ServerStore {
                     );
                     """)
         }
+        migrator.registerMigration("server-v10-no-office-tables") { db in
+            // A store made before the store had a schema of its own was made as an office's
+            // replica: its data tables (always empty here), their triggers, the change log and
+            // the remote settings go. The states, feed and routes stay as they are.
+            for table in StoreSchema.officeOnlyTables { try db.execute(sql: "DROP TABLE IF EXISTS \(table)") }
+        }
         return migrator
     }
 
@@ -142,7 +171,7 @@ public final class SQLiteServerStore: ServerStore {
         _ batch: ChangeBatch, key: String?, from office: Office, replica pusher: ReplicaID?, validator: StateValidator
     ) async throws -> PushReceipt {
         if let key,
-            let earlier = try await replica.read({ @Sendable db -> PushReceipt? in
+            let earlier = try await states.read({ @Sendable db -> PushReceipt? in
                 try Row.fetchOne(
                     db,
                     sql: """
@@ -173,7 +202,7 @@ public final class SQLiteServerStore: ServerStore {
         // The office's Quartiere come from its token too: each state that breaks a rule, or
         // that the office may not write, is refused alone in the transaction that stores the
         // others.
-        let summary = try await replica.apply(
+        let summary = try await states.apply(
             batch, from: .downstream(acknowledging: pusher.map { .init(replica: $0, position: batch.cursor) }),
             validator: validator,
             scope: WriteScope(
@@ -188,7 +217,7 @@ public final class SQLiteServerStore: ServerStore {
             head: try await feedHead())
         if let key {
             let refusedJSON = refused.isEmpty ? nil : String(decoding: try JSONEncoder().encode(refused), as: UTF8.self)
-            try await replica.write { db in
+            try await states.write { db in
                 try db.execute(
                     sql: """
                         INSERT OR IGNORE INTO _server_pushes
@@ -209,11 +238,11 @@ public final class SQLiteServerStore: ServerStore {
     public static let relayWindow: Double = 60 * 24 * 3600
 
     /// Copies the store into a new file at `path` while it serves (SQLite's online backup; see
-    /// `Replica.backup(to:marking:)`), marked as a backup: a server that serves the copy knows
+    /// `StateStore.backup(to:marking:)`), marked as a backup: a server that serves the copy knows
     /// it was restored, and for ``relayWindow`` takes from any office the changes of other
     /// offices that the restore lost.
-    public func backup(to path: String) throws -> Replica.Backup {
-        try replica.backup(to: path) { db in
+    public func backup(to path: String) throws -> StateStore.Backup {
+        try states.backup(to: path) { db in
             try db.execute(
                 sql: """
                     INSERT OR REPLACE INTO _server_restore (id, backup_taken_at)
@@ -233,7 +262,7 @@ public final class SQLiteServerStore: ServerStore {
 
     /// Opens the restore window at the first push a restored copy serves; returns its end.
     private func openRestoreWindow() async throws -> Double? {
-        try await replica.write { db in
+        try await states.write { db in
             try db.execute(
                 sql: """
                     UPDATE _server_restore SET serving_since = ?1, relays_until = ?1 + ?2
@@ -244,16 +273,16 @@ public final class SQLiteServerStore: ServerStore {
     }
 
     public func pull(since cursor: Int64, limit: Int, for office: Office) async throws -> EncodedBatch {
-        try await replica.encodedChanges(since: cursor, limit: limit, quartiers: office.quartiers)
+        try await states.encodedChanges(since: cursor, limit: limit, quartiers: office.quartiers)
     }
 
     public func session(for office: Office, replica asking: ReplicaID?) async throws -> Session {
         if let asking { try await claim(asking, for: office) }
-        let held = try await replica.serverKnowledge(for: asking)
+        let held = try await states.knowledge(for: asking)
         // Only about this office's own replicas: which replicas other offices sync with, and how
         // much each wrote, is theirs.
         let own = try await replicas(of: office)
-        let (epoch, delivered) = try await replica.read { db in
+        let (epoch, delivered) = try await states.read { db in
             (try Int64.fetchOne(db, sql: "SELECT epoch FROM _server_recovery") ?? 0, try Self.delivered(db))
         }
         return Session(
@@ -290,14 +319,14 @@ public final class SQLiteServerStore: ServerStore {
     /// The feed position of the store's latest change, read without holding a thread (a
     /// synchronous read here starves Swift concurrency's threads under concurrent pushes).
     private func feedHead() async throws -> Int64 {
-        try await replica.read { db in
+        try await states.read { db in
             try Int64.fetchOne(db, sql: "SELECT store_seq FROM _sync_state WHERE id = 1") ?? 0
         }
     }
 
     /// The replicas bound to `office`.
     private func replicas(of office: Office) async throws -> Set<ReplicaID> {
-        try await replica.read { db in
+        try await states.read { db in
             Set(
                 try String.fetchAll(
                     db, sql: "SELECT replica_id FROM _server_replicas WHERE office = ?", arguments: [office.name]
@@ -315,7 +344,7 @@ public final class SQLiteServerStore: ServerStore {
     private func reachedByOtherOffices(_ office: Office) async throws -> [ReplicaID: UInt64] {
         // One read per push: the window and the replicas together; a write only the first
         // time a restored copy serves.
-        let (window, reached) = try await replica.read { db in
+        let (window, reached) = try await states.read { db in
             var reached: [ReplicaID: UInt64] = [:]
             for row in try Row.fetchAll(
                 db,
@@ -344,9 +373,9 @@ public final class SQLiteServerStore: ServerStore {
             try String.fetchOne(
                 db, sql: "SELECT office FROM _server_replicas WHERE replica_id = ?", arguments: [replicaID.rawValue])
         }
-        var bound = try await replica.read(owner)
+        var bound = try await states.read(owner)
         if bound == nil {
-            bound = try await replica.write { db in
+            bound = try await states.write { db in
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO _server_replicas (replica_id, office) VALUES (?, ?)",
                     arguments: [replicaID.rawValue, office.name])
@@ -368,7 +397,7 @@ public final class SQLiteServerStore: ServerStore {
     public static let recoveryInterval: Double = 15 * 60
 
     public func reportRecovery(from office: Office) async throws -> (epoch: Int64, raised: Bool) {
-        try await replica.write { db in
+        try await states.write { db in
             let now = Date().timeIntervalSince1970
             let last = try Double.fetchOne(
                 db, sql: "SELECT recovery_reported_at FROM _server_activity WHERE office = ?", arguments: [office.name])
@@ -391,7 +420,7 @@ public final class SQLiteServerStore: ServerStore {
     }
 
     public func office(forToken token: String) async throws -> Office? {
-        try await replica.read { db in
+        try await states.read { db in
             try Row.fetchOne(
                 db,
                 sql:
@@ -412,7 +441,7 @@ public final class SQLiteServerStore: ServerStore {
         }
         let token = OfficeToken.generate()
         let json = String(decoding: try JSONEncoder().encode(quartiers), as: UTF8.self)
-        return try await replica.write { db in
+        return try await states.write { db in
             let revoked = try String?.fetchOne(
                 db, sql: "SELECT revoked_at FROM _server_offices WHERE name = ?", arguments: [name])
             if let revoked, revoked == nil {
@@ -453,7 +482,7 @@ public final class SQLiteServerStore: ServerStore {
     }
 
     public func offices() async throws -> [Office] {
-        try await replica.read { db in
+        try await states.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT name, quartiers, created_at, revoked_at FROM _server_offices ORDER BY name"
             )
@@ -462,7 +491,7 @@ public final class SQLiteServerStore: ServerStore {
     }
 
     public func revokeOffice(name: String) async throws {
-        try await replica.write { db in
+        try await states.write { db in
             try db.execute(
                 sql:
                     "UPDATE _server_offices SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE name = ? AND revoked_at IS NULL",
@@ -482,7 +511,7 @@ public final class SQLiteServerStore: ServerStore {
         let name = name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else { throw SyncError(.missingField, "the admin's name is empty", field: "name") }
         let token = OfficeToken.generate(prefix: OfficeToken.adminPrefix)
-        try await replica.write { db in
+        try await states.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO _server_admins (name, token_hash) VALUES (?, ?)
@@ -494,7 +523,7 @@ public final class SQLiteServerStore: ServerStore {
     }
 
     public func admin(forToken token: String) async throws -> String? {
-        try await replica.read { db in
+        try await states.read { db in
             try String.fetchOne(
                 db, sql: "SELECT name FROM _server_admins WHERE token_hash = ? AND revoked_at IS NULL",
                 arguments: [OfficeToken.hash(token)])
@@ -502,7 +531,7 @@ public final class SQLiteServerStore: ServerStore {
     }
 
     public func revokeAdmin(name: String) async throws {
-        try await replica.write { db in
+        try await states.write { db in
             try db.execute(
                 sql: """
                     UPDATE _server_admins SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
@@ -513,22 +542,22 @@ public final class SQLiteServerStore: ServerStore {
     }
 
     public func conflicts(within quartiers: [String]?) async throws -> [Conflict] {
-        try await replica.conflicts(within: quartiers)
+        try await states.conflicts(within: quartiers)
     }
 
     public func conflict(id: String, within quartiers: [String]?) async throws -> Conflict {
-        try await replica.conflict(id: id, within: quartiers)
+        try await states.conflict(id: id, within: quartiers)
     }
 
     public func resolve(_ id: String, _ decision: ConflictDecision, reason: String, by decider: String) async throws
         -> Resolution
     {
-        try await replica.resolveAsStore(id, decision, reason: reason, by: decider)
+        try await states.resolve(id, decision, reason: reason, by: decider)
     }
 
     public func officeOverviews() async throws -> [OfficeOverview] {
         let offices = try await offices()
-        return try await replica.read { db in
+        return try await states.read { db in
             var conflicts: [String: Int] = [:]
             for row in try Row.fetchAll(
                 db, sql: "SELECT quartier, sum(conflicts) FROM _sync_records WHERE conflicts > 0 GROUP BY quartier")
@@ -560,7 +589,7 @@ public final class SQLiteServerStore: ServerStore {
     }
 
     public func note(_ event: SyncEvent, of office: Office) async throws {
-        try await replica.write { db in
+        try await states.write { db in
             switch event {
             case .started:
                 try db.execute(

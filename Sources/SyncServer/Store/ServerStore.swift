@@ -6,7 +6,7 @@ import SyncProtocol
 /// Every requirement is `async`: a request handler awaits the store without holding one of
 /// Swift concurrency's threads. The embedded SQLite store (``SQLiteServerStore``) is the only
 /// one today; another database would implement this protocol. Merging happens in the store
-/// (the SQLite store applies a push through SyncCore's `Replica.apply`, which merges with
+/// (the SQLite store applies a push through SyncCore's `StateStore.apply`, which merges with
 /// SyncKernel's `MergeKernel`), never in route code.
 public protocol ServerStore: Sendable {
     /// Identifies this store; clients keep their pull cursor per store id.

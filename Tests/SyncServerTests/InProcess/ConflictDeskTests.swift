@@ -15,7 +15,7 @@ struct ConflictDeskTests {
     /// Three offices of Kuckuck and a server store; every office has seen the contact.
     struct Network {
         let network: InProcessNetwork
-        var server: Replica { network.server }
+        var server: StateStore { network.server }
         let offices: [Replica]
         let contact: String
 

@@ -35,7 +35,7 @@ struct ConvergenceTests {
         var world = try await World(seed: seed, scoped: false)
         for _ in 0..<world.steps { try await world.step() }
         try await world.finalRound()
-        try world.checkConverged()
+        try await world.checkConverged()
     }
 
     @Test(
@@ -45,7 +45,7 @@ struct ConvergenceTests {
         var world = try await World(seed: seed, scoped: true)
         for _ in 0..<world.steps { try await world.step() }
         try await world.finalRound()
-        try world.checkConverged()
+        try await world.checkConverged()
     }
 }
 
@@ -65,7 +65,7 @@ private struct World {
     let scopes: [ReplicaID: [String]]?
     /// The server store in process, and each office's registration on it.
     let network: InProcessNetwork
-    var relay: Replica { network.server }
+    var relay: StateStore { network.server }
     var registered: [ReplicaID: Office] = [:]
     let steps: Int
     var writes: [Write] = []
@@ -255,7 +255,7 @@ private struct World {
         return "office has \(extra), relay has \(missing) DEBUG \(states)"
     }
 
-    func checkConverged() throws {
+    func checkConverged() async throws {
         if ProcessInfo.processInfo.environment["QS_TRACE"] != nil {
             for office in offices {
                 print(
@@ -272,7 +272,7 @@ private struct World {
                 }
             }
         }
-        let all = try relay.changes(since: 0, limit: 100_000).records
+        let all = try await relay.changes(since: 0, limit: 100_000).records
         let states = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
         for office in offices {
             let scope = scope(office)
@@ -281,11 +281,11 @@ private struct World {
             // visible record.
             let expectedRows = all.filter { $0.table == .contacts && $0.isVisible && inScope($0.route) }
                 .map(\.shownRow).sorted { $0.id! < $1.id! }
-            let expectedConflicts = try relay.conflicts().filter {
+            let expectedConflicts = try await relay.conflicts(within: nil).filter {
                 inScope(states[RecordKey($0.table, $0.recordID)]?.route)
             }
             .map(\.id).sorted()
-            let stored = try office.database.read { db in
+            let stored = try await office.database.read { db in
                 try String?.fetchAll(db, sql: "SELECT quartier FROM _sync_records")
             }
             #expect(

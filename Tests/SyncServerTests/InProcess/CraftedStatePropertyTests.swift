@@ -65,7 +65,7 @@ struct CraftedStatePropertyTests {
         let altstadtRows = try altstadtsOwn()
 
         // Templates: every state the server holds (the attacker is granted every id and value).
-        let templates = try network.server.changes(since: 0, limit: 100_000).records
+        let templates = try await network.server.changes(since: 0, limit: 100_000).records
         let replicas = [
             altstadt.id, kuckuck.id, nordstadt.id, network.server.id,
             ReplicaID(rawValue: UUID().uuidString.lowercased()),
@@ -130,8 +130,8 @@ struct CraftedStatePropertyTests {
     }
 
     /// The stored states of records routed outside `scope`, by key: what the attacker may not change.
-    static func foreignRecords(_ server: Replica, outside scope: [String]) throws -> [String: Data] {
-        try server.database.read { db in
+    static func foreignRecords(_ server: StateStore, outside scope: [String]) throws -> [String: Data] {
+        try server.reader.read { db in
             var records: [String: Data] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT tbl, id, quartier, state FROM _sync_records") {
                 let route: String? = row[2]

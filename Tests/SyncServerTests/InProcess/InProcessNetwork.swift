@@ -12,7 +12,7 @@ struct InProcessNetwork {
     let synchronizer: Synchronizer
 
     /// The store's records, cursors and conflicts, for checks.
-    var server: Replica { store.replica }
+    var server: StateStore { store.states }
 
     /// A network around a store in memory, or in the file at `path` (opened if it exists).
     init(batchSize: Int = 3, path: String? = nil) throws {

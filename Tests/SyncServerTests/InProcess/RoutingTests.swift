@@ -186,7 +186,7 @@ struct RoutingTests {
         try editor.update(.contacts, id: id, changes: ["notes": "Sommerfest"])
         // The eviction comes before the edit was pushed: the editor keeps the record, pushes it
         // back, and the server merges the edit into the moved record.
-        let page = try network.server.changes(since: 0, quartiers: ["kuckuck"])
+        let page = try await network.server.changes(since: 0, quartiers: ["kuckuck"])
         #expect(page.evictions.map(\.key) == [RecordKey(.contacts, id)])
         let applied = try await editor.apply(page, from: .upstream(peer: network.server.id.rawValue))
         #expect(applied.evicted == 0 && applied.pushedBack == 1)

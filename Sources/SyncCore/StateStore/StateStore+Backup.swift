@@ -6,7 +6,7 @@ import SyncKernel
     import Glibc
 #endif
 
-extension Replica {
+extension StateStore {
     /// What a backup wrote.
     public struct Backup: Sendable, Codable, Equatable {
         /// The backup file.
@@ -27,6 +27,15 @@ extension Replica {
     ///   a file) or cannot be created, `corrupt-data` when the copy fails its
     ///   check (the copy is removed).
     public func backup(to path: String, marking: (@Sendable (Database) throws -> Void)? = nil) throws -> Backup {
+        try backup(to: path, marking: marking) { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM _sync_records") ?? 0
+        }
+    }
+
+    /// ``backup(to:marking:)``, counting the copy's records with `count`.
+    package func backup(
+        to path: String, marking: (@Sendable (Database) throws -> Void)?, count: (Database) throws -> Int
+    ) throws -> Backup {
         let descriptor = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
         guard descriptor >= 0 else {
             let reason =
@@ -38,14 +47,13 @@ extension Replica {
         do {
             let copy = try DatabaseQueue(path: path)
             try database.backup(to: copy)
-            let server = kind == .server
             let (check, records) = try copy.writeWithoutTransaction { db in
                 // One self-contained file: the copy takes the source's WAL mode with its pages.
                 try db.execute(sql: "PRAGMA journal_mode = DELETE")
                 try marking?(db)
                 return (
                     try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "",
-                    try Self.recordCount(db, server: server)
+                    try count(db)
                 )
             }
             try copy.close()
@@ -65,14 +73,19 @@ extension Replica {
                 .database, "cannot write the backup \(path): check the disk and its free space", cause: error)
         }
     }
+}
 
-    /// The rows of an office's tables, or a server's record states.
-    private static func recordCount(_ db: Database, server: Bool) throws -> Int {
-        if server {
-            return try Int.fetchOne(db, sql: "SELECT count(*) FROM _sync_records") ?? 0
-        }
-        return try SyncTable.allCases.reduce(0) { total, table in
-            total + (try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table.rawValue)") ?? 0)
+extension Replica {
+    /// What a backup wrote (``StateStore/Backup``).
+    public typealias Backup = StateStore.Backup
+
+    /// Copies this replica into a new file at `path`, as ``StateStore/backup(to:marking:)``
+    /// does; the count is of the rows its data tables show.
+    public func backup(to path: String) throws -> Backup {
+        try store.backup(to: path, marking: nil) { db in
+            try SyncTable.allCases.reduce(0) { total, table in
+                total + (try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table.rawValue)") ?? 0)
+            }
         }
     }
 }
