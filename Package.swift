@@ -35,11 +35,21 @@ let package = Package(
 
         // The merge kernel: clocks, record model, merge, binary encoding. No SQLite, no networking.
         .target(name: "SyncKernel"),
-        // The replica store on GRDB: change capture, fold, states and feed, visible tables, CSV.
+        // The state store on GRDB: record states, feed, routes, knowledge, peers, conflicts, and
+        // apply (merge, plan, write). What both an office and the server keep; no data tables.
+        .target(
+            name: "SyncStore",
+            dependencies: [
+                "SyncKernel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The office's replica on the state store: data tables, change capture, fold, CSV.
         .target(
             name: "SyncCore",
             dependencies: [
-                "SyncKernel",
+                "SyncKernel", "SyncStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -58,7 +68,7 @@ let package = Package(
         .target(
             name: "SyncRemote",
             dependencies: [
-                "SyncKernel", "SyncCore", "SyncProtocol",
+                "SyncKernel", "SyncStore", "SyncCore", "SyncProtocol",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -71,7 +81,7 @@ let package = Package(
         .target(
             name: "SyncServer",
             dependencies: [
-                "SyncKernel", "SyncCore", "SyncProtocol",
+                "SyncKernel", "SyncStore", "SyncProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -124,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "SyncBench",
             dependencies: [
-                "SyncKernel", "SyncCore", "SyncRemote", "ProcessHarness",
+                "SyncKernel", "SyncStore", "SyncCore", "SyncRemote", "ProcessHarness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -163,13 +173,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
+            name: "SyncStoreTests",
+            dependencies: [
+                "SyncKernel", "SyncStore", "SyncCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
             name: "SyncCoreTests",
             dependencies: ["SyncKernel", "SyncCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
-                "SyncKernel", "SyncCore", "SyncProtocol", "SyncRemote", "SyncServer", "TestSupport", "sync-server",
+                "SyncKernel", "SyncStore", "SyncCore", "SyncProtocol", "SyncRemote", "SyncServer", "TestSupport",
+                "sync-server",
                 "syncctl",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -3,6 +3,7 @@ import ProcessHarness
 import SyncCore
 import SyncKernel
 import SyncRemote
+import SyncStore
 
 /// The measurements. Each builds what it needs in `directory` and times only the step it names.
 struct Bench: Sendable {

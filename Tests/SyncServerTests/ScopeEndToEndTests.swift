@@ -3,6 +3,7 @@ import SyncCore
 import SyncKernel
 import SyncProtocol
 import SyncRemote
+import SyncStore
 import TestSupport
 import Testing
 

@@ -3,6 +3,7 @@ import GRDB
 import SyncCore
 import SyncKernel
 import SyncRemote
+import SyncStore
 import TestSupport
 import Testing
 

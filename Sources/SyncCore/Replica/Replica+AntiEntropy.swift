@@ -1,5 +1,6 @@
 import GRDB
 import SyncKernel
+import SyncStore
 
 /// Telling a server that lost data, and giving it back.
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SyncKernel
+import SyncStore
 
 /// The conflict desk: find a conflict, settle it with a reason, read the audit trail.
 ///

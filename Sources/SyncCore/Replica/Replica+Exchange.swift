@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SyncKernel
+import SyncStore
 
 /// Exchanging record states with other stores: the changes feed (``Feed``), the outbox
 /// (``Outbox``), and apply — merge (kernel), plan (``ApplyPlan``), write (one transaction).

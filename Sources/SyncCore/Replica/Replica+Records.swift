@@ -1,5 +1,6 @@
 import GRDB
 import SyncKernel
+import SyncStore
 
 /// Reading and editing contacts and activities through SyncCore.
 ///

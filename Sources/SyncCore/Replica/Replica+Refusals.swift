@@ -1,5 +1,6 @@
 import GRDB
 import SyncKernel
+import SyncStore
 
 /// Local changes the server refused, each alone: they break a rule every state keeps (a value
 /// the sqlite3 shell wrote that is not a date, an over-long field), or the office may not

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SyncKernel
+import SyncStore
 
 /// The Quartiere an office serves, and the records that leave it.
 ///

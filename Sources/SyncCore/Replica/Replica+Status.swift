@@ -1,5 +1,6 @@
 import GRDB
 import SyncKernel
+import SyncStore
 
 /// Status and conflicts of a replica.
 extension Replica {

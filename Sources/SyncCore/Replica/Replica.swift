@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import SyncKernel
+import SyncStore
 
 /// One office's local SQLite replica of contacts and activities, usable with no network.
 ///

@@ -1,5 +1,6 @@
 import GRDB
 import SyncKernel
+import SyncStore
 
 /// SyncCore's own inserts: the rows and their change-log entries written in one pass.
 ///

@@ -1,5 +1,6 @@
 import GRDB
 import SyncKernel
+import SyncStore
 
 /// The records this replica still owes its upstream: the change log after the position
 /// upstream acknowledged (`_sync_state.acked_seq`).

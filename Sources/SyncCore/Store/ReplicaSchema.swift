@@ -1,20 +1,14 @@
 import Foundation
 import GRDB
 import SyncKernel
+import SyncStore
 
 /// The replica's SQLite schema: the data tables other tools may use, and the `_sync_*` tables
 /// and triggers that capture every committed edit. Documented in docs/replica-schema.md.
 enum ReplicaSchema {
-    /// Milliseconds since 1970 with built-in SQL only (the system SQLite is 3.40: no 'subsec').
-    static let nowMilliseconds = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
-    /// ISO 8601 UTC with milliseconds, e.g. `2025-06-16T12:00:00.000Z`.
-    static let nowISO = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
-    /// A random version-4 UUID in lowercase text, built-in SQL only.
-    static let uuidDefault = """
-        (lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || \
-        substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || \
-        substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))
-        """
+    static let nowMilliseconds = StoreSchema.nowMilliseconds
+    static let nowISO = StoreSchema.nowISO
+    static let uuidDefault = StoreSchema.uuidDefault
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -179,23 +173,7 @@ enum ReplicaSchema {
     /// - `_sync_cursors.scope`: the Quartiere the pull cursor was read for; `epoch`: the
     ///   server's recovery epoch at the last sync (it changes when some office found the
     ///   server had lost data).
-    /// Notes a record's former route when its route changes here (v11: a route only
-    /// announced by a push becomes a real one when the record really leaves it; v4 made the
-    /// first version of this trigger, without that).
-    static let routeTrigger = """
-        CREATE TRIGGER _sync_records_route AFTER UPDATE OF quartier ON _sync_records
-        WHEN OLD.quartier IS NOT NEW.quartier AND OLD.quartier IS NOT NULL
-        BEGIN
-            -- Not INSERT OR IGNORE: inside a trigger the outer statement's conflict handling
-            -- (the upsert's) takes over, and a route already known would abort it.
-            INSERT INTO _sync_routes (tbl, id, quartier)
-                SELECT OLD.tbl, OLD.id, OLD.quartier
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM _sync_routes WHERE tbl = OLD.tbl AND id = OLD.id AND quartier = OLD.quartier);
-            UPDATE _sync_routes SET announced = 0
-                WHERE tbl = OLD.tbl AND id = OLD.id AND quartier = OLD.quartier AND announced = 1;
-        END;
-        """
+    static let routeTrigger = StoreSchema.routeTrigger
 
     static let routingTables = """
         ALTER TABLE _sync_records ADD COLUMN moved INTEGER NOT NULL DEFAULT 0;

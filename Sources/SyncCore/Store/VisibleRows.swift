@@ -1,5 +1,6 @@
 import GRDB
 import SyncKernel
+import SyncStore
 
 /// Writes the provisional view of record states into their tables: what users and other
 /// SQLite clients see. Runs while the capture triggers stand aside (`applying`), inside the

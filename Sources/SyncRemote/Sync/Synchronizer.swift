@@ -3,6 +3,7 @@ import Logging
 import SyncCore
 import SyncKernel
 import SyncProtocol
+import SyncStore
 
 /// The sync of a replica with its upstream: recovery, scope, push pages, pull pages,
 /// push-backs and refusals — the one sync every path runs.

@@ -3,7 +3,6 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import SyncCore
 import SyncKernel
 import SyncProtocol
 

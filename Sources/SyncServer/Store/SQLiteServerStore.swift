@@ -1,9 +1,9 @@
 import Foundation
 import GRDB
 import Logging
-import SyncCore
 import SyncKernel
 import SyncProtocol
+import SyncStore
 
 /// The server store on an embedded SQLite file: SyncCore's ``StateStore`` (WAL,
 /// `synchronous=NORMAL`; record states, feed, routes, knowledge, conflicts — no office's data

@@ -3,6 +3,7 @@ import GRDB
 import SyncKernel
 import SyncRemote
 import SyncServer
+import SyncStore
 import TestSupport
 import Testing
 

@@ -4,6 +4,7 @@ import SyncKernel
 import SyncProtocol
 import SyncRemote
 import SyncServer
+import SyncStore
 import TestSupport
 import Testing
 

@@ -3,6 +3,7 @@ import GRDB
 import SyncCore
 import SyncProtocol
 import SyncServer
+import SyncStore
 import TestSupport
 import Testing
 

@@ -3,6 +3,7 @@ import SyncCore
 import SyncKernel
 import SyncRemote
 import SyncServer
+import SyncStore
 
 /// A server store in memory and office replicas syncing with it in process, through the one
 /// sync offices run (`Synchronizer` on an `InProcessUpstream`): recovery, scope, refusals and

@@ -10,13 +10,13 @@ import SyncKernel
 /// are gathered into one reused buffer and bound without copies (`SQLITE_STATIC`) just before
 /// the statement runs. The statement stays GRDB's (cached per connection, finalised by GRDB)
 /// and must only run inside a transaction GRDB opened.
-final class BulkStatement {
+package final class BulkStatement {
     private let handle: SQLiteStatement
     private let db: Database
     private var buffer: [UInt8] = []
     private var pending: [(index: Int32, offset: Int, length: Int, isBlob: Bool)] = []
 
-    init(_ db: Database, sql: String) throws {
+    package init(_ db: Database, sql: String) throws {
         self.db = db
         handle = try db.cachedStatement(sql: sql).sqliteStatement
         buffer.reserveCapacity(4096)
@@ -25,11 +25,11 @@ final class BulkStatement {
     /// Rows written by one statement on the bulk paths. Each run of a statement has a fixed
     /// cost (among others its statement journal copies every page it touches), which a row
     /// alone would pay in full.
-    static let rowsPerStatement = 64
+    package static let rowsPerStatement = 64
 
     /// How the bulk paths split `count` rows: statements of `rowsPerStatement` rows, then the
     /// rest one row at a time (so each path prepares at most two statements).
-    static func chunks(_ count: Int) -> [Range<Int>] {
+    package static func chunks(_ count: Int) -> [Range<Int>] {
         var chunks: [Range<Int>] = []
         var start = 0
         while start < count {
@@ -41,13 +41,13 @@ final class BulkStatement {
     }
 
     /// `(?, ?, ?), (?, ?, ?)` for `rows` rows of `columns` values.
-    static func valueRows(columns: Int, rows: Int) -> String {
+    package static func valueRows(columns: Int, rows: Int) -> String {
         let row = "(\(databaseQuestionMarks(count: columns)))"
         return Array(repeating: row, count: rows).joined(separator: ", ")
     }
 
     /// Binds `text` (or NULL) to the 1-based parameter `index`.
-    func bind(_ index: Int32, _ text: String?) {
+    package func bind(_ index: Int32, _ text: String?) {
         guard let text else {
             sqlite3_bind_null(handle, index)
             return
@@ -57,11 +57,11 @@ final class BulkStatement {
         pending.append((index, offset, buffer.count - offset, false))
     }
 
-    func bind(_ index: Int32, _ integer: Int64) {
+    package func bind(_ index: Int32, _ integer: Int64) {
         sqlite3_bind_int64(handle, index, integer)
     }
 
-    func bind(_ index: Int32, _ integer: Int64?) {
+    package func bind(_ index: Int32, _ integer: Int64?) {
         guard let integer else {
             sqlite3_bind_null(handle, index)
             return
@@ -69,14 +69,14 @@ final class BulkStatement {
         sqlite3_bind_int64(handle, index, integer)
     }
 
-    func bind(_ index: Int32, blob bytes: some Collection<UInt8>) {
+    package func bind(_ index: Int32, blob bytes: some Collection<UInt8>) {
         let offset = buffer.count
         buffer.append(contentsOf: bytes)
         pending.append((index, offset, bytes.count, true))
     }
 
     /// Runs the statement to completion and resets it for the next row.
-    func execute() throws {
+    package func execute() throws {
         let failure = buffer.withUnsafeBufferPointer { memory -> DatabaseError? in
             let base = UnsafeRawPointer(memory.baseAddress)
             for binding in pending {

@@ -8,16 +8,20 @@ import SyncKernel
 /// cursor, the scope it was read with, and the server's recovery epoch. Downstream replicas
 /// (`_sync_acks`, by replica id — the offices, for a server): the log position up to which
 /// their pushes are stored here.
-struct Peers {
-    let db: Database
+package struct Peers {
+    package let db: Database
+
+    package init(db: Database) {
+        self.db = db
+    }
 
     /// The pull cursor for `peer`: 0 before the first pull.
-    func cursor(for peer: String) throws -> Int64 {
+    package func cursor(for peer: String) throws -> Int64 {
         try db.value(Int64.self, sql: "SELECT cursor FROM _sync_cursors WHERE peer = ?", arguments: [peer]) ?? 0
     }
 
     /// Moves the pull cursor for `peer` forward to `cursor` (never back).
-    func advance(_ peer: String, to cursor: Int64) throws {
+    package func advance(_ peer: String, to cursor: Int64) throws {
         try db.run(
             sql: """
                 INSERT INTO _sync_cursors (peer, cursor) VALUES (?, ?)
@@ -26,19 +30,19 @@ struct Peers {
     }
 
     /// Starts the pull from `peer` again from the beginning.
-    func rewind(_ peer: String) throws {
+    package func rewind(_ peer: String) throws {
         try db.run(
             sql: "INSERT INTO _sync_cursors (peer, cursor) VALUES (?, 0) ON CONFLICT (peer) DO UPDATE SET cursor = 0",
             arguments: [peer])
     }
 
     /// The scope (as stored JSON) the pull cursor for `peer` was read with; nil before the first.
-    func scopeJSON(for peer: String) throws -> String? {
+    package func scopeJSON(for peer: String) throws -> String? {
         try db.value(String.self, sql: "SELECT scope FROM _sync_cursors WHERE peer = ?", arguments: [peer])
     }
 
     /// Notes the scope the pull cursor for `peer` is read with from now on.
-    func setScopeJSON(_ json: String, for peer: String) throws {
+    package func setScopeJSON(_ json: String, for peer: String) throws {
         try db.run(
             sql: """
                 INSERT INTO _sync_cursors (peer, cursor, scope) VALUES (?, 0, ?)
@@ -47,12 +51,12 @@ struct Peers {
     }
 
     /// The server's recovery epoch at the last sync with `peer`; nil before the first.
-    func recoveryEpoch(for peer: String) throws -> Int64? {
+    package func recoveryEpoch(for peer: String) throws -> Int64? {
         try db.value(Int64.self, sql: "SELECT epoch FROM _sync_cursors WHERE peer = ?", arguments: [peer])
     }
 
     /// Notes the server's recovery epoch for `peer`.
-    func setRecoveryEpoch(_ epoch: Int64, for peer: String) throws {
+    package func setRecoveryEpoch(_ epoch: Int64, for peer: String) throws {
         try db.run(
             sql: """
                 INSERT INTO _sync_cursors (peer, cursor, epoch) VALUES (?, 0, ?)
@@ -61,13 +65,13 @@ struct Peers {
     }
 
     /// The log position up to which `replica`'s pushes are stored here (0 if none).
-    func acknowledgedPosition(of replica: ReplicaID) throws -> Int64 {
+    package func acknowledgedPosition(of replica: ReplicaID) throws -> Int64 {
         try db.value(
             Int64.self, sql: "SELECT position FROM _sync_acks WHERE replica_id = ?", arguments: [replica.rawValue]) ?? 0
     }
 
     /// Notes that the pushes of the acknowledged replica up to its position are stored here.
-    func acknowledge(_ acknowledgement: Replica.PushAcknowledgement) throws {
+    package func acknowledge(_ acknowledgement: StateStore.PushAcknowledgement) throws {
         try db.run(
             sql: """
                 INSERT INTO _sync_acks (replica_id, position) VALUES (?, ?)

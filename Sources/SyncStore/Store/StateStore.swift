@@ -32,7 +32,7 @@ public final class StateStore: Sendable {
     /// The database. Only SyncCore and the server's store (for its own tables, in the same
     /// transactions) write through it.
     package let database: any DatabaseWriter
-    let logger: Logger
+    package let logger: Logger
 
     /// The database for reading, for tools and tests: it cannot start a write transaction.
     public var reader: any DatabaseReader { database }
@@ -153,7 +153,7 @@ public final class StateStore: Sendable {
 
     /// What a disk's failure means for the person at the office, or nil when `error` is no
     /// disk failure (a missing file, a lock, a constraint).
-    static func diskTrouble(_ error: DatabaseError) -> String? {
+    package static func diskTrouble(_ error: DatabaseError) -> String? {
         switch error.resultCode {
         case .SQLITE_FULL:
             "the disk is full: free some space (or move the replica to a disk with room), then run the command "

@@ -10,9 +10,9 @@ import SyncKernel
 /// records routed there and shared records (`*`), deletes included; a record that was routed
 /// there before and has moved on comes as an ``Eviction`` without values. The cursor still
 /// moves past the others.
-struct Feed {
+package struct Feed {
     /// One page of stored states, as stored.
-    struct Page {
+    package struct Page {
         /// States in the reader's scope.
         var states: [[UInt8]]
         /// States of records that left the reader's scope.
@@ -22,10 +22,14 @@ struct Feed {
         var hasMore: Bool
     }
 
-    let db: Database
+    package let db: Database
+
+    package init(db: Database) {
+        self.db = db
+    }
 
     /// The page after `cursor`, at most `limit` states, decoded.
-    func changes(since cursor: Int64, limit: Int, quartiers: [String]?) throws -> ChangeBatch {
+    package func changes(since cursor: Int64, limit: Int, quartiers: [String]?) throws -> ChangeBatch {
         let page = try self.page(since: cursor, limit: limit, quartiers: quartiers)
         let records = try page.states.map { try StateTable.decode(bytes: $0) }
         var batch = ChangeBatch(
@@ -37,7 +41,7 @@ struct Feed {
     }
 
     /// The same page in its wire form, without decoding a single state.
-    func encodedChanges(since cursor: Int64, limit: Int, quartiers: [String]?) throws -> EncodedBatch {
+    package func encodedChanges(since cursor: Int64, limit: Int, quartiers: [String]?) throws -> EncodedBatch {
         let page = try self.page(since: cursor, limit: limit, quartiers: quartiers)
         let evictions = try page.leaving.map(Self.eviction)
         var replicas = Set<ReplicaID>()
@@ -59,11 +63,11 @@ struct Feed {
     /// The most state bytes one page carries (at least one state, however big): a page of
     /// 5,000 states with long notes would otherwise hold hundreds of megabytes in memory, once
     /// per request running.
-    static let maxPageBytes = 8 << 20
+    package static let maxPageBytes = 8 << 20
 
     /// The stored states of one page — those in the reader's scope, and those that left it: at
     /// most `limit` states and, past the first, ``maxPageBytes`` bytes of them.
-    func page(since cursor: Int64, limit: Int, quartiers: [String]?) throws -> Page {
+    package func page(since cursor: Int64, limit: Int, quartiers: [String]?) throws -> Page {
         let statement: Statement
         let arguments: StatementArguments
         if let quartiers {
@@ -116,7 +120,7 @@ struct Feed {
     }
 
     /// The feed position of the store's latest stored change; nil when it holds none.
-    func head() throws -> Int64? {
+    package func head() throws -> Int64? {
         try db.value(Int64.self, sql: "SELECT max(seq) FROM _sync_records")
     }
 

@@ -11,8 +11,8 @@ import SyncKernel
 /// store. A store restored from an older backup therefore gives its next writes positions
 /// above every position it handed out before the restore: a reader whose cursor lies past the
 /// restored feed still receives them.
-struct StateTable {
-    let db: Database
+package struct StateTable {
+    package let db: Database
     private(set) var sequence: Int64
     /// Whether any state was saved through this table.
     private var didSave = false
@@ -20,7 +20,7 @@ struct StateTable {
     /// The largest counter per replica among the contexts saved through this table.
     private var knowledge: [ReplicaID: UInt64] = [:]
 
-    init(_ db: Database) throws {
+    package init(_ db: Database) throws {
         self.db = db
         let stored = try db.value(Int64.self, sql: "SELECT store_seq FROM _sync_state WHERE id = 1") ?? 0
         sequence = max(stored, Self.feedPosition(at: Date()))
@@ -29,13 +29,13 @@ struct StateTable {
     /// The first feed position of a transaction at `date`: milliseconds since 1970 times 1024,
     /// so a store may write 1,024 states a millisecond before its positions run ahead of the
     /// clock (they then simply continue from the last one).
-    static func feedPosition(at date: Date) -> Int64 {
+    package static func feedPosition(at date: Date) -> Int64 {
         Int64(date.timeIntervalSince1970 * 1000) * 1024
     }
 
     /// The stored states of `keys`: one query per table, whatever the number of keys (the ids
     /// travel as one JSON array, so the statement is compiled once and cached).
-    func load(_ keys: some Collection<RecordKey>) throws -> [RecordKey: RecordState] {
+    package func load(_ keys: some Collection<RecordKey>) throws -> [RecordKey: RecordState] {
         var states: [RecordKey: RecordState] = [:]
         for table in SyncTable.allCases {
             let ids = keys.filter { $0.table == table }.map(\.id)
@@ -53,7 +53,7 @@ struct StateTable {
 
     /// The Quartiere each of `keys` was routed to before it moved (records that never moved
     /// are absent); routes only announced by a push are not among them.
-    func formerRoutes(of keys: some Collection<RecordKey>) throws -> [RecordKey: Set<String>] {
+    package func formerRoutes(of keys: some Collection<RecordKey>) throws -> [RecordKey: Set<String>] {
         var routes: [RecordKey: Set<String>] = [:]
         for table in SyncTable.allCases {
             let ids = keys.filter { $0.table == table }.map(\.id)
@@ -75,7 +75,7 @@ struct StateTable {
 
     /// A JSON array of strings, for `json_each`. Built on bytes: ids are ASCII, and appending
     /// to a `String` scalar by scalar cost more than the query.
-    static func jsonArray(_ strings: [String]) -> String {
+    package static func jsonArray(_ strings: [String]) -> String {
         var json: [UInt8] = [UInt8(ascii: "[")]
         json.reserveCapacity(strings.count * 40 + 2)
         let hex = Array("0123456789abcdef".utf8)
@@ -103,13 +103,18 @@ struct StateTable {
 
     /// A state to store, with its binary form when the caller has it already (a state applied
     /// exactly as received).
-    struct Entry {
-        var state: RecordState
-        var encoded: ArraySlice<UInt8>?
+    package struct Entry {
+        package var state: RecordState
+        package var encoded: ArraySlice<UInt8>?
+
+        package init(state: RecordState, encoded: ArraySlice<UInt8>? = nil) {
+            self.state = state
+            self.encoded = encoded
+        }
     }
 
     /// Stores `entries`, in order, each under the next sequence number; many rows per statement.
-    mutating func save(_ entries: [Entry]) throws {
+    package mutating func save(_ entries: [Entry]) throws {
         if !entries.isEmpty { didSave = true }
         for chunk in BulkStatement.chunks(entries.count) {
             let statement = try upserts[chunk.count] ?? BulkStatement(db, sql: Self.upsertSQL(rows: chunk.count))
@@ -152,7 +157,7 @@ struct StateTable {
     /// Notes Quartiere a push said records were held in: their offices are sent the record's
     /// later states, as evictions. Only announced: such a route lets no office write the
     /// record (``formerRoutes(of:)`` leaves it out) until the record really leaves it here.
-    func remember(formerRoutes: [(key: RecordKey, route: String)]) throws {
+    package func remember(formerRoutes: [(key: RecordKey, route: String)]) throws {
         for (key, route) in formerRoutes {
             try db.run(
                 sql: "INSERT OR IGNORE INTO _sync_routes (tbl, id, quartier, announced) VALUES (?, ?, ?, 1)",
@@ -164,7 +169,7 @@ struct StateTable {
     }
 
     /// Removes the states of `keys` and their former routes: the records left this store.
-    func remove(_ keys: [RecordKey]) throws {
+    package func remove(_ keys: [RecordKey]) throws {
         for table in SyncTable.allCases {
             let ids = keys.filter { $0.table == table }.map(\.id)
             guard !ids.isEmpty else { continue }
@@ -179,7 +184,7 @@ struct StateTable {
 
     /// Writes the sequence and what the saved states taught about each replica back; call
     /// once before the transaction ends. The feed head moves only when a state was saved.
-    func finish() throws {
+    package func finish() throws {
         if didSave {
             try db.run(sql: "UPDATE _sync_state SET store_seq = ? WHERE id = 1", arguments: [sequence])
         }
@@ -192,11 +197,11 @@ struct StateTable {
         }
     }
 
-    static func decode(_ data: Data?) throws -> RecordState {
+    package static func decode(_ data: Data?) throws -> RecordState {
         try decode(bytes: data.map { [UInt8]($0) })
     }
 
-    static func decode(bytes: [UInt8]?) throws -> RecordState {
+    package static func decode(bytes: [UInt8]?) throws -> RecordState {
         guard let bytes else {
             throw SyncError(.corruptData, "a stored record state is empty: restore the replica from a backup")
         }

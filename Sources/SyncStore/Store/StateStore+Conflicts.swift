@@ -79,8 +79,8 @@ extension StateStore {
         try db.run(
             sql: """
                 UPDATE _sync_clock SET counter = counter + 1,
-                    hlc_logical = CASE WHEN \(ReplicaSchema.nowMilliseconds) > hlc_ms THEN 0 ELSE hlc_logical + 1 END,
-                    hlc_ms = max(hlc_ms, \(ReplicaSchema.nowMilliseconds))
+                    hlc_logical = CASE WHEN \(StoreSchema.nowMilliseconds) > hlc_ms THEN 0 ELSE hlc_logical + 1 END,
+                    hlc_ms = max(hlc_ms, \(StoreSchema.nowMilliseconds))
                 WHERE id = 1
                 """)
         let row = try db.row(sql: "SELECT counter, hlc_ms, hlc_logical FROM _sync_clock WHERE id = 1")!

@@ -13,7 +13,7 @@ extension Database {
         try Row.fetchOne(cachedStatement(sql: sql), arguments: arguments)
     }
 
-    func value<T: DatabaseValueConvertible & StatementColumnConvertible>(
+    package func value<T: DatabaseValueConvertible & StatementColumnConvertible>(
         _ type: T.Type, sql: String, arguments: StatementArguments = []
     ) throws -> T? {
         try T.fetchOne(cachedStatement(sql: sql), arguments: arguments)

@@ -20,7 +20,36 @@ public enum StoreSchema {
         return migrator
     }
 
-    static let tables = """
+    /// Milliseconds since 1970 with built-in SQL only (the system SQLite is 3.40: no 'subsec').
+    package static let nowMilliseconds = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+    /// ISO 8601 UTC with milliseconds, e.g. `2025-06-16T12:00:00.000Z`.
+    package static let nowISO = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+    /// A random version-4 UUID in lowercase text, built-in SQL only.
+    package static let uuidDefault = """
+        (lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || \
+        substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || \
+        substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))
+        """
+
+    /// Notes a record's former route when its route changes here (v11: a route only
+    /// announced by a push becomes a real one when the record really leaves it; v4 made the
+    /// first version of this trigger, without that).
+    package static let routeTrigger = """
+        CREATE TRIGGER _sync_records_route AFTER UPDATE OF quartier ON _sync_records
+        WHEN OLD.quartier IS NOT NEW.quartier AND OLD.quartier IS NOT NULL
+        BEGIN
+            -- Not INSERT OR IGNORE: inside a trigger the outer statement's conflict handling
+            -- (the upsert's) takes over, and a route already known would abort it.
+            INSERT INTO _sync_routes (tbl, id, quartier)
+                SELECT OLD.tbl, OLD.id, OLD.quartier
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM _sync_routes WHERE tbl = OLD.tbl AND id = OLD.id AND quartier = OLD.quartier);
+            UPDATE _sync_routes SET announced = 0
+                WHERE tbl = OLD.tbl AND id = OLD.id AND quartier = OLD.quartier AND announced = 1;
+        END;
+        """
+
+    package static let tables = """
         CREATE TABLE _sync_clock (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             counter INTEGER NOT NULL DEFAULT 0,
@@ -34,7 +63,7 @@ public enum StoreSchema {
             replica_id TEXT NOT NULL,
             office TEXT NOT NULL,
             store_seq INTEGER NOT NULL DEFAULT 0,
-            created_at TEXT NOT NULL DEFAULT (\(ReplicaSchema.nowISO))
+            created_at TEXT NOT NULL DEFAULT (\(nowISO))
         );
         CREATE TABLE _sync_records (
             tbl TEXT NOT NULL,
@@ -56,7 +85,7 @@ public enum StoreSchema {
             announced INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (tbl, id, quartier)
         ) WITHOUT ROWID;
-        \(ReplicaSchema.routeTrigger)
+        \(routeTrigger)
         CREATE TABLE _sync_replicas (
             replica_id TEXT PRIMARY KEY NOT NULL,
             office TEXT NOT NULL

@@ -6,38 +6,43 @@ import SyncKernel
 /// (SyncKernel's `MergeKernel`, pure), this plan (pure: which states to store, which rows to
 /// show, what leaves, what to push back), and the write of the plan in one transaction
 /// (`StateStore.merge`). Only the last step touches the database.
-struct ApplyPlan {
+package struct ApplyPlan {
     /// The final state of each record the batch changes, in batch order; a record twice in
     /// the batch appears once, at its last state. `encoded` is set where the state is stored as
     /// received.
-    var changed: [StateTable.Entry] = []
+    package var changed: [StateTable.Entry] = []
     /// Records pushed to this server with another route than their merged state's: the
     /// offices of that route must hear that the record left it.
-    var formerRoutes: [(key: RecordKey, route: String)] = []
+    package var formerRoutes: [(key: RecordKey, route: String)] = []
     /// Records that leave this office: evictions whose context covers what it knows.
-    var leaving: [RecordKey] = []
+    package var leaving: [RecordKey] = []
     /// Records another office moved out of this office's Quartiere that carry this replica's
     /// own writes: they stay until every Quartier's offices have pulled past the eviction
     /// (`Replica.evictOutside`), so a server restored from an older backup gets those writes
     /// back from here. The eviction does not say where the record went.
-    var movedOn: [RecordKey] = []
+    package var movedOn: [RecordKey] = []
     /// Records this replica knows more about than the batch says, to push back; each once.
-    var relayed: [RecordKey] = []
+    package var relayed: [RecordKey] = []
     /// What the batch did, as reported to the caller.
-    var summary = ApplySummary()
+    package var summary = ApplySummary()
     /// The latest hybrid time in the batch: the store's clock moves past it.
-    var latest = HybridTimestamp.zero
+    package var latest = HybridTimestamp.zero
 
     /// What an office's replica adds to a plan: it holds only the records of its Quartiere,
     /// and lets go of the others when the server's evictions say so. A store without it (the
     /// server's) keeps every record and ignores evictions.
-    struct Holding {
+    package struct Holding {
         /// The office's own replica: a pulled eviction of a record holding its writes is
         /// `movedOn`, not `leaving`.
-        var replica: ReplicaID
+        package var replica: ReplicaID
         /// Records this office keeps until an office of their new Quartier holds them (their
         /// evictions are not applied).
-        var handingOver: Set<RecordKey> = []
+        package var handingOver: Set<RecordKey> = []
+
+        package init(replica: ReplicaID, handingOver: Set<RecordKey> = []) {
+            self.replica = replica
+            self.handingOver = handingOver
+        }
     }
 
     /// Plans `batch` from `source` against the stored `states` of its records (those of its
@@ -45,7 +50,7 @@ struct ApplyPlan {
     /// breaks a rule or that the pushing office may not write is left out, alone, and listed
     /// in the summary's `refused`; `storedRoutes` are the stored records' former Quartiere.
     /// With `holding`, the store is an office's replica (``Holding``).
-    init(
+    package init(
         batch: ChangeBatch, states: [RecordKey: RecordState], source: StateStore.Source, holding: Holding? = nil,
         validator: StateValidator? = nil, scope: WriteScope? = nil, storedRoutes: [RecordKey: Set<String>] = [:]
     ) {

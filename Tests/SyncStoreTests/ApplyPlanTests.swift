@@ -1,8 +1,9 @@
+import SyncCore
 import SyncKernel
 import TestSupport
 import Testing
 
-@testable import SyncCore
+@testable import SyncStore
 
 /// The planning step of apply, without a database: from a batch and the stored states of its
 /// records, what is stored, shown, evicted and pushed back.

@@ -74,7 +74,7 @@ extension StateStore {
     /// states, former routes, known offices, the peer's position and the clock. With `holding`
     /// (an office's replica), `show` writes what the plan changes into the office's own
     /// tables between the states and the rest.
-    func merge(
+    package func merge(
         _ db: Database, _ batch: ChangeBatch, _ source: Source, validator: StateValidator? = nil,
         scope: WriteScope? = nil, holding: ApplyPlan.Holding? = nil, show: ((ApplyPlan) throws -> Void)? = nil
     ) throws -> ApplyPlan {
@@ -108,7 +108,7 @@ extension StateStore {
         // than the bound every store keeps (a state from a laptop whose clock is set years
         // ahead must not drag everybody's clock along); a clock already dragged there is
         // set back to now (it only orders concurrent values for display, never causality).
-        let ahead = "\(ReplicaSchema.nowMilliseconds) + \(HybridTimestamp.maxSkewMilliseconds)"
+        let ahead = "\(StoreSchema.nowMilliseconds) + \(HybridTimestamp.maxSkewMilliseconds)"
         try db.run(
             sql: """
                 UPDATE _sync_clock SET
@@ -120,7 +120,7 @@ extension StateStore {
             sql: """
                 UPDATE _sync_clock SET applying = 0,
                     hlc_ms = CASE WHEN hlc_ms > \(ahead) OR hlc_logical >= \(HybridTimestamp.maxLogical)
-                        THEN \(ReplicaSchema.nowMilliseconds) ELSE hlc_ms END,
+                        THEN \(StoreSchema.nowMilliseconds) ELSE hlc_ms END,
                     hlc_logical = CASE WHEN hlc_ms > \(ahead) OR hlc_logical >= \(HybridTimestamp.maxLogical)
                         THEN 0 ELSE hlc_logical END
                 WHERE id = 1

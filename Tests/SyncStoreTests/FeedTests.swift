@@ -1,10 +1,12 @@
 import Foundation
 import GRDB
+import SyncCore
 import SyncKernel
+import SyncStore
 import TestSupport
 import Testing
 
-@testable import SyncCore
+@testable import SyncStore
 
 /// The changes feed a store serves: decoded for merging, or as stored bytes for the wire.
 @Suite("Changes feed")

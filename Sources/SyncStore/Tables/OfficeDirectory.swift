@@ -3,13 +3,17 @@ import SyncKernel
 
 /// Which office each replica belongs to (`_sync_replicas`): learnt from every batch, sent with
 /// every batch, so that conflicts and audit views can name offices instead of replica ids.
-struct OfficeDirectory {
-    let db: Database
+package struct OfficeDirectory {
+    package let db: Database
+
+    package init(db: Database) {
+        self.db = db
+    }
 
     /// Notes the offices a batch names. With `authoritative` (a server's registry said so: a
     /// server naming its offices' replicas, or an office hearing from its server) a name replaces
     /// the one known; otherwise a replica's office never changes once known.
-    func remember(_ offices: [ReplicaID: String], authoritative: Bool = false) throws {
+    package func remember(_ offices: [ReplicaID: String], authoritative: Bool = false) throws {
         let conflict = authoritative ? "DO UPDATE SET office = excluded.office" : "DO NOTHING"
         for (replica, office) in offices {
             try db.run(
@@ -19,7 +23,7 @@ struct OfficeDirectory {
     }
 
     /// The offices of every replica that wrote a part of `records`, as far as known.
-    func offices(for records: [RecordState]) throws -> [ReplicaID: String] {
+    package func offices(for records: [RecordState]) throws -> [ReplicaID: String] {
         var replicas = Set<ReplicaID>()
         for record in records {
             for sibling in record.alive { replicas.insert(sibling.dot.replica) }
@@ -29,7 +33,7 @@ struct OfficeDirectory {
     }
 
     /// The offices of `replicas`, as far as known.
-    func offices(of replicas: Set<ReplicaID>) throws -> [ReplicaID: String] {
+    package func offices(of replicas: Set<ReplicaID>) throws -> [ReplicaID: String] {
         var offices: [ReplicaID: String] = [:]
         for replica in replicas {
             if let office = try db.value(
@@ -43,7 +47,7 @@ struct OfficeDirectory {
     }
 
     /// Every known replica's office.
-    func all() throws -> [ReplicaID: String] {
+    package func all() throws -> [ReplicaID: String] {
         Dictionary(
             uniqueKeysWithValues: try db.rows(sql: "SELECT replica_id, office FROM _sync_replicas")
                 .map { (ReplicaID(rawValue: $0[0]), $0[1] as String) })
