@@ -5,12 +5,12 @@ import SyncStore
 /// Telling a server that lost data, and giving it back.
 ///
 /// A server restored from an older backup, or started on an empty disk, lacks changes it had
-/// acknowledged. Each office compares what the server says it holds (``ServerKnowledge``, from
+/// acknowledged. Each office compares what the server says it holds (`ServerKnowledge`, from
 /// `GET /v2/session`) with what the office knows, and when the server lacks something, queues
 /// every record it holds to be pushed again and pulls from the beginning. Merging is
 /// idempotent, so pushing a state the server has changes nothing.
 extension Replica {
-    /// What a server says it holds (``StateStore/ServerKnowledge``).
+    /// What a server says it holds (`StateStore/ServerKnowledge`).
     public typealias ServerKnowledge = StateStore.ServerKnowledge
 
     /// The largest counter of each replica in any state this replica holds.

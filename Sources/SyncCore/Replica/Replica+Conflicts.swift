@@ -61,7 +61,7 @@ extension Replica {
                 id: RecordID.timeOrdered(milliseconds: milliseconds), conflict: $0, route: state.route ?? "*",
                 decision: decision, office: office, reason: reason, resolvedAt: now)
         }
-        try InsertCapture(db: db, table: .resolutions).insert(entries.map(\.record))
+        _ = try InsertCapture(db: db, table: .resolutions).insert(entries.map(\.record))
         return entries
     }
 }

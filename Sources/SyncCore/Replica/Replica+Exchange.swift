@@ -3,10 +3,10 @@ import GRDB
 import SyncKernel
 import SyncStore
 
-/// Exchanging record states with other stores: the changes feed (``Feed``), the outbox
-/// (``Outbox``), and apply — merge (kernel), plan (``ApplyPlan``), write (one transaction).
+/// Exchanging record states with other stores: the changes feed (`Feed`), the outbox
+/// (``Outbox``), and apply — merge (kernel), plan (`ApplyPlan`), write (one transaction).
 extension Replica {
-    /// Where a batch came from (``StateStore/Source``).
+    /// Where a batch came from (`StateStore/Source`).
     public typealias Source = StateStore.Source
     /// A downstream replica's log position that a pushed batch reaches.
     public typealias PushAcknowledgement = StateStore.PushAcknowledgement

@@ -69,7 +69,7 @@ extension Replica {
                     $0.kind == .deleteVersusEdit || table.fieldIndex($0.field).map { changes.isGiven($0 + 1) } == true
                 }
                 if !settled.isEmpty {
-                    try record(db, settled, in: state, decision: .edit, reason: "changed by an edit of the record")
+                    _ = try record(db, settled, in: state, decision: .edit, reason: "changed by an edit of the record")
                 }
             }
             return try row(db, table, id)!

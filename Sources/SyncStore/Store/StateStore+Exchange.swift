@@ -2,8 +2,8 @@ import Foundation
 import GRDB
 import SyncKernel
 
-/// Exchanging record states with other stores: the changes feed (``Feed``) and apply — merge
-/// (kernel), plan (``ApplyPlan``), write (one transaction).
+/// Exchanging record states with other stores: the changes feed (`Feed`) and apply — merge
+/// (kernel), plan (`ApplyPlan`), write (one transaction).
 extension StateStore {
     /// Where a batch came from, which decides how the store remembers it.
     public enum Source: Sendable, Equatable {

@@ -8,7 +8,7 @@ import SyncKernel
 /// conflicts in the states — and nothing else. No data tables, no capture triggers.
 ///
 /// The server's store is a `StateStore` with the server's own tables beside it in one file
-/// (its own migrations after ``StoreSchema``'s). An office's ``Replica`` is a `StateStore` plus
+/// (its own migrations after ``StoreSchema``'s). An office's `Replica` is a `StateStore` plus
 /// the tables people and tools see (`contacts`, `activities`, `resolutions`), the triggers that
 /// capture their edits, the fold of those edits into states, and CSV.
 ///

@@ -4,7 +4,7 @@ import GRDB
 /// routes, what the store knows of each replica, peers' positions, the clock of its own
 /// writes. Nothing people or other tools edit, and no capture trigger.
 ///
-/// An office's replica holds the same tables with the same columns, made by ``ReplicaSchema``'s
+/// An office's replica holds the same tables with the same columns, made by `ReplicaSchema`'s
 /// migrations together with its data tables (and a few columns of its own in `_sync_state`).
 /// A file made by QuartierSync before this schema (a server store made as a replica of kind
 /// `server`) already has these tables: the migration leaves them and the server's own

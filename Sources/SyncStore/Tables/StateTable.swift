@@ -5,7 +5,7 @@ import SyncKernel
 /// Reads and writes record states in `_sync_records`, batch by batch.
 ///
 /// Every write takes the store's next sequence number, which orders the changes feed
-/// (``Replica/changes(since:limit:)``): a record appears there once, at its latest change.
+/// (`Replica/changes(since:limit:)`): a record appears there once, at its latest change.
 ///
 /// Sequence numbers follow the wall clock (``feedPosition(at:)``) and never go back within a
 /// store. A store restored from an older backup therefore gives its next writes positions
