@@ -22,7 +22,8 @@ struct Bench: Sendable {
     /// capture: rows inserted through SyncCore (validation, triggers, change log), one
     /// transaction; fold: the log turned into record states; apply: those states merged into a
     /// fresh replica page by page (1,000 states a page), as a pull would.
-    func captureAndApply(rows: [RecordValues], run: Int) throws -> (capture: Double, fold: Double, apply: Double) {
+    func captureAndApply(rows: [RecordValues], run: Int) async throws -> (capture: Double, fold: Double, apply: Double)
+    {
         let source = try Replica.create(at: directory + "/capture-\(run).sqlite", office: "Kuckuck")
         var start = DispatchTime.now()
         try source.insert(.contacts, contentsOf: rows)
@@ -42,7 +43,7 @@ struct Bench: Sendable {
         }
         let target = try Replica.create(at: directory + "/apply-\(run).sqlite", office: "Altstadt")
         start = DispatchTime.now()
-        for page in pages { try target.apply(page, from: .upstream(peer: "bench")) }
+        for page in pages { try await target.apply(page, from: .upstream(peer: "bench")) }
         let apply = Double(rows.count) / Clock.seconds(since: start)
         return (capture, fold, apply)
     }

@@ -55,7 +55,7 @@ struct SyncBench: AsyncParsableCommand {
         var runs: [(insert: Double, upsert: Double, capture: Double, fold: Double, apply: Double)] = []
         for run in 0..<max(1, repetitions) {
             let baseline = try RawSQLiteBaseline(path: directory + "/baseline-\(run).sqlite").run(rows: rows)
-            let local = try bench.captureAndApply(rows: rows, run: run)
+            let local = try await bench.captureAndApply(rows: rows, run: run)
             runs.append((baseline.insert, baseline.upsert, local.capture, local.fold, local.apply))
             bench.log(
                 "run \(run + 1): baseline \(Int(baseline.insert)) inserts/s, \(Int(baseline.upsert)) upserts/s; capture \(Int(local.capture))/s, fold \(Int(local.fold))/s, apply \(Int(local.apply))/s"

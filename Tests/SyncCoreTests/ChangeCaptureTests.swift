@@ -71,11 +71,11 @@ struct ChangeCaptureTests {
     }
 
     @Test("changes applied from another replica are not captured as local edits")
-    func appliedChangesAreNotCaptured() throws {
+    func appliedChangesAreNotCaptured() async throws {
         let kuckuck = try Replica.inMemory(office: "Kuckuck")
         let altstadt = try Replica.inMemory(office: "Altstadt")
         try kuckuck.insert(.contacts, values: ["name": "Erika Beispiel", "quartier": "*"])
-        let summary = try altstadt.apply(try kuckuck.changes(since: 0), from: .upstream(peer: "kuckuck"))
+        let summary = try await altstadt.apply(try kuckuck.changes(since: 0), from: .upstream(peer: "kuckuck"))
         #expect(summary.fastForwarded == 1)
         #expect(try altstadt.records(.contacts).count == 1)
         #expect(try altstadt.status().pendingChanges == 0)

@@ -68,9 +68,12 @@ extension Replica {
     /// A pulled state is checked against the rules its server keeps: one that breaks a rule (a
     /// broken or hostile server, or a store from before a rule) is skipped alone and reported
     /// in the summary's `refused`; the page's other states are applied and the cursor moves on.
+    ///
+    /// The write runs through GRDB's async access: the calling task is suspended, not its
+    /// thread, so a sync fetches the next page while this one is applied.
     @discardableResult
-    public func apply(_ batch: ChangeBatch, from source: Source) throws -> ApplySummary {
-        try write { db in try apply(db, batch, source) }
+    public func apply(_ batch: ChangeBatch, from source: Source) async throws -> ApplySummary {
+        try await write { db in try self.apply(db, batch, source) }
     }
 
     /// Folds local edits, then merges the batch in the caller's transaction and shows what
