@@ -10,6 +10,7 @@ extension Replica {
     /// file (see ``setRemote(_:tokenFile:)``); a replica that still holds its token inside
     /// (made before tokens moved out) has it moved to `<replica>.token` first.
     public func remote() throws -> Remote? {
+        try prepareRemoteTables()
         guard
             let row = try read({ db in
                 try db.row(
@@ -49,11 +50,18 @@ extension Replica {
 
     /// The server settings, or nil when the replica works alone.
     public func remoteSettings() throws -> RemoteSettings? {
-        try read { db in
+        try prepareRemoteTables()
+        return try read { db in
             try db.row(sql: "SELECT server_url, token_file, ca_file, allow_insecure FROM _sync_remote WHERE id = 1")
         }.map {
             RemoteSettings(server: $0[0], tokenFile: $0[1], caFile: $0[2], allowInsecure: $0[3])
         }
+    }
+
+    /// Runs SyncRemote's migrations (``RemoteSchema``) after the replica's own, if they have
+    /// not run in this file yet.
+    func prepareRemoteTables() throws {
+        try migrate(extendedBy: RemoteSchema.register)
     }
 
     /// Where the token lives unless told otherwise: `<replica>.token`, beside the replica.
@@ -69,6 +77,7 @@ extension Replica {
             try Self.writePrivately(remote.token + "\n", to: defaultTokenFile)
             file = defaultTokenFile
         }
+        try prepareRemoteTables()
         try write { db in
             try db.run(
                 sql: """
@@ -115,7 +124,8 @@ extension Replica {
     /// ``recordSyncRun(_:finishedAt:entry:)`` says how it ended: a sync that is killed still
     /// leaves its line in `syncctl log`. Returns the history entry.
     public func beginSyncRun(startedAt: String) throws -> Int64 {
-        try write { db in
+        try prepareRemoteTables()
+        return try write { db in
             try db.run(
                 sql: """
                     INSERT INTO _sync_runs (started_at, duration_ms, result, sent, received, merged, conflicts, error)
@@ -133,6 +143,7 @@ extension Replica {
     /// Writes how a sync ended into the history (into `entry` from ``beginSyncRun(startedAt:)``,
     /// or as a new line) and, when it succeeded, notes the time as the last sync.
     public func recordSyncRun(_ run: SyncRun, finishedAt: String, entry: Int64? = nil) throws {
+        try prepareRemoteTables()
         try write { db in
             try db.run(sql: "DELETE FROM _sync_runs WHERE id = ?", arguments: [entry ?? -1])
             try db.run(
@@ -152,7 +163,8 @@ extension Replica {
 
     /// The most recent syncs, newest first.
     public func syncRuns(limit: Int = 50) throws -> [SyncRun] {
-        try read { db in
+        try prepareRemoteTables()
+        return try read { db in
             try db.rows(
                 sql: """
                     SELECT started_at, duration_ms, result, sent, received, merged, conflicts, error

@@ -84,10 +84,20 @@ struct MigrationTests {
         #expect(figures["received"] as? Int == 0, "the replica's cursor on this store still holds: \(figures)")
         #expect(try sql(server.database, "SELECT count(*) FROM _sync_records") == ["4"])
         #expect(try Replica.open(at: replica).records(.contacts).count == 3)
+        // SyncRemote's migrations ran after the replica's, in the same sequence; the history of
+        // the last release's syncs is still there.
+        let migrations = try sql(replica, "SELECT identifier FROM grdb_migrations")
+        #expect(migrations.last == "remote-v1" && migrations.contains("v14-refusals-discarded"), "\(migrations)")
+        let history = try syncctl(["log", "--json"])
+        #expect(history.status == 0, "\(history.error)")
+        let runs = try JSONSerialization.jsonObject(with: Data(history.output.utf8)) as? [[String: Any]]
+        #expect(runs?.count == 3, "the last release's two syncs and this one: \(history.output)")
     }
 
-    @Test("syncctl on a server's store says it is one, and changes nothing")
-    func serverStoreIsNoReplica() throws {
+    @Test(
+        "syncctl on a server's store and sync-server on an office's replica each say what the file is, and change nothing"
+    )
+    func storesAreNotMixedUp() throws {
         let workspace = TemporaryDirectory("quartiersync-migration")
         let server = try SyncServerProcess.start(in: workspace)
         server.stop()
@@ -97,5 +107,16 @@ struct MigrationTests {
         #expect(refused.status == 69)
         #expect(refused.error.contains("sync server's store"), "\(refused.error)")
         #expect(try schema(server.database) == before, "no office table was made in it")
+
+        let replica = workspace.path + "/kuckuck.sqlite"
+        let made = try Command.run(
+            Binaries.syncctl, ["init", "--office", "Kuckuck", "--replica", replica],
+            environment: ["HOME": workspace.path])
+        try #require(made.status == 0, "\(made.error)")
+        let office = try schema(replica)
+        let served = try Command.run(Binaries.server, ["office", "list", "--db", replica])
+        #expect(served.status != 0)
+        #expect(served.error.contains("an office's replica, not a sync server's store"), "\(served.error)")
+        #expect(try schema(replica) == office, "no server table was made in it")
     }
 }

@@ -455,10 +455,11 @@ private final class ServerNetwork {
 
     /// Notes the writes that neither the backup nor any office holds: the restore loses them.
     func noteWritesHeldByNoOffice(backup: String) throws {
-        let restored = try Replica.open(at: backup)
+        let restored = try StateStore.open(at: backup)
         for write in writes {
-            let holders = [restored] + offices.map(\.replica)
-            let held = try holders.contains { try $0.state(of: write.key)?.context.covers(write.dot) == true }
+            let held =
+                try restored.state(of: write.key)?.context.covers(write.dot) == true
+                || offices.contains { try $0.replica.state(of: write.key)?.context.covers(write.dot) == true }
             if !held { heldByNoOffice.insert(write.dot) }
         }
     }

@@ -71,9 +71,15 @@ struct FilesAtRestTests {
         defer { cli.cleanUp() }
         try cli.run(["init", "--office", "Kuckuck"])
         let token = "qs_" + String(repeating: "C", count: 43)
+        // The settings table as releases before SyncRemote's own migrations made it, token inside.
         try DatabaseQueue(path: cli.replica).write { db in
             try db.execute(
-                sql: "INSERT INTO _sync_remote (id, server_url, token) VALUES (1, 'http://127.0.0.1:9', ?)",
+                sql: """
+                    CREATE TABLE _sync_remote (
+                        id INTEGER PRIMARY KEY CHECK (id = 1), server_url TEXT NOT NULL, token TEXT NOT NULL,
+                        token_file TEXT, ca_file TEXT, allow_insecure INTEGER NOT NULL DEFAULT 0);
+                    INSERT INTO _sync_remote (id, server_url, token) VALUES (1, 'http://127.0.0.1:9', ?)
+                    """,
                 arguments: [token])
         }
         let replica = try Replica.open(at: cli.replica)

@@ -79,7 +79,7 @@ public final class Replica: Sendable {
         guard kind == "office" else {
             throw SyncError(
                 .replicaUnavailable,
-                "\(path) is a sync server's store, not an office's replica: use `sync-server` commands on it")
+                "\(path) is a sync server's store, not an office's replica")
         }
         try ReplicaSchema.migrator.migrate(pool)
         return try Replica(database: pool, path: path, logger: logger)
@@ -97,6 +97,21 @@ public final class Replica: Sendable {
     private static func initialise(_ database: any DatabaseWriter, office: String) throws {
         try ReplicaSchema.migrator.migrate(database)
         try StateStore.initialise(database, name: office)
+    }
+
+    /// Migrates this replica with its own migrations followed by those `extend` registers: what a
+    /// layer above (SyncRemote) does before it reads or writes tables of its own here, so that
+    /// one file has one sequence of migrations.
+    package func migrate(extendedBy extend: (inout DatabaseMigrator) -> Void) throws {
+        var migrator = ReplicaSchema.migrator
+        extend(&migrator)
+        do {
+            try migrator.migrate(database)
+        } catch let error as DatabaseError {
+            throw SyncError(
+                .database, "cannot prepare the replica's tables (\(error.resultCode)): check the file and the disk",
+                cause: error)
+        }
     }
 
     /// Runs `body` in one write transaction, mapping database failures to ``SyncError``.

@@ -10,6 +10,8 @@ enum ReplicaSchema {
     static let nowISO = StoreSchema.nowISO
     static let uuidDefault = StoreSchema.uuidDefault
 
+    /// The replica's migrations. A layer above that keeps tables of its own in the replica
+    /// (SyncRemote) registers its migrations after these, in one sequence (`Replica.migrate`).
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-replica") { db in
@@ -18,8 +20,11 @@ enum ReplicaSchema {
             for table in SyncTable.editable { try db.execute(sql: triggers(for: table)) }
             try db.execute(sql: activityChecks)
         }
-        migrator.registerMigration("v2-remote") { db in
-            try db.execute(sql: remoteTables)
+        migrator.registerMigration("v2-remote") { _ in
+            // Once the replica's server settings and sync history, and a `kind` column telling
+            // an office's replica from a server's store. The settings are SyncRemote's now, made
+            // by its own migrations after these (`RemoteSchema`); the server's store has a
+            // schema of its own (`StoreSchema`). A file made before keeps what this made.
         }
         migrator.registerMigration("v3-log-without-row-index") { db in
             // Nothing reads the log by record; the index cost 2.7 µs of every captured write.
@@ -47,9 +52,8 @@ enum ReplicaSchema {
             try db.execute(sql: resolutionTable)
             try db.execute(sql: triggers(for: .resolutions))
         }
-        migrator.registerMigration("v6-token-file") { db in
-            // The token leaves the replica for a file of its own (SyncRemote moves an old one).
-            try db.execute(sql: "ALTER TABLE _sync_remote ADD COLUMN token_file TEXT")
+        migrator.registerMigration("v6-token-file") { _ in
+            // Once the token file's column in the server settings: SyncRemote's now (`RemoteSchema`).
         }
         migrator.registerMigration("v7-refused") { db in
             // Local changes the server refused (outside the office's Quartiere): they stay
@@ -66,13 +70,8 @@ enum ReplicaSchema {
                     )
                     """)
         }
-        migrator.registerMigration("v8-tls") { db in
-            // How to trust the server: a private certificate authority, or plain HTTP allowed.
-            try db.execute(
-                sql: """
-                    ALTER TABLE _sync_remote ADD COLUMN ca_file TEXT;
-                    ALTER TABLE _sync_remote ADD COLUMN allow_insecure INTEGER NOT NULL DEFAULT 0;
-                    """)
+        migrator.registerMigration("v8-tls") { _ in
+            // Once how to trust the server (a CA file, plain HTTP allowed): SyncRemote's now.
         }
         migrator.registerMigration("v9-log-routes") { db in
             // Each log entry keeps the Quartier its write left the record in (not personal
@@ -314,27 +313,6 @@ enum ReplicaSchema {
                 """
         }.joined(separator: "\n")
     }
-
-    /// What a replica needs to sync with a server: its kind, the server, the history of syncs.
-    static let remoteTables = """
-        ALTER TABLE _sync_state ADD COLUMN kind TEXT NOT NULL DEFAULT 'office';
-        CREATE TABLE _sync_remote (
-            id INTEGER PRIMARY KEY CHECK (id = 1),
-            server_url TEXT NOT NULL,
-            token TEXT NOT NULL
-        );
-        CREATE TABLE _sync_runs (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            started_at TEXT NOT NULL,
-            duration_ms INTEGER NOT NULL,
-            result TEXT NOT NULL,
-            sent INTEGER NOT NULL DEFAULT 0,
-            received INTEGER NOT NULL DEFAULT 0,
-            merged INTEGER NOT NULL DEFAULT 0,
-            conflicts INTEGER NOT NULL DEFAULT 0,
-            error TEXT
-        );
-        """
 
     /// What a capture trigger runs: the clock ticks and one change-log entry is appended.
     /// `row`, `mask` and `route` are SQL expressions (`NEW.id`, or `?1` bound by the caller);

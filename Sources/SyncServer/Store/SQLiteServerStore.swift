@@ -38,7 +38,7 @@ public final class SQLiteServerStore: ServerStore {
             return try String.fetchOne(db, sql: "SELECT kind FROM _sync_state WHERE id = 1") != "server"
         }
         guard !office else {
-            throw SyncError(.replicaUnavailable, "\(path) is an office replica, not a server store")
+            throw SyncError(.replicaUnavailable, "\(path) is an office's replica, not a sync server's store")
         }
         do {
             try Self.migrator.migrate(pool)
