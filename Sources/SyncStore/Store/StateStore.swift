@@ -136,10 +136,17 @@ public final class StateStore: Sendable {
     }
 
     /// Opens the database file at `path` with ``configuration`` (WAL), with `maximumReaders`
-    /// concurrent readers.
-    package static func openPool(_ path: String, maximumReaders: Int? = nil) throws -> DatabasePool {
+    /// concurrent readers, each with a page cache of `readerCacheKiB` (the writer keeps 16 MB).
+    package static func openPool(_ path: String, maximumReaders: Int? = nil, readerCacheKiB: Int? = nil) throws
+        -> DatabasePool
+    {
         var configuration = configuration
         if let maximumReaders { configuration.maximumReaderCount = maximumReaders }
+        if let readerCacheKiB {
+            configuration.prepareDatabase { db in
+                if db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -\(readerCacheKiB)") }
+            }
+        }
         do {
             return try DatabasePool(path: path, configuration: configuration)
         } catch let error as DatabaseError where diskTrouble(error) != nil {
