@@ -167,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "SyncRemoteTests",
             dependencies: [
-                "SyncKernel", "SyncCore", "SyncProtocol", "SyncRemote", "SyncServer",
+                "SyncKernel", "SyncCore", "SyncProtocol", "SyncRemote", "SyncServer", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -7,6 +7,7 @@ import SyncKernel
 import SyncProtocol
 import SyncRemote
 import SyncServer
+import TestSupport
 import Testing
 
 /// SyncRemote's client against the server's real routes, served in this process on a free
@@ -14,16 +15,70 @@ import Testing
 /// without a second program.
 @Suite("Client against a live in-process server")
 struct ClientTests {
-    /// Runs `body` with a store and the URL of a server serving it.
-    func withServer(_ body: @Sendable (SQLiteServerStore, String) async throws -> Void) async throws {
+    /// Runs `body` with a store and the URL of a server serving it (over HTTPS with `tls`).
+    func withServer(
+        tls: ServerConfiguration.TLSFiles? = nil, _ body: @Sendable (SQLiteServerStore, String) async throws -> Void
+    ) async throws {
         let store = try SQLiteServerStore(inMemoryWith: Logger(label: "quartiersync.test"))
         var logger = Logger(label: "quartiersync.test.server")
         logger.logLevel = .warning
         let app = try SyncServerApplication.build(
-            store: store, configuration: ServerConfiguration(port: 0), logger: logger)
+            store: store, configuration: ServerConfiguration(port: 0, tls: tls), logger: logger)
         try await app.test(.live) { client in
             let port = try #require(client.port)
-            try await body(store, "http://127.0.0.1:\(port)")
+            try await body(store, "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)")
+        }
+    }
+
+    /// A private certificate authority and a server certificate it signs for 127.0.0.1, made
+    /// with openssl in `directory`.
+    func certificates(in directory: TemporaryDirectory) throws -> (ca: String, tls: ServerConfiguration.TLSFiles) {
+        let (ca, caKey) = (directory.file("ca.pem"), directory.file("ca.key"))
+        let (cert, key, request) = (
+            directory.file("server.pem"), directory.file("server.key"), directory.file("server.csr")
+        )
+        let extensions = directory.file("server.ext")
+        try "subjectAltName=IP:127.0.0.1\n".write(toFile: extensions, atomically: true, encoding: .utf8)
+        for arguments in [
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", caKey,
+                "-out", ca, "-days", "2", "-subj", "/CN=QuartierSync Test CA",
+            ],
+            [
+                "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out",
+                request, "-subj", "/CN=sync-server",
+            ],
+            [
+                "x509", "-req", "-in", request, "-CA", ca, "-CAkey", caKey, "-CAcreateserial", "-out", cert, "-days",
+                "2", "-extfile", extensions,
+            ],
+        ] {
+            let made = try Command.run("/usr/bin/openssl", arguments)
+            try #require(made.status == 0, "openssl \(arguments[0]): \(made.error)")
+        }
+        return (ca, ServerConfiguration.TLSFiles(certificate: cert, key: key))
+    }
+
+    @Test("over HTTPS the client trusts the server through its private CA, and refuses it without")
+    func tls() async throws {
+        let directory = TemporaryDirectory("quartiersync-client-tls")
+        let (ca, files) = try certificates(in: directory)
+        try await withServer(tls: files) { store, url in
+            let kuckuck = try Replica.inMemory(office: "Kuckuck")
+            let token = try #require(try await store.addOffice(name: "Kuckuck", quartiers: ["kuckuck"]).token)
+            try kuckuck.setRemote(try Remote(server: url, token: token, caFile: ca))
+            try kuckuck.insert(.contacts, values: ["name": "Mara Beispiel", "quartier": "kuckuck"])
+            #expect(try await RemoteSync().run(kuckuck).sent == 1)
+
+            // Without the CA, the system's authorities do not know the certificate: nothing leaves.
+            let untrusting = try Replica.inMemory(office: "Kuckuck")
+            try untrusting.setRemote(try Remote(server: url, token: token))
+            try untrusting.insert(.contacts, values: ["name": "Max Muster", "quartier": "kuckuck"])
+            let error = await #expect(throws: SyncError.self) { try await RemoteSync().run(untrusting) }
+            #expect(error?.code == .serverUnreachable, "\(String(describing: error))")
+            #expect(error?.message.contains("certificate") == true, "\(String(describing: error))")
+            #expect(try untrusting.status().pendingChanges == 1)
+            #expect(try await store.states.changes(since: 0).records.count == 1, "only the trusting office's contact")
         }
     }
 

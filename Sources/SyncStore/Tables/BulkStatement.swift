@@ -10,11 +10,15 @@ import SyncKernel
 /// are gathered into one reused buffer and bound without copies (`SQLITE_STATIC`) just before
 /// the statement runs. The statement stays GRDB's (cached per connection, finalised by GRDB)
 /// and must only run inside a transaction GRDB opened.
+///
+/// The binds are `@inlinable`: SyncCore's import and apply paths call them once per value from
+/// another module, and a call that cannot be inlined (a generic one especially) cost those
+/// paths several per cent.
 package final class BulkStatement {
-    private let handle: SQLiteStatement
+    @usableFromInline let handle: SQLiteStatement
     private let db: Database
-    private var buffer: [UInt8] = []
-    private var pending: [(index: Int32, offset: Int, length: Int, isBlob: Bool)] = []
+    @usableFromInline var buffer: [UInt8] = []
+    @usableFromInline var pending: [(index: Int32, offset: Int, length: Int, isBlob: Bool)] = []
 
     package init(_ db: Database, sql: String) throws {
         self.db = db
@@ -47,6 +51,7 @@ package final class BulkStatement {
     }
 
     /// Binds `text` (or NULL) to the 1-based parameter `index`.
+    @inlinable
     package func bind(_ index: Int32, _ text: String?) {
         guard let text else {
             sqlite3_bind_null(handle, index)
@@ -57,10 +62,12 @@ package final class BulkStatement {
         pending.append((index, offset, buffer.count - offset, false))
     }
 
+    @inlinable
     package func bind(_ index: Int32, _ integer: Int64) {
         sqlite3_bind_int64(handle, index, integer)
     }
 
+    @inlinable
     package func bind(_ index: Int32, _ integer: Int64?) {
         guard let integer else {
             sqlite3_bind_null(handle, index)
@@ -69,6 +76,7 @@ package final class BulkStatement {
         sqlite3_bind_int64(handle, index, integer)
     }
 
+    @inlinable
     package func bind(_ index: Int32, blob bytes: some Collection<UInt8>) {
         let offset = buffer.count
         buffer.append(contentsOf: bytes)
