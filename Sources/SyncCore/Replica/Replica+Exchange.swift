@@ -88,11 +88,7 @@ extension Replica {
         }
         var validator: StateValidator?
         if case .upstream = source { validator = .pulled(now: Int64(Date().timeIntervalSince1970 * 1000)) }
-        // Refused records this batch may settle, as they were before it (usually none).
-        var refused = Set<RecordKey>()
-        if case .upstream = source { refused = try Self.refusedKeys(db) }
-        let before = refused.isEmpty ? [:] : try StateTable(db).load(batch.records.map(\.key).filter(refused.contains))
-        let plan = try store.merge(db, batch, source, validator: validator, holding: holding) { plan in
+        let (plan, before) = try store.merge(db, batch, source, validator: validator, holding: holding) { plan in
             var visibleRows = VisibleRows(db: db)
             try visibleRows.write(plan.changed)
             try self.evict(db, plan.leaving)
@@ -101,7 +97,7 @@ extension Replica {
             }
         }
         try Outbox(db: db).relay(plan.relayed)
-        if !refused.isEmpty { try forgetSettledRefusals(db, batch, before, marked: refused) }
+        if case .upstream = source { try forgetSettledRefusals(db, batch, before) }
         return plan.summary
     }
 

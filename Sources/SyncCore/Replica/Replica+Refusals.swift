@@ -205,9 +205,9 @@ extension Replica {
     /// server holding whole: its state covers every version this replica had (`before`), so
     /// nothing of this office's is kept from the others any more (another office made the
     /// change, or the record came into this office's Quartiere).
-    func forgetSettledRefusals(
-        _ db: Database, _ batch: ChangeBatch, _ before: [RecordKey: RecordState], marked: Set<RecordKey>
-    ) throws {
+    func forgetSettledRefusals(_ db: Database, _ batch: ChangeBatch, _ before: [RecordKey: RecordState]) throws {
+        let marked = try Self.refusedKeys(db)
+        guard !marked.isEmpty else { return }
         for state in batch.records where marked.contains(state.key) {
             guard before[state.key].map({ $0.context.isDominated(by: state.context) }) ?? true else { continue }
             try db.run(

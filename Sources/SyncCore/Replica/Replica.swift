@@ -34,7 +34,6 @@ public final class Replica: Sendable {
     public var reader: any DatabaseReader { store.database }
     /// The database; inside the package only. Never write the `_sync_*` tables through it.
     package var database: any DatabaseWriter { store.database }
-    var logger: Logger { store.logger }
 
     private init(database: any DatabaseWriter, path: String?, logger: Logger) throws {
         store = try StateStore(database: database, path: path, logger: logger)
@@ -133,8 +132,4 @@ public final class Replica: Sendable {
     package func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await store.read(body)
     }
-
-    /// What a disk's failure means for the person at the office, or nil when `error` is no
-    /// disk failure.
-    static func diskTrouble(_ error: DatabaseError) -> String? { StateStore.diskTrouble(error) }
 }

@@ -66,18 +66,19 @@ extension StateStore {
         _ batch: ChangeBatch, from source: Source, validator: StateValidator? = nil, scope: WriteScope? = nil
     ) async throws -> ApplySummary {
         try await write { db in
-            try self.merge(db, batch, source, validator: validator, scope: scope).summary
+            try self.merge(db, batch, source, validator: validator, scope: scope).plan.summary
         }
     }
 
     /// Merges and plans the batch (pure), then writes the plan in the caller's transaction:
     /// states, former routes, known offices, the peer's position and the clock. With `holding`
     /// (an office's replica), `show` writes what the plan changes into the office's own
-    /// tables between the states and the rest.
+    /// tables between the states and the rest. Returns the plan and the states the batch's
+    /// records had before it.
     package func merge(
         _ db: Database, _ batch: ChangeBatch, _ source: Source, validator: StateValidator? = nil,
         scope: WriteScope? = nil, holding: ApplyPlan.Holding? = nil, show: ((ApplyPlan) throws -> Void)? = nil
-    ) throws -> ApplyPlan {
+    ) throws -> (plan: ApplyPlan, before: [RecordKey: RecordState]) {
         try db.run(sql: "UPDATE _sync_clock SET applying = 1 WHERE id = 1")
         var table = try StateTable(db)
         let keys = batch.records.map(\.key) + batch.evictions.map(\.key)
@@ -125,7 +126,7 @@ extension StateStore {
                         THEN 0 ELSE hlc_logical END
                 WHERE id = 1
                 """)
-        return plan
+        return (plan, states)
     }
 
     /// The stored state of a record (deleted ones included), or nil.
