@@ -73,7 +73,11 @@ extension Replica {
     /// thread, so a sync fetches the next page while this one is applied.
     @discardableResult
     public func apply(_ batch: ChangeBatch, from source: Source) async throws -> ApplySummary {
-        try await write { db in try self.apply(db, batch, source) }
+        let summary = try await write { db in try self.apply(db, batch, source) }
+        // Erased values left no copy in the states or tables; the WAL still holds the pages
+        // they were on until it is emptied.
+        if !summary.erased.isEmpty { try await store.scrub() }
+        return summary
     }
 
     /// Folds local edits, then merges the batch in the caller's transaction and shows what
@@ -97,6 +101,7 @@ extension Replica {
             }
         }
         try Outbox(db: db).relay(plan.relayed)
+        try forgetMarks(db, of: plan.summary.erased)
         if case .upstream = source { try forgetSettledRefusals(db, batch, before) }
         return plan.summary
     }

@@ -46,6 +46,11 @@ extension Replica {
                 values[column: Self.routingColumn] = route
                 row = values
             }
+            if op == "erase" {
+                state.erase(dot: dot, time: time)
+                states[key] = state
+                continue
+            }
             state.write(
                 dot: dot, time: time, exists: op != "delete", mask: mask, row: row,
                 keepsReplaced: refused.isEmpty || !refused.contains(key))
@@ -56,6 +61,16 @@ extension Replica {
         }
         try table.save(unique.map { StateTable.Entry(state: states[$0]!) })
         try table.finish()
+        // A row written over an erased record's id (by another tool, say) is no record: the
+        // erasure absorbed the write, and the row goes.
+        let revived = unique.filter { states[$0]!.isErased && rows[$0] != nil }
+        if !revived.isEmpty {
+            try db.run(sql: "UPDATE _sync_clock SET applying = 1 WHERE id = 1")
+            for key in revived {
+                try db.run(sql: "DELETE FROM \(key.table.rawValue) WHERE id = ?", arguments: [key.id])
+            }
+            try db.run(sql: "UPDATE _sync_clock SET applying = 0 WHERE id = 1")
+        }
         try db.run(sql: "UPDATE _sync_state SET folded_seq = ? WHERE id = 1", arguments: [last[0] as Int64])
     }
 

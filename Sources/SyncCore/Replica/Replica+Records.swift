@@ -112,6 +112,7 @@ extension Replica {
                 case .contacts: "name, id"
                 case .activities: "starts_at, id"
                 case .resolutions: "resolved_at, id"
+                case .erasures: "ordered_at, id"
                 }
             let filter = quartier == nil ? "" : "WHERE quartier = ?"
             let rows = try db.rows(

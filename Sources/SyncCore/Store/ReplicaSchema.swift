@@ -139,8 +139,29 @@ enum ReplicaSchema {
                     )
                     """)
         }
+        migrator.registerMigration("v15-erasures") { db in
+            // Erasure orders (DSGVO Art. 17), replicated like the audit trail; and what this
+            // office has carried out of them.
+            try db.execute(sql: erasureTable)
+            try db.execute(sql: triggers(for: .erasures))
+        }
         return migrator
     }
+
+    /// Erasure orders, replicated like the data (``SyncTable/erasures``): no personal data.
+    static let erasureTable = """
+        CREATE TABLE erasures (
+            id TEXT PRIMARY KEY NOT NULL DEFAULT \(uuidDefault),
+            quartier TEXT NOT NULL,
+            record_table TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            ordered_by TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            ordered_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL DEFAULT (\(nowISO))
+        );
+        CREATE INDEX erasures_record ON erasures(record_table, record_id);
+        """
 
     /// The audit trail of settled conflicts, replicated like the data (``SyncTable/resolutions``).
     static let resolutionTable = """

@@ -10,8 +10,14 @@
 /// value's text follows, then the replaced text. Version 1 (no replaced values) has the same
 /// layout with those bits zero, and is still read. Replica ids are written once per state and
 /// referenced by index, which keeps a typical contact's state near the size of its values.
+/// Format 3 is format 2 for an erased state (``RecordState/isErased``): the format byte says
+/// it, so every other state's bytes stay as they were.
 extension RecordState {
     static let binaryFormat: UInt8 = 2
+    /// The format of an erased state: format 2's layout.
+    static let erasedFormat: UInt8 = 3
+    /// The newest format read.
+    static let newestFormat: UInt8 = erasedFormat
     /// The oldest format still read.
     static let oldestFormat: UInt8 = 1
 
@@ -35,7 +41,7 @@ extension RecordState {
         for sibling in alive { note(sibling.dot.replica) }
         for siblings in fields.values { for sibling in siblings { note(sibling.dot.replica) } }
 
-        writer.byte(Self.binaryFormat)
+        writer.byte(isErased ? Self.erasedFormat : Self.binaryFormat)
         writer.byte(table.code)
         writer.string(id)
         writer.varint(UInt64(replicas.count))
@@ -94,7 +100,7 @@ extension RecordState {
     {
         var reader = BinaryReader(bytes)
         let format = try reader.byte()
-        guard (Self.oldestFormat...Self.binaryFormat).contains(format) else {
+        guard (Self.oldestFormat...Self.newestFormat).contains(format) else {
             throw .malformed("unknown record format \(format)")
         }
         _ = try reader.byte()
@@ -110,7 +116,7 @@ extension RecordState {
 
     init(from reader: inout BinaryReader) throws(EncodingError) {
         let format = try reader.byte()
-        guard (Self.oldestFormat...Self.binaryFormat).contains(format) else {
+        guard (Self.oldestFormat...Self.newestFormat).contains(format) else {
             throw .malformed("unknown record format \(format)")
         }
         let code = try reader.byte()
@@ -186,5 +192,6 @@ extension RecordState {
             fields[index: index] = siblings
         }
         self.init(id: id, context: context, alive: alive, fields: fields, updatedAt: updatedAt)
+        isErased = format == Self.erasedFormat
     }
 }

@@ -40,6 +40,9 @@ public struct SyncError: Error, Sendable, CustomStringConvertible, Equatable {
         /// The server refused a request as malformed (4xx other than 401/403).
         public static let rejected = Code("rejected")
 
+        /// The record was erased under an erasure order already.
+        public static let alreadyErased = Code("already-erased")
+
         /// A code named `name`.
         public init(_ name: String) { self.name = name }
 

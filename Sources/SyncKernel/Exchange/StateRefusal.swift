@@ -41,6 +41,18 @@ public struct StateRefusal: Sendable, Equatable {
                 "\(error.message); it was not applied here: tell the server admin, whose server should have refused it")
     }
 
+    /// The code of a change to a record that was erased (``RecordState/isErased``).
+    public static let erasedCode = "erased"
+
+    /// A change to a record erased under an erasure order: nobody keeps it, and the office's
+    /// next pull removes the record there too.
+    public init(erased key: RecordKey) {
+        self.init(
+            key: key, code: Self.erasedCode,
+            message: "\(key.table.singular) \(key.id.prefix(64)) was erased under an erasure order (DSGVO Art. 17): "
+                + "this change is not kept, and the next sync removes the record here too")
+    }
+
     /// A state that the office may not write (``WriteScope``).
     public init(key: RecordKey, scope reason: WriteScope.Refusal) {
         self.init(key: key, code: reason.rawValue, message: reason.explanation)

@@ -68,6 +68,11 @@ public enum MergeKernel {
             state.fields[index: index] = mergeSiblings(left, a.context, right, b.context) { $0.joined(with: $1) }
         }
         state.updatedAt = max(a.updatedAt ?? "", b.updatedAt ?? "").nilIfEmpty
+        // Erasure absorbs: whatever the other side held or wrote since, the join is erased.
+        if a.isErased || b.isErased {
+            state.isErased = true
+            state.dropErasedValues()
+        }
         normalise(&state)
         return state
     }

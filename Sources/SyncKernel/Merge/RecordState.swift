@@ -19,6 +19,12 @@ public struct RecordState: Hashable, Sendable {
     public var fields: FieldRegisters
     /// The latest `updated_at` seen (ISO 8601 text); merges to the maximum.
     public var updatedAt: String?
+    /// Whether the record was erased under an erasure order (DSGVO Art. 17): the state keeps
+    /// its id, its version vector, its route and existence versions that all say "gone", and
+    /// nothing else. Erasure absorbs: a state merged with an erased one is erased, whatever it
+    /// held, so no late edit, old copy or restored backup brings the record back
+    /// (see ``erase(dot:time:)``).
+    public var isErased = false
 
     /// Creates a state.
     public init(
@@ -59,7 +65,7 @@ public struct RecordState: Hashable, Sendable {
     public static let routingFieldIndex = 0
 
     /// Whether the record shows in its table: some version says it exists.
-    public var isVisible: Bool { alive.contains { $0.value } }
+    public var isVisible: Bool { !isErased && alive.contains { $0.value } }
 
     /// Whether existence itself is contested: a delete concurrent with an edit.
     public var hasDeleteConflict: Bool { isVisible && alive.contains { !$0.value } }
@@ -85,6 +91,10 @@ public struct RecordState: Hashable, Sendable {
             siblings.count < 2 || zip(siblings, siblings.dropFirst()).allSatisfy { $0.precedes($1) }
         }
         guard ordered(alive) else { return false }
+        if isErased {
+            return !alive.contains(where: \.value)
+                && table.fields.indices.allSatisfy { $0 == Self.routingFieldIndex || fields[index: $0].isEmpty }
+        }
         let visible = isVisible
         // By position, not by name: this runs for every state a store receives.
         for index in table.fields.indices {
@@ -131,6 +141,27 @@ public struct RecordState: Hashable, Sendable {
             ]
         }
         if !exists { eraseValues() }
+        if isErased { dropErasedValues() }
+    }
+
+    /// Erases the record under an erasure order, as a write at `dot`: every value and every
+    /// version of every field goes but the route (a Quartier, which says where the erasure
+    /// must travel), existence says "gone", and the version vector covers the erasure. What
+    /// remains is the id, the dots and the fact of erasure.
+    public mutating func erase(dot: Dot, time: HybridTimestamp) {
+        context.add(dot)
+        alive = [Sibling(value: false, dot: dot, time: time)]
+        isErased = true
+        dropErasedValues()
+    }
+
+    /// What an erased state keeps: the route's versions, and existence versions that all say
+    /// "gone" (a later write merged in keeps its dot, never its values).
+    mutating func dropErasedValues() {
+        for index in table.fields.indices where index != Self.routingFieldIndex {
+            fields[index: index] = []
+        }
+        for index in alive.indices where alive[index].value { alive[index].value = false }
     }
 
     /// Drops every field value but the route, keeping the dots: what a tombstone holds.

@@ -12,6 +12,10 @@ public enum SyncTable: String, Sendable, CaseIterable, Codable, CustomStringConv
     /// office, when and why. Replicated and scoped like the record it is about (its `quartier`
     /// is the record's); it holds no field value of the record.
     case resolutions
+    /// Erasure orders (DSGVO Art. 17): which record was erased, when, by whom and why.
+    /// Replicated and scoped like the erased record (its `quartier` is the record's); it holds
+    /// no personal data.
+    case erasures
 
     /// The columns merged field by field, in schema order. Their position is the bit of the
     /// column in a change-log `mask`, so new columns may only be appended.
@@ -20,6 +24,7 @@ public enum SyncTable: String, Sendable, CaseIterable, Codable, CustomStringConv
         case .contacts: Self.contactFields
         case .activities: Self.activityFields
         case .resolutions: Self.resolutionFields
+        case .erasures: Self.erasureFields
         }
     }
 
@@ -35,12 +40,17 @@ public enum SyncTable: String, Sendable, CaseIterable, Codable, CustomStringConv
         "reason", "resolved_at",
     ]
 
+    private static let erasureFields = [
+        "quartier", "record_table", "record_id", "ordered_by", "reason", "ordered_at",
+    ]
+
     /// Fields that must hold a value for the row to be valid.
     public var requiredFields: Set<String> {
         switch self {
         case .contacts: Self.contactRequired
         case .activities: Self.activityRequired
         case .resolutions: Self.resolutionRequired
+        case .erasures: Set(Self.erasureFields)
         }
     }
 
@@ -59,6 +69,7 @@ public enum SyncTable: String, Sendable, CaseIterable, Codable, CustomStringConv
         case .contacts: "contact"
         case .activities: "activity"
         case .resolutions: "resolution"
+        case .erasures: "erasure order"
         }
     }
 
@@ -68,12 +79,14 @@ public enum SyncTable: String, Sendable, CaseIterable, Codable, CustomStringConv
         case .contacts: Self.contactColumns
         case .activities: Self.activityColumns
         case .resolutions: Self.resolutionColumns
+        case .erasures: Self.erasureColumns
         }
     }
 
     private static let contactColumns = ["id"] + contactFields + ["updated_at"]
     private static let activityColumns = ["id"] + activityFields + ["updated_at"]
     private static let resolutionColumns = ["id"] + resolutionFields + ["updated_at"]
+    private static let erasureColumns = ["id"] + erasureFields + ["updated_at"]
 
     /// The position of `name` in ``columns``, or nil. A field's column is its position in
     /// ``fields`` plus one (`id` comes first).
@@ -94,6 +107,7 @@ public enum SyncTable: String, Sendable, CaseIterable, Codable, CustomStringConv
         case .contacts: Self.contactOrder
         case .activities: Self.activityOrder
         case .resolutions: Self.resolutionOrder
+        case .erasures: Self.erasureOrder
         }
     }
 
@@ -102,6 +116,7 @@ public enum SyncTable: String, Sendable, CaseIterable, Codable, CustomStringConv
     private static let resolutionOrder = resolutionFields.indices.sorted {
         resolutionFields[$0] < resolutionFields[$1]
     }
+    private static let erasureOrder = erasureFields.indices.sorted { erasureFields[$0] < erasureFields[$1] }
 
     /// The tables people edit (contacts and activities); the audit trail is written by the
     /// conflict desk only.
@@ -116,6 +131,7 @@ public enum SyncTable: String, Sendable, CaseIterable, Codable, CustomStringConv
         case .contacts: 1
         case .activities: 2
         case .resolutions: 3
+        case .erasures: 4
         }
     }
 
@@ -124,6 +140,7 @@ public enum SyncTable: String, Sendable, CaseIterable, Codable, CustomStringConv
         case 1: self = .contacts
         case 2: self = .activities
         case 3: self = .resolutions
+        case 4: self = .erasures
         default: return nil
         }
     }

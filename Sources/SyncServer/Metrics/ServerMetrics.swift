@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import Hummingbird
 import Prometheus
+import SyncProtocol
 
 /// What the server counts, through swift-metrics, exposed at `GET /metrics` in Prometheus
 /// text format (swift-prometheus). Each application has its own registry (no global
@@ -60,6 +61,17 @@ public final class ServerMetrics: Sendable {
     }
 
     /// An admin settled a conflict through the server.
+    /// Erasure orders some office has not confirmed yet, and the age of the oldest such
+    /// order: what an alert on the one-month deadline of Art. 12(3) DSGVO watches.
+    func erasures(_ statuses: [ErasureStatus]) {
+        let open = statuses.filter { !$0.outstanding.isEmpty }
+        let oldest = open.compactMap { ISO8601DateFormatter.withFractions.date(from: $0.order.orderedAt) }.min()
+        CoreMetrics.Gauge(label: "quartiersync_erasures_outstanding", dimensions: [], factory: factory)
+            .record(Double(open.count))
+        CoreMetrics.Gauge(label: "quartiersync_erasure_oldest_outstanding_seconds", dimensions: [], factory: factory)
+            .record(oldest.map { Date().timeIntervalSince($0) } ?? 0)
+    }
+
     func conflictResolved() { counter("quartiersync_conflicts_resolved_total", [:]).increment() }
 
     /// A request took `duration` and was answered with `status`.
@@ -112,4 +124,13 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     private static func route(_ context: Context) -> String {
         context.endpointPath ?? "unmatched"
     }
+}
+
+extension ISO8601DateFormatter {
+    /// ISO 8601 with milliseconds, as the stores write times.
+    nonisolated(unsafe) static let withFractions: ISO8601DateFormatter = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }()
 }

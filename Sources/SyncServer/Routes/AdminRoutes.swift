@@ -42,6 +42,42 @@ struct AdminRoutes: Sendable {
                 "conflict settled by an admin", metadata: ["admin": "\(admin)", "decision": "\(entry.decision)"])
             return try context.responseEncoder.encode(entry, from: request, context: context)
         }
+        admins.get("erasures") { request, context in
+            try context.responseEncoder.encode(try await store.erasures(), from: request, context: context)
+        }
+        admins.post("erasures") { request, context in
+            let admin = try context.admin
+            let body: EraseRequest
+            do {
+                body = try await request.decode(as: EraseRequest.self, context: context)
+            } catch {
+                throw APIError.badRequest(
+                    "bad-request", "the body must be JSON: {\"id\": ..., \"reason\": ...} (docs/protocol.md)")
+            }
+            let order = try await store.erase(
+                RecordKey(body.table ?? .contacts, body.id), reason: body.reason, by: admin)
+            // The order's id and table only: the record id is no value, but the reason may be.
+            context.logger.notice(
+                "record erased by an admin", metadata: ["admin": "\(admin)", "order": "\(order.id)"])
+            return try context.responseEncoder.encode(order, from: request, context: context)
+        }
+        admins.post("subjects/report") { request, context in
+            let admin = try context.admin
+            let body: SubjectQuery
+            do {
+                body = try await request.decode(as: SubjectQuery.self, context: context)
+            } catch {
+                throw APIError.badRequest(
+                    "bad-request", "the body must be JSON: {\"id\"|\"email\"|\"phone\": ...} (docs/protocol.md)")
+            }
+            guard body.id != nil || body.email != nil || body.phone != nil else {
+                throw APIError.badRequest("bad-request", "say whom the report is about: id, email or phone")
+            }
+            let report = try await store.subjectReport(id: body.id, email: body.email, phone: body.phone)
+            context.logger.notice(
+                "subject report made", metadata: ["admin": "\(admin)", "records": "\(report.records.count)"])
+            return try context.responseEncoder.encode(report, from: request, context: context)
+        }
         admins.get("offices") { request, context in
             let offices = try await store.officeOverviews()
             return try context.responseEncoder.encode(offices, from: request, context: context)

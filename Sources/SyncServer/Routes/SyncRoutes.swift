@@ -44,6 +44,7 @@ public struct SyncRoutes: Sendable {
             try context.responseEncoder.encode(Health(storeId: store.storeID), from: request, context: context)
         }
         router.get("/metrics") { _, _ in
+            if let erasures = try? await store.erasures() { metrics.erasures(erasures) }
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(

@@ -169,6 +169,19 @@ public final class SQLiteServerStore: ServerStore {
             // the remote settings go. The states, feed and routes stay as they are.
             for table in StoreSchema.officeOnlyTables { try db.execute(sql: "DROP TABLE IF EXISTS \(table)") }
         }
+        migrator.registerMigration("server-v11-erasures") { db in
+            // Which office confirmed which erasure order, and when: the proof per office
+            // (`syncctl admin erasures`). The orders themselves are record states.
+            try db.execute(
+                sql: """
+                    CREATE TABLE _server_erasure_confirmations (
+                        order_id TEXT NOT NULL,
+                        office TEXT NOT NULL,
+                        confirmed_at TEXT NOT NULL,
+                        PRIMARY KEY (order_id, office)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 
@@ -212,6 +225,13 @@ public final class SQLiteServerStore: ServerStore {
             validator: validator,
             scope: WriteScope(
                 quartiers: office.quartiers, replicas: bound, othersReached: try await reachedByOtherOffices(office)))
+        // What erasing those records brings about here (audit entries, organiser references),
+        // and no copy of the erased values left in the files.
+        if summary.erased.contains(where: { $0.table != .resolutions && $0.table != .erasures }) {
+            try await states.eraseConsequences(of: summary.erased)
+        } else if !summary.erased.isEmpty {
+            try await states.scrub()
+        }
         let refused = summary.refused.map {
             RefusedChange(table: $0.key.table.rawValue, id: $0.key.id, code: $0.code, message: $0.message)
         }
@@ -611,6 +631,7 @@ public final class SQLiteServerStore: ServerStore {
                         ON CONFLICT (office) DO UPDATE SET last_seen_at = excluded.last_seen_at, last_result = 'ok',
                             pulled_to = excluded.pulled_to, holds_to = max(holds_to, excluded.holds_to)
                         """, arguments: [office.name, position, holds])
+                try Self.confirmErasures(db, office: office, holds: holds)
             case .failed(let code):
                 try db.execute(
                     sql: """

@@ -69,6 +69,16 @@ public protocol ServerStore: Sendable {
     func resolve(_ id: String, _ decision: ConflictDecision, reason: String, by decider: String) async throws
         -> Resolution
 
+    /// Erases the record `key` everywhere, as the store's own write, for admin `admin`
+    /// (docs/data-protection.md).
+    func erase(_ key: RecordKey, reason: String, by admin: String) async throws -> ErasureOrder
+
+    /// Every erasure order, with the offices that confirmed it and those outstanding.
+    func erasures() async throws -> [ErasureStatus]
+
+    /// What the network holds about a person, found by contact id, e-mail or phone.
+    func subjectReport(id: String?, email: String?, phone: String?) async throws -> SubjectReport
+
     /// Every office with how it keeps up: last seen, last result, conflicts, changes not pulled.
     func officeOverviews() async throws -> [OfficeOverview]
 

@@ -97,6 +97,14 @@ package struct ApplyPlan {
                 summary.refused.append(StateRefusal(key: incoming.key, scope: refusal))
                 continue
             }
+            // A pushed change to an erased record is refused: nobody keeps it (merged, the
+            // erasure would absorb it anyway), and the office is told why.
+            if validator != nil, case .downstream = source, let local, local.isErased, !incoming.isErased,
+                !incoming.context.isDominated(by: local.context)
+            {
+                summary.refused.append(StateRefusal(erased: incoming.key))
+                continue
+            }
             latest = max(latest, incoming.latestTime)
             let result = MergeKernel.merge(local: local, incoming: incoming)
             switch result.outcome {
@@ -122,6 +130,9 @@ package struct ApplyPlan {
             }
             guard result.outcome != .alreadyKnown else { continue }
             if result.state.openConflictCount > 0 { summary.withOpenConflicts += 1 }
+            if result.state.isErased, local?.isErased != true, !summary.erased.contains(incoming.key) {
+                summary.erased.append(incoming.key)
+            }
             let entry = StateTable.Entry(
                 state: result.state, encoded: asReceived ? batch.encodedRecord(at: index) : nil)
             if let earlier = position[incoming.key] {

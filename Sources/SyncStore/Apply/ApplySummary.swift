@@ -22,6 +22,9 @@ public struct ApplySummary: Sendable, Equatable {
     /// Pushed states a server refused, each alone: they break a rule (`StateValidator`) or
     /// the pushing office may not write them (`WriteScope`); nothing of them was stored.
     public var refused: [StateRefusal] = []
+    /// Records erased here by this batch (erased states new to this store): their values are
+    /// gone from the states; the store then removes every other copy (``StateStore`` scrubs).
+    public var erased: [RecordKey] = []
 
     /// Creates an empty summary.
     public init() {}
@@ -37,5 +40,6 @@ public struct ApplySummary: Sendable, Equatable {
         evicted += other.evicted
         pushedBack += other.pushedBack
         refused += other.refused
+        erased += other.erased
     }
 }

@@ -75,7 +75,7 @@ extension StateStore {
     }
 
     /// The next dot and hybrid time of this store's own writes.
-    private func tick(_ db: Database) throws -> (Dot, HybridTimestamp) {
+    package func tick(_ db: Database) throws -> (Dot, HybridTimestamp) {
         try db.run(
             sql: """
                 UPDATE _sync_clock SET counter = counter + 1,
@@ -91,7 +91,7 @@ extension StateStore {
     }
 
     /// ISO 8601 text with milliseconds, as the tables keep times.
-    private static func iso(_ time: HybridTimestamp) -> String {
+    package static func iso(_ time: HybridTimestamp) -> String {
         Date(timeIntervalSince1970: Double(time.milliseconds) / 1000)
             .formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }

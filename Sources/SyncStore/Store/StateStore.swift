@@ -111,6 +111,10 @@ public final class StateStore: Sendable {
             try db.run(sql: "PRAGMA cache_size = -16384")
             try db.run(sql: "PRAGMA temp_store = MEMORY")
             try db.run(sql: "PRAGMA wal_autocheckpoint = 8192")
+            // Deleted and overwritten content is zeroed, not left in free space: an erased
+            // person's values must be in no byte of the file (docs/data-protection.md; the
+            // copy in the WAL goes with the TRUNCATE checkpoint after an erasure).
+            try db.run(sql: "PRAGMA secure_delete = ON")
         }
         return configuration
     }

@@ -26,6 +26,7 @@ enum Output {
             case .contacts: ["id", "name", "organisation", "role", "quartier"]
             case .activities: ["id", "starts_at", "title", "quartier", "handlungsfeld", "status"]
             case .resolutions: ["resolved_at", "office", "decision", "record_table", "record_id", "field"]
+            case .erasures: ["ordered_at", "ordered_by", "record_table", "record_id", "reason"]
             }
         let rows = records.map { record in columns.map { record[$0] ?? "" } }
         Self.table(header: columns, rows: rows)

@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+import SyncKernel
+import SyncProtocol
+import SyncStore
+
+/// Erasure orders at the server: erasing for an admin, the proof per office, and what a push
+/// that erased records brings about.
+///
+/// An office confirms an order by pulling past it: the server notes, when an office has pulled
+/// to the end of its feed (`SyncEvent.pulledToEnd`), every order whose erased record and order
+/// record lie at or before the position the office durably holds. An office applies a page and
+/// moves its cursor in one transaction and empties its WAL after an erasure before it asks for
+/// the next page, so holding that position means it carried the order out.
+extension SQLiteServerStore {
+    /// Erases record `key` everywhere for admin `admin` (`StateStore.erase`).
+    public func erase(_ key: RecordKey, reason: String, by admin: String) async throws -> ErasureOrder {
+        try await states.erase(key, reason: reason, by: "admin:\(admin)")
+    }
+
+    /// Every erasure order with the offices that confirmed it and those outstanding.
+    public func erasures() async throws -> [ErasureStatus] {
+        try await states.read { db in try Self.erasures(db) }
+    }
+
+    static func erasures(_ db: Database) throws -> [ErasureStatus] {
+        let orders = try StateStore.erasureOrders(db)
+        guard !orders.isEmpty else { return [] }
+        let offices = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT o.name, o.quartiers, o.created_at, a.last_seen_at FROM _server_offices o
+                LEFT JOIN _server_activity a ON a.office = o.name
+                WHERE o.revoked_at IS NULL ORDER BY o.name
+                """
+        ).map { row -> (name: String, quartiers: [String], createdAt: String, lastSeen: String?) in
+            let quartiers = (try? JSONDecoder().decode([String].self, from: Data((row[1] as String).utf8))) ?? []
+            return (row[0], quartiers, row[2], row[3])
+        }
+        var confirmations: [String: [ErasureStatus.Confirmation]] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT order_id, office, confirmed_at FROM _server_erasure_confirmations ORDER BY confirmed_at")
+        {
+            confirmations[row[0], default: []].append(ErasureStatus.Confirmation(office: row[1], at: row[2]))
+        }
+        return try orders.map { order in
+            let route =
+                try String.fetchOne(
+                    db, sql: "SELECT quartier FROM _sync_records WHERE tbl = ? AND id = ?",
+                    arguments: [order.table.rawValue, order.recordId]) ?? order.quartier
+            let confirmed = confirmations[order.id] ?? []
+            let done = Set(confirmed.map(\.office))
+            let outstanding = offices.filter { Quartier.scope($0.quartiers, covers: route) && !done.contains($0.name) }
+                .map {
+                    ErasureStatus.Outstanding(
+                        office: $0.name, since: max(order.orderedAt, $0.createdAt), lastSeen: $0.lastSeen)
+                }
+            return ErasureStatus(order: order, confirmed: confirmed, outstanding: outstanding)
+        }
+    }
+
+    /// Notes, for `office` holding the feed up to `holds`, every order it has carried out.
+    static func confirmErasures(_ db: Database, office: Office, holds: Int64) throws {
+        let pending = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT r.seq, r.state FROM _sync_records r
+                WHERE r.tbl = 'erasures' AND r.seq <= ?
+                    AND NOT EXISTS (
+                        SELECT 1 FROM _server_erasure_confirmations c WHERE c.order_id = r.id AND c.office = ?)
+                """, arguments: [holds, office.name])
+        for row in pending {
+            guard let order = ErasureOrder(try StateTable.decode(row[1])) else { continue }
+            guard
+                let target = try Row.fetchOne(
+                    db, sql: "SELECT seq, quartier, state FROM _sync_records WHERE tbl = ? AND id = ?",
+                    arguments: [order.table.rawValue, order.recordId])
+            else { continue }
+            let seq: Int64 = target[0]
+            guard seq <= holds, Quartier.scope(office.quartiers, covers: target[1] ?? order.quartier),
+                try StateTable.decode(target[2]).isErased
+            else { continue }
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO _server_erasure_confirmations (order_id, office, confirmed_at)
+                    VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+                    """, arguments: [order.id, office.name])
+        }
+    }
+}
+
+extension SQLiteServerStore {
+    /// What the network holds about a person (DSGVO Art. 15), found by contact id, e-mail
+    /// address or phone number; the offices holding each record are those serving its
+    /// Quartier.
+    public func subjectReport(id: String?, email: String?, phone: String?) async throws -> SubjectReport {
+        try await states.read { db in
+            var ids = id.map { [$0] } ?? []
+            if email != nil || phone != nil { ids += try StateStore.contacts(db, email: email, phone: phone) }
+            let offices = try Row.fetchAll(
+                db, sql: "SELECT name, quartiers FROM _server_offices WHERE revoked_at IS NULL ORDER BY name"
+            ).map { row -> (String, [String]) in
+                (row[0], (try? JSONDecoder().decode([String].self, from: Data((row[1] as String).utf8))) ?? [])
+            }
+            return try self.states.subjectReport(db, contacts: ids, madeBy: "sync-server") { route in
+                offices.filter { Quartier.scope($0.1, covers: route) }.map(\.0)
+            }
+        }
+    }
+}

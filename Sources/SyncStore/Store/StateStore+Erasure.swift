@@ -1,0 +1,159 @@
+import Foundation
+import GRDB
+import SyncKernel
+
+/// Erasure (DSGVO Art. 17) in a store: erasing a record as the store's own write (what a
+/// server does for an admin), the changes an erasure brings to records that refer to the
+/// erased one, the orders a store holds, and removing every copy of erased values from the
+/// database files.
+extension StateStore {
+    /// Erases the record `key` as this store's own write, with an erasure order naming
+    /// `orderer` and `reason`: the record's state keeps its id, dots and route and nothing
+    /// else; the audit entries about it are erased too, and activities naming an erased
+    /// contact as organiser drop the reference. Everything enters the feed like a pushed
+    /// change and reaches the offices on their next sync; the database files keep no copy of
+    /// the values afterwards (``scrub()``). With `quartiers`, only a record in that scope is
+    /// found.
+    public func erase(_ key: RecordKey, reason: String, by orderer: String, within quartiers: [String]? = nil)
+        async throws -> ErasureOrder
+    {
+        let reason = try ErasureOrder.checkedReason(reason)
+        let order = try await write { db in
+            var table = try StateTable(db)
+            guard var state = try table.load([key])[key],
+                quartiers.map({ Quartier.scope($0, covers: state.route) }) ?? true
+            else { throw Self.noRecord(key) }
+            guard !state.isErased else { throw Self.alreadyErased(key) }
+            let (dot, time) = try self.tick(db)
+            state.erase(dot: dot, time: time)
+            state.updatedAt = max(state.updatedAt ?? "", Self.iso(time))
+            let order = ErasureOrder(
+                id: RecordID.timeOrdered(milliseconds: time.milliseconds), quartier: state.route ?? Quartier.shared,
+                table: key.table, recordId: key.id, orderedBy: orderer, reason: reason, orderedAt: Self.iso(time))
+            let (orderDot, orderTime) = try self.tick(db)
+            var ordered = RecordState(table: .erasures, id: order.id)
+            ordered.write(
+                dot: orderDot, time: orderTime, exists: true, mask: SyncTable.erasures.allFieldsMask,
+                row: order.record)
+            ordered.updatedAt = order.orderedAt
+            let following = try self.consequences(db, ofErasing: [key])
+            let batch = ChangeBatch(
+                records: [state, ordered] + following, offices: [self.id: self.name], cursor: 0, hasMore: false)
+            _ = try self.merge(db, batch, .downstream(acknowledging: nil))
+            return order
+        }
+        try await scrub()
+        return order
+    }
+
+    /// Writes, as this store, what erasing `keys` means for the records that refer to them
+    /// and this store holds (a server holds them all): the audit entries about an erased
+    /// record are erased, and an activity naming an erased contact as organiser drops the
+    /// reference (an ordinary change, which merges like any edit). Then removes every copy of
+    /// erased values from the files. What a server does after a push erased records.
+    public func eraseConsequences(of keys: [RecordKey]) async throws {
+        guard !keys.isEmpty else { return }
+        try await write { db in
+            let following = try self.consequences(db, ofErasing: keys)
+            guard !following.isEmpty else { return }
+            let batch = ChangeBatch(records: following, offices: [self.id: self.name], cursor: 0, hasMore: false)
+            _ = try self.merge(db, batch, .downstream(acknowledging: nil))
+        }
+        try await scrub()
+    }
+
+    /// The states, written by this store, that erasing `keys` brings about (see
+    /// ``eraseConsequences(of:)``). Reads every audit entry and activity: erasures are rare.
+    package func consequences(_ db: Database, ofErasing keys: [RecordKey]) throws -> [RecordState] {
+        let erased = Set(keys.map(\.id))
+        let contacts = Set(keys.filter { $0.table == .contacts }.map(\.id))
+        let recordID = SyncTable.resolutions.fieldIndex("record_id")!
+        let organiser = SyncTable.activities.fieldIndex("organiser_id")!
+        var following: [RecordState] = []
+        let rows = try db.rows(sql: "SELECT state FROM _sync_records WHERE tbl IN ('resolutions', 'activities')")
+        for row in rows {
+            var state = try StateTable.decode(row["state"])
+            guard state.isVisible else { continue }
+            switch state.table {
+            case .resolutions:
+                guard let about = state.fields[index: recordID].shown()?.value.text, erased.contains(about) else {
+                    continue
+                }
+                let (dot, time) = try tick(db)
+                state.erase(dot: dot, time: time)
+            case .activities:
+                guard let named = state.fields[index: organiser].shown()?.value.text, contacts.contains(named) else {
+                    continue
+                }
+                let (dot, time) = try tick(db)
+                var values = state.visibleRecord
+                values[column: organiser + 1] = nil
+                state.write(dot: dot, time: time, exists: true, mask: 1 << Int64(organiser), row: values)
+                state.updatedAt = max(state.updatedAt ?? "", Self.iso(time))
+            default: continue
+            }
+            following.append(state)
+        }
+        return following
+    }
+
+    /// Every erasure order this store holds, oldest first.
+    public func erasureOrders() async throws -> [ErasureOrder] {
+        try await read { db in try Self.erasureOrders(db) }
+    }
+
+    /// Every erasure order in the store, oldest first.
+    package static func erasureOrders(_ db: Database) throws -> [ErasureOrder] {
+        try db.rows(sql: "SELECT state FROM _sync_records WHERE tbl = 'erasures' ORDER BY seq")
+            .compactMap { ErasureOrder(try StateTable.decode($0["state"])) }
+            .sorted { ($0.orderedAt, $0.id) < ($1.orderedAt, $1.id) }
+    }
+
+    /// Removes every copy of erased values from the database files: the deleted and
+    /// overwritten content in the main file is zeroed as it goes (`secure_delete`, on for
+    /// every store), and a TRUNCATE checkpoint copies the WAL into the main file and empties
+    /// it. Waits for readers that hold the WAL (up to about two seconds), then logs and leaves
+    /// it to the next erasure or the next automatic checkpoint.
+    public func scrub() async throws {
+        for attempt in 0..<100 {
+            do {
+                try await database.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+                return
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                if attempt == 99 {
+                    logger.warning("the WAL could not be emptied after an erasure: readers held it; retried later")
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+
+    /// As ``scrub()``, blocking the calling thread: what an office's commands use.
+    package func scrubNow() throws {
+        for attempt in 0..<100 {
+            do {
+                try database.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+                return
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                if attempt == 99 {
+                    logger.warning("the WAL could not be emptied after an erasure: readers held it; retried later")
+                    return
+                }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
+    }
+
+    package static func noRecord(_ key: RecordKey) -> SyncError {
+        SyncError(
+            .notFound, "no \(key.table.singular) \(key.id.prefix(64)) here: check the id (syncctl list)", field: "id")
+    }
+
+    package static func alreadyErased(_ key: RecordKey) -> SyncError {
+        SyncError(
+            .alreadyErased,
+            "\(key.table.singular) \(key.id.prefix(64)) is erased already: `syncctl admin erasures` shows its order",
+            field: "id")
+    }
+}
