@@ -8,32 +8,54 @@ import SyncProtocol
 extension SyncClient {
     /// `GET /v2/admin/conflicts`: every open conflict of the network.
     public func adminConflicts() async throws -> [ConflictReport] {
-        try await decode(request(path: "/v2/admin/conflicts", method: .GET, authorised: true))
+        try await decodeJSON(request(path: "/v2/admin/conflicts", method: .GET, authorised: true))
     }
 
     /// `GET /v2/admin/conflicts/{id}`: one conflict's three-way view.
     public func adminConflict(id: String) async throws -> ConflictReport {
-        try await decode(request(path: "/v2/admin/conflicts/\(id)", method: .GET, authorised: true))
+        try await decodeJSON(request(path: "/v2/admin/conflicts/\(id)", method: .GET, authorised: true))
     }
 
     /// `POST /v2/admin/conflicts/{id}/resolve`: the server settles the conflict as its own write.
     public func adminResolve(id: String, _ body: ResolveRequest) async throws -> Resolution {
         var request = request(path: "/v2/admin/conflicts/\(id)/resolve", method: .POST, authorised: true)
         request.headers.add(name: "Content-Type", value: "application/json")
-        return try await decode(request, body: Array(try JSONEncoder().encode(body)))
+        return try await decodeJSON(request, body: Array(try JSONEncoder().encode(body)))
     }
 
     /// `GET /v2/admin/offices`: how every office keeps up.
     public func adminOffices() async throws -> [OfficeOverview] {
-        try await decode(request(path: "/v2/admin/offices", method: .GET, authorised: true))
+        try await decodeJSON(request(path: "/v2/admin/offices", method: .GET, authorised: true))
     }
 
-    private func decode<T: Decodable>(_ request: HTTPClientRequest, body: [UInt8]? = nil) async throws -> T {
+    private func decodeJSON<T: Decodable>(_ request: HTTPClientRequest, body: [UInt8]? = nil) async throws -> T {
         let (data, _) = try await send(request, body: body)
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch {
             throw SyncError(.serverError, "the server's answer is not understood: is it another version?")
         }
+    }
+}
+
+/// The admin's requests about a person's data (docs/data-protection.md).
+extension SyncClient {
+    /// `GET /v2/admin/erasures`: every erasure order, with the offices confirmed and outstanding.
+    public func adminErasures() async throws -> [ErasureStatus] {
+        try await decodeJSON(request(path: "/v2/admin/erasures", method: .GET, authorised: true))
+    }
+
+    /// `POST /v2/admin/erasures`: the server erases the record everywhere as its own write.
+    public func adminErase(_ body: EraseRequest) async throws -> ErasureOrder {
+        var request = request(path: "/v2/admin/erasures", method: .POST, authorised: true)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        return try await decodeJSON(request, body: Array(try JSONEncoder().encode(body)))
+    }
+
+    /// `POST /v2/admin/subjects/report`: what the network holds about a person.
+    public func adminSubjectReport(_ query: SubjectQuery) async throws -> SubjectReport {
+        var request = request(path: "/v2/admin/subjects/report", method: .POST, authorised: true)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        return try await decodeJSON(request, body: Array(try JSONEncoder().encode(query)))
     }
 }

@@ -13,7 +13,7 @@ struct AdminCommand: AsyncParsableCommand {
             Needs --server URL and --token-file FILE holding a token from 'sync-server admin add NAME'. \
             Decisions are written by the server and reach the offices on their next sync.
             """,
-        subcommands: [Conflicts.self, Offices.self])
+        subcommands: [Conflicts.self, Offices.self, Erasures.self, Subject.self])
 
     /// `--server URL --token-file FILE`, both required.
     struct Connection: ParsableArguments {
@@ -111,6 +111,94 @@ struct AdminCommand: AsyncParsableCommand {
             }
             Output.table(
                 header: ["office", "quartiere", "last seen", "last result", "conflicts", "not pulled"], rows: rows)
+        }
+    }
+
+    struct Erasures: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Every erasure order: its age, the offices that carried it out and those outstanding.",
+            discussion: """
+                Warns about orders that some office has not carried out after --deadline-days (default 25, so \
+                that the month of Art. 12(3) DSGVO is kept); exits with 65 when there is such an order.
+                """)
+        @OptionGroup var connection: Connection
+        @Flag(help: "Print an array of orders as JSON.") var json = false
+        @Option(help: "Days after which an order still outstanding is overdue.") var deadlineDays = 25
+
+        func run() async throws {
+            let statuses = try await connection.client().adminErasures()
+            if json { try Output.json(statuses) }
+            let now = Date()
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            func days(_ iso: String) -> Int {
+                formatter.date(from: iso).map { Int(now.timeIntervalSince($0) / 86_400) } ?? 0
+            }
+            let overdue = statuses.filter { !$0.outstanding.isEmpty && days($0.order.orderedAt) >= deadlineDays }
+            if !json {
+                let rows = statuses.map {
+                    [
+                        $0.order.id, $0.order.orderedAt, "\(days($0.order.orderedAt)) d", $0.order.orderedBy,
+                        "\($0.order.table.singular) \($0.order.recordId)",
+                        $0.confirmed.map(\.office).joined(separator: ", "),
+                        $0.outstanding.map { "\($0.office) (since \($0.since.prefix(10)))" }.joined(separator: ", "),
+                    ]
+                }
+                Output.table(
+                    header: ["order", "ordered at", "age", "by", "record", "confirmed", "outstanding"], rows: rows)
+                let open = statuses.filter { !$0.outstanding.isEmpty }.count
+                print("\(statuses.count) order(s), \(open) with offices outstanding")
+            }
+            for status in overdue {
+                Output.warning(
+                    "order \(status.order.id) is \(days(status.order.orderedAt)) days old and "
+                        + "\(status.outstanding.map(\.office).joined(separator: ", ")) have not carried it out: "
+                        + "ask them to sync (docs/data-protection.md)")
+            }
+            if !overdue.isEmpty { throw ExitCode(65) }
+        }
+    }
+
+    struct Subject: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "subject", abstract: "A person's data across the whole network.",
+            subcommands: [Erase.self, Report.self])
+
+        struct Erase: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Erase a contact in every office, as the server's write; offices carry it out on their next sync.")
+            @OptionGroup var connection: Connection
+            @Argument(help: "The contact's id.") var id: String
+            @Option(help: "Why: the request's reference (not the person's name); kept as proof.") var reason: String
+            @Flag(help: "Print the erasure order as JSON.") var json = false
+
+            func run() async throws {
+                let order = try await connection.client().adminErase(EraseRequest(id: id, reason: reason))
+                if json { return try Output.json(order) }
+                print("Erased contact \(id) at the server (erasure order \(order.id)).")
+                print("Each office carries it out on its next sync; 'syncctl admin erasures' shows which have.")
+            }
+        }
+
+        struct Report: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Everything the network holds about a person, found by contact id, e-mail or phone.")
+            @OptionGroup var connection: Connection
+            @Option(help: "The contact's id.") var id: String?
+            @Option(help: "The person's e-mail address.") var email: String?
+            @Option(help: "The person's phone number (compared by its digits).") var phone: String?
+            @OptionGroup var output: ReportOutput
+
+            func validate() throws {
+                guard id != nil || email != nil || phone != nil else {
+                    throw ValidationError("say whom the report is about: --id, --email or --phone")
+                }
+            }
+
+            func run() async throws {
+                try output.write(
+                    try await connection.client().adminSubjectReport(SubjectQuery(id: id, email: email, phone: phone)))
+            }
         }
     }
 }

@@ -49,6 +49,12 @@ enum Output {
         for row in rows { print(line(row)) }
     }
 
+    /// A one-line warning on standard error: something overdue the user must act on. Never
+    /// personal data.
+    static func warning(_ text: String) {
+        try? FileHandle.standardError.write(contentsOf: Data("warning: \(Terminal.safe(text))\n".utf8))
+    }
+
     /// A one-line note on standard error: something the user should know although the
     /// command succeeded. Never personal data.
     static func note(_ text: String) {

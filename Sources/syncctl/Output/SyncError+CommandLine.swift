@@ -4,7 +4,7 @@ extension SyncError {
     /// The exit code `syncctl` ends with (the table in `syncctl --help` and docs/operations.md).
     var exitCode: Int32 {
         switch code {
-        case .invalidInput, .missingField, .importRejected, .rejected, .emptyChange: 65
+        case .invalidInput, .missingField, .importRejected, .rejected, .emptyChange, .alreadyErased: 65
         case .notFound: 66
         case .replicaUnavailable: 69
         case .corruptData: 70
