@@ -8,8 +8,9 @@ import SyncStore
 /// that erased records brings about.
 ///
 /// An office confirms an order by pulling past it: the server notes, when an office has pulled
-/// to the end of its feed (`SyncEvent.pulledToEnd`), every order whose erased record and order
-/// record lie at or before the position the office durably holds. An office applies a page and
+/// to the end of its feed (`SyncEvent.pulledToEnd`), every order of its Quartiere whose order
+/// record lies at or before the position the office durably holds (so on the sync after the
+/// one that carried it out). An office applies a page and
 /// moves its cursor in one transaction and empties its WAL after an erasure before it asks for
 /// the next page, so holding that position means it carried the order out.
 extension SQLiteServerStore {
@@ -73,12 +74,14 @@ extension SQLiteServerStore {
             guard let order = ErasureOrder(try StateTable.decode(row[1])) else { continue }
             guard
                 let target = try Row.fetchOne(
-                    db, sql: "SELECT seq, quartier, state FROM _sync_records WHERE tbl = ? AND id = ?",
+                    db, sql: "SELECT quartier, state FROM _sync_records WHERE tbl = ? AND id = ?",
                     arguments: [order.table.rawValue, order.recordId])
             else { continue }
-            let seq: Int64 = target[0]
-            guard seq <= holds, Quartier.scope(office.quartiers, covers: target[1] ?? order.quartier),
-                try StateTable.decode(target[2]).isErased
+            // The order is written after the erasure (in one transaction, one push, or the
+            // admin's write): an office holding the order's position received an erased
+            // version of the record, even when later writes it absorbed moved the record on.
+            guard Quartier.scope(office.quartiers, covers: target[0] ?? order.quartier),
+                try StateTable.decode(target[1]).isErased
             else { continue }
             try db.execute(
                 sql: """
