@@ -80,6 +80,17 @@ public struct SyncClient: Sendable {
     }
 
     /// `GET /v2/pull`: the next page of changes after `cursor` for this office.
+    /// `GET /v2/erasures`: the erasure orders this office has not confirmed, with the erased
+    /// records' states (docs/data-protection.md).
+    public func erasures() async throws -> ChangeBatch {
+        let (data, _) = try await send(request(path: "/v2/erasures", method: .GET, authorised: true))
+        do {
+            return try ChangeBatch(encoded: [UInt8](data), maxEntries: 4 * ChangeBatch.maxEntries)
+        } catch {
+            throw SyncError(.serverError, "the server's erasure orders are not understood: is it another version?")
+        }
+    }
+
     public func pull(since cursor: Int64, limit: Int) async throws -> ChangeBatch {
         let request = request(
             path: "/v2/pull", method: .GET, authorised: true, query: ["since": String(cursor), "limit": String(limit)])

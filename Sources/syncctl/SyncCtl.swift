@@ -20,7 +20,8 @@ struct SyncCtl: AsyncParsableCommand {
             """,
         subcommands: [
             Init.self, ContactCommand.self, ActivityCommand.self, Import.self, Export.self, Status.self,
-            ConflictsCommand.self, RefusedCommand.self, SubjectCommand.self, RemoteCommand.self, Sync.self, ScheduleCommand.self, Log.self,
+            ConflictsCommand.self, RefusedCommand.self, SubjectCommand.self, RemoteCommand.self, Sync.self,
+            ScheduleCommand.self, Log.self,
             BackupCommand.self, AdminCommand.self,
         ]
     )

@@ -108,4 +108,25 @@ struct ApplyPlanTests {
         #expect(plan.formerRoutes.map(\.route) == ["kuckuck"])
         #expect(plan.changed.map(\.state) == [moved])
     }
+
+    @Test("a pushed edit of an erased record is refused alone with code 'erased'; an erased state absorbs")
+    func editOfErasedRecordRefused() throws {
+        let (first, last) = try states()
+        var erased = first
+        erased.erase(
+            dot: Dot(replica: ReplicaID(rawValue: "server"), counter: 1),
+            time: HybridTimestamp(milliseconds: 1, logical: 0))
+        let other = try states(quartier: "altstadt").first
+        let plan = ApplyPlan(
+            batch: batch([last, other]), states: [erased.key: erased], source: .downstream(acknowledging: nil),
+            validator: StateValidator())
+        #expect(plan.summary.refused.map(\.code) == [StateRefusal.erasedCode])
+        #expect(plan.summary.refused.first?.message.contains("was erased under an erasure order") == true)
+        #expect(plan.changed.map(\.state.key) == [other.key], "the rest of the push is stored")
+        // An office pulling the erasure over its live state ends erased, and notes it.
+        let pulled = ApplyPlan(
+            batch: batch([erased]), states: [last.key: last], source: .upstream(peer: "s"), holding: Self.office)
+        #expect(pulled.changed.first?.state.isErased == true)
+        #expect(pulled.summary.erased == [last.key])
+    }
 }

@@ -16,6 +16,10 @@ public protocol Upstream: Sendable {
     /// (`POST /v2/recovery`).
     func reportRecovery() async throws -> Int64
 
+    /// The erasure orders this office has not confirmed, with the erased records' states, to
+    /// carry out before it pushes (`GET /v2/erasures`). Applying them moves no pull cursor.
+    func erasures() async throws -> ChangeBatch
+
     /// Stores a page of `replica`'s changes; a repeated `key` returns the first receipt and
     /// stores nothing again (`POST /v2/push`).
     func push(_ batch: ChangeBatch, key: String, replica: ReplicaID) async throws -> PushReceipt

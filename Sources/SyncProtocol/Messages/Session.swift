@@ -22,13 +22,18 @@ public struct Session: Sendable, Codable, Equatable {
     /// there holds it, and a restore of the server cannot lose it. A Quartier missing here has
     /// no office. (Absent from servers before the hand-over of moved records.)
     public var delivered: [String: Int64]?
+    /// How many erasure orders of the office's Quartiere it has not confirmed: when more than
+    /// none, the office fetches them (`GET /v2/erasures`) and carries them out before it pushes.
+    /// (Absent from servers before erasure orders.)
+    public var erasures: Int?
 
     /// Creates an answer.
     public init(
         office: String, quartiers: [String], storeId: String, head: Int64, acknowledged: Int64,
-        knowledge: [String: UInt64], epoch: Int64, delivered: [String: Int64]? = nil
+        knowledge: [String: UInt64], epoch: Int64, delivered: [String: Int64]? = nil, erasures: Int? = nil
     ) {
         self.delivered = delivered
+        self.erasures = erasures
         self.office = office
         self.quartiers = quartiers
         self.storeId = storeId

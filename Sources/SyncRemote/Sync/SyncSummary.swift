@@ -20,6 +20,9 @@ public struct SyncSummary: Sendable, Equatable {
     public var bytesSent = 0
     /// Response body bytes received, as they crossed the network.
     public var bytesReceived = 0
+    /// Records erased here under erasure orders (their values are gone from this replica's
+    /// files).
+    public var erased = 0
     /// Records that left this office's scope and were removed here.
     public var evicted = 0
     /// What the sync did because the server had lost data (restored from a backup, or a

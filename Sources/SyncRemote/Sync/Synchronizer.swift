@@ -64,6 +64,15 @@ public struct Synchronizer: Sendable {
         let scope = session.quartiers
         let scopeChanged = try replica.adopt(scope: scope, for: peer)
         var head = session.head
+        // Erasure orders first: an office back after weeks offline carries them out before it
+        // sends its edits, so an edit of an erased person is never sent (nor kept here).
+        if (session.erasures ?? 0) > 0 {
+            let orders = try await upstream.erasures()
+            if !orders.records.isEmpty {
+                let applied = try await replica.apply(orders, from: .upstream(peer: peer))
+                summary.erased += applied.erased.count
+            }
+        }
         // The server's acknowledgement of this replica is brought up to its position even when
         // nothing is left to push: after a restore, the server takes this office's changes the
         // restore lost back from the offices that pulled them only up to that position.
@@ -119,6 +128,7 @@ public struct Synchronizer: Sendable {
             summary.merged += applied.merged + applied.conflicted
             summary.conflicts += applied.withOpenConflicts
             summary.evicted += applied.evicted
+            summary.erased += applied.erased.count
             progress?(SyncProgress(phase: "pull", sent: summary.sent, received: summary.received, pendingLeft: nil))
             guard let following = try await next else { return total }
             page = following

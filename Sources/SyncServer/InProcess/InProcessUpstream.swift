@@ -43,6 +43,10 @@ public struct InProcessUpstream: Upstream {
         return try await store.push(batch, key: key, from: office, replica: replica, validator: validator)
     }
 
+    public func erasures() async throws -> ChangeBatch {
+        try await store.outstandingErasures(for: office)
+    }
+
     public func pull(since cursor: Int64, limit: Int) async throws -> ChangeBatch {
         let page = try await store.pull(since: cursor, limit: limit, for: office)
         if !page.hasMore { try await store.note(.pulledToEnd(page.cursor, holds: cursor), of: office) }

@@ -59,6 +59,12 @@ public struct SyncRoutes: Sendable {
         offices.post("push") { request, context in
             try await noting(context) { office in try await push(office, request, context) }
         }
+        offices.get("erasures") { request, context in
+            let batch = try await store.outstandingErasures(for: try context.office)
+            var headers = HTTPFields()
+            headers[.contentType] = Wire.batchMediaType
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: batch.encoded())))
+        }
         offices.get("pull") { request, context in
             try await noting(context) { office in try await pull(office, request, context) }
         }

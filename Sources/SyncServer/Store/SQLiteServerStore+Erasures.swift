@@ -19,6 +19,50 @@ extension SQLiteServerStore {
         try await states.erase(key, reason: reason, by: "admin:\(admin)")
     }
 
+    /// The erasure orders of records in `quartiers` that `office` has not confirmed, with the
+    /// erased records' states: what a server sends an office before it takes its pushes, so
+    /// that an office back after weeks offline carries the erasures out before it sends edits
+    /// of those records. The batch's cursor is 0: applying it moves no pull cursor.
+    public func outstandingErasures(for office: Office) async throws -> ChangeBatch {
+        let quartiers = office.quartiers
+        return try await states.read { db in
+            var records: [RecordState] = []
+            for row in try db.rows(
+                sql: """
+                    SELECT r.state FROM _sync_records r
+                    WHERE r.tbl = 'erasures' AND NOT EXISTS (
+                        SELECT 1 FROM _server_erasure_confirmations c WHERE c.order_id = r.id AND c.office = ?)
+                    ORDER BY r.seq
+                    """, arguments: [office.name])
+            {
+                let state = try StateTable.decode(row["state"])
+                guard let order = ErasureOrder(state) else { continue }
+                let key = RecordKey(order.table, order.recordId)
+                guard let target = try StateTable(db).load([key])[key], target.isErased,
+                    Quartier.scope(quartiers, covers: target.route)
+                else { continue }
+                records += [target, state]
+            }
+            let offices = try OfficeDirectory(db: db).offices(for: records)
+            return ChangeBatch(records: records, offices: offices, cursor: 0, hasMore: false)
+        }
+    }
+
+    /// How many erasure orders of records in `quartiers` `office` has not confirmed (counted
+    /// by the orders' own route, which is the record's when it was erased).
+    func outstandingErasureCount(for office: Office) async throws -> Int {
+        try await states.read { db in
+            let scope = Set(office.quartiers + [Quartier.shared])
+            return try db.rows(
+                sql: """
+                    SELECT r.quartier FROM _sync_records r
+                    WHERE r.tbl = 'erasures' AND NOT EXISTS (
+                        SELECT 1 FROM _server_erasure_confirmations c WHERE c.order_id = r.id AND c.office = ?)
+                    """, arguments: [office.name]
+            ).filter { ($0[0] as String?).map(scope.contains) ?? false }.count
+        }
+    }
+
     /// Every erasure order with the offices that confirmed it and those outstanding.
     public func erasures() async throws -> [ErasureStatus] {
         try await states.read { db in try Self.erasures(db) }

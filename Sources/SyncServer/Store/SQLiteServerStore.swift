@@ -317,7 +317,7 @@ public final class SQLiteServerStore: ServerStore {
                 uniqueKeysWithValues: held.knowledge.counters.filter { own.contains($0.key) }.map {
                     ($0.key.rawValue, $0.value)
                 }),
-            epoch: epoch, delivered: delivered)
+            epoch: epoch, delivered: delivered, erasures: try await outstandingErasureCount(for: office))
     }
 
     /// For each Quartier an active office serves, the furthest position an office serving it

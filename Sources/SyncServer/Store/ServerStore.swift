@@ -73,6 +73,10 @@ public protocol ServerStore: Sendable {
     /// (docs/data-protection.md).
     func erase(_ key: RecordKey, reason: String, by admin: String) async throws -> ErasureOrder
 
+    /// The erasure orders `office` has not confirmed, with the erased records' states: what it
+    /// carries out before it pushes (`GET /v2/erasures`).
+    func outstandingErasures(for office: Office) async throws -> ChangeBatch
+
     /// Every erasure order, with the offices that confirmed it and those outstanding.
     func erasures() async throws -> [ErasureStatus]
 

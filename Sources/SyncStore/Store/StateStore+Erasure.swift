@@ -119,7 +119,9 @@ extension StateStore {
             do {
                 try await database.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
                 return
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            } catch let error as DatabaseError
+                where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+            {
                 if attempt == 99 {
                     logger.warning("the WAL could not be emptied after an erasure: readers held it; retried later")
                     return
@@ -135,7 +137,9 @@ extension StateStore {
             do {
                 try database.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
                 return
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            } catch let error as DatabaseError
+                where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+            {
                 if attempt == 99 {
                     logger.warning("the WAL could not be emptied after an erasure: readers held it; retried later")
                     return

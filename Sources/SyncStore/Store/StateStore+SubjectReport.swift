@@ -41,12 +41,14 @@ extension StateStore {
         var audit: [Resolution] = []
         var orders: [ErasureOrder] = []
         for row in try db.rows(
-            sql: "SELECT state FROM _sync_records WHERE tbl IN ('contacts', 'activities', 'resolutions', 'erasures') ORDER BY seq"
+            sql:
+                "SELECT state FROM _sync_records WHERE tbl IN ('contacts', 'activities', 'resolutions', 'erasures') ORDER BY seq"
         ) {
             let state = try StateTable.decode(row["state"])
             switch state.table {
             case .contacts where subjects.contains(state.id): contacts.append(state)
-            case .activities where state.fields[index: organiser].contains { $0.value.text.map(subjects.contains) == true }:
+            case .activities
+            where state.fields[index: organiser].contains { $0.value.text.map(subjects.contains) == true }:
                 activities.append(state)
             case .resolutions where state.isVisible:
                 if let record = state.fields[index: about].shown()?.value.text, subjects.contains(record),

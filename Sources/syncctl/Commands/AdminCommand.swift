@@ -166,7 +166,8 @@ struct AdminCommand: AsyncParsableCommand {
 
         struct Erase: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Erase a contact in every office, as the server's write; offices carry it out on their next sync.")
+                abstract:
+                    "Erase a contact in every office, as the server's write; offices carry it out on their next sync.")
             @OptionGroup var connection: Connection
             @Argument(help: "The contact's id.") var id: String
             @Option(help: "Why: the request's reference (not the person's name); kept as proof.") var reason: String

@@ -26,7 +26,9 @@ struct SubjectCommand: ParsableCommand {
             if json { return try Output.json(erasure.order) }
             print("Erased contact \(id) here (erasure order \(erasure.order.id)).")
             if erasure.auditEntries > 0 { print("Audit entries about it erased: \(erasure.auditEntries).") }
-            if erasure.activities > 0 { print("Activities that no longer name it as organiser: \(erasure.activities).") }
+            if erasure.activities > 0 {
+                print("Activities that no longer name it as organiser: \(erasure.activities).")
+            }
             print(
                 "The next sync sends the order to every office that holds the contact; "
                     + "'syncctl admin erasures' shows who has carried it out.")

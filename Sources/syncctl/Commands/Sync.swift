@@ -61,7 +61,8 @@ struct Sync: AsyncParsableCommand {
                 Report(
                     sent: summary.sent, received: summary.received, alreadyHeld: summary.alreadyHeld,
                     merged: summary.merged,
-                    conflicts: summary.conflicts, evicted: summary.evicted, recovery: "\(summary.recovery)",
+                    conflicts: summary.conflicts, evicted: summary.evicted, erased: summary.erased,
+                    recovery: "\(summary.recovery)",
                     durationMs: summary.durationMs, bytesSent: summary.bytesSent, bytesReceived: summary.bytesReceived,
                     refused: summary.refused,
                     skipped: summary.skipped.map {
@@ -76,7 +77,9 @@ struct Sync: AsyncParsableCommand {
                         + "pushed every record again and pulled everything again.")
             }
             let open = try replica.status().openConflicts
-            let left = summary.evicted > 0 ? ", \(summary.evicted) left this office's Quartiere" : ""
+            let left =
+                (summary.evicted > 0 ? ", \(summary.evicted) left this office's Quartiere" : "")
+                + (summary.erased > 0 ? ", \(summary.erased) erased under erasure orders" : "")
             let held = summary.alreadyHeld > 0 ? " new (and \(summary.alreadyHeld) already here)" : ""
             print(
                 "Synced: sent \(summary.sent), received \(summary.received)\(held), merged \(summary.merged), "
@@ -143,6 +146,8 @@ extension Sync {
         var merged: Int
         var conflicts: Int
         var evicted: Int
+        /// Records erased here under erasure orders (docs/data-protection.md).
+        var erased: Int
         /// `none` or `resend` (docs/sync-model.md, anti-entropy).
         var recovery: String
         var durationMs: Int
