@@ -20,7 +20,9 @@ import Testing
 /// half-open stalls, duplicated requests; `QS_FAULT_SHARE`), and for a few steps the server's
 /// own disk fails (503). On the way the server is restarted, backed up with `sync-server backup`
 /// while it runs, restored from that backup, and one office is given other Quartiere. The
-/// final round runs with the faults off. After it:
+/// final round runs with the faults off. Now and then an office erases a contact of its
+/// Quartiere (DSGVO Art. 17), or an admin does through the server, while other offices still
+/// edit it. After it:
 /// - offices with the same scope show identical rows and identical open conflicts;
 /// - no office holds a record outside its scope, in its tables or its store;
 /// - every record is at every office its Quartier says, as the server holds it;
@@ -28,7 +30,10 @@ import Testing
 ///   or was overwritten by a write that had seen it — across the restore too: when the server
 ///   is restored, every write is in the backup or at some office (an office lets a record
 ///   leave its Quartiere only once the offices it goes to hold it), or kept, marked refused,
-///   at the office whose newer version the restored server will not take.
+///   at the office whose newer version the restored server will not take;
+/// - every erased contact is erased at the server and at every office that holds it, shows
+///   nowhere, and its e-mail address (unique to it) is in no byte of any office's or the
+///   server's database, WAL or shared-memory file.
 ///
 /// Seeds run one after another: launching processes from many test cases at once trips a
 /// crash in Foundation's `Process.run()` on Linux (swift-corelibs-foundation PR #5472), which
@@ -123,6 +128,12 @@ private final class ServerNetwork {
     /// The step at which one office's clock jumps hours ahead.
     var clockAheadAt: Int
     var stepIndex = 0
+    /// Each contact's e-mail address, unique to it.
+    var emails: [RecordKey: String] = [:]
+    /// The contacts erased, with their e-mail addresses.
+    var erased: [RecordKey: String] = [:]
+    /// An admin's token file, for erasures through the server.
+    let adminToken: String
 
     var context: Comment { "seed \(seed): replay with QS_SEED=\(seed) swift test --filter ServerConvergence" }
     let tracing = ProcessInfo.processInfo.environment["QS_TRACE"] == "1"
@@ -152,6 +163,8 @@ private final class ServerNetwork {
         restartAt = Int.random(in: 1..<steps - 1, using: &rng)
         rescopeAt = Int.random(in: 1..<steps - 1, using: &rng)
         clockAheadAt = Int.random(in: 1..<steps - 1, using: &rng)
+        adminToken = workspace.path + "/admin.token"
+        try server.addAdmin("Datenschutz").write(toFile: adminToken, atomically: true, encoding: .utf8)
         let layout: [(String, [String])] = [
             ("Kuckuck", ["kuckuck"]), ("Kuckuck Süd", ["kuckuck"]), ("Altstadt", ["altstadt"]),
             ("Nordstadt", ["nordstadt"]), ("LAG", [Quartier.shared]),
@@ -371,6 +384,7 @@ private final class ServerNetwork {
             if table == .contacts {
                 values["name"] = Self.names.randomElement(using: &rng)!
                 values["phone"] = Self.phones.randomElement(using: &rng)!
+                values["email"] = "p\(seed)-s\(stepIndex)@example.org"
             } else {
                 values["title"] = Self.titles.randomElement(using: &rng)!
                 values["starts_at"] = "2025-0\(Int.random(in: 3...9, using: &rng))-16T14:00"
@@ -378,6 +392,7 @@ private final class ServerNetwork {
             }
             let row = try replica.insert(table, values: values)
             trace("\(office.name) inserts \(table)/\(row.id!.suffix(12)) in \(quartier)")
+            if let email = values["email"] ?? nil { emails[RecordKey(table, row.id!)] = email }
             try note(replica, RecordKey(table, row.id!), fields: table.fields)
             return
         }
@@ -394,6 +409,8 @@ private final class ServerNetwork {
             }
             trace("\(office.name) deletes \(table)/\(id.suffix(12))")
             try note(replica, key, fields: [Conflict.existenceField])
+        case 6 where table == .contacts:
+            try erase(office, key)
         case 5:
             let quartier = Self.quartiere.randomElement(using: &rng)!
             trace("\(office.name) moves \(table)/\(id.suffix(12)) to \(quartier)")
@@ -410,6 +427,28 @@ private final class ServerNetwork {
             trace("\(office.name) edits \(table)/\(id.suffix(12)): \(changes.keys.sorted())")
             try change(replica, key, changes)
         }
+    }
+
+    /// Erases a contact: at the office (as `syncctl subject erase` does), or — after the
+    /// restore, so that no restore loses the server's own write — through the server as an
+    /// admin, when the server holds it.
+    func erase(_ office: Office, _ key: RecordKey) throws {
+        guard let email = emails[key] else { return }
+        if stepIndex > restoreAt && Bool.random(using: &rng) {
+            let result = try Command.run(
+                Binaries.syncctl,
+                [
+                    "admin", "subject", "erase", key.id, "--reason", "Antrag \(stepIndex)", "--server", server.url,
+                    "--token-file", adminToken,
+                ],
+                environment: ["HOME": workspace.path])
+            trace("an admin erases \(key.table)/\(key.id.suffix(12)): exit \(result.status)")
+            if result.status == 0 { erased[key] = email }
+            return
+        }
+        try office.replica.erase(key.table, id: key.id, reason: "Antrag \(stepIndex)")
+        trace("\(office.name) erases \(key.table)/\(key.id.suffix(12))")
+        erased[key] = email
     }
 
     /// One UPDATE, through SyncCore or as plain SQL; notes the fields it wrote: those it
@@ -709,7 +748,13 @@ private final class ServerNetwork {
         if heldOverErased > 0 {
             print("seed \(seed): \(heldOverErased) field(s) show a held value over a later erased one")
         }
+        try checkErased(byKey)
         for write in writes {
+            // An erased record keeps the dots of every write it absorbed, and no value.
+            if let state = byKey[write.key], state.isErased, erased[write.key] != nil {
+                #expect(state.context.covers(write.dot), "write \(write.dot) to erased \(write.key) lost; \(context)")
+                continue
+            }
             if refusedStates.contains(where: { $0.key == write.key && keeps($0, write) }) { continue }
             // A record the server never took (refused), deleted since by the office that made
             // it, reached nobody and is shown nowhere: nothing of it is lost.
@@ -736,6 +781,32 @@ private final class ServerNetwork {
             let state = try #require(byKey[write.key], "\(write.key) never reached the server; \(context)")
             #expect(state.context.covers(write.dot), "write \(write.dot) never reached the server; \(context)")
             #expect(keeps(state, write), "write \(write.dot) to \(write.field) of \(write.key) was lost; \(context)")
+        }
+    }
+
+    /// Every erased contact is erased at the server and every office that holds it, shows
+    /// nowhere, and its e-mail address is in no byte of any file.
+    func checkErased(_ byKey: [RecordKey: RecordState]) throws {
+        guard !erased.isEmpty else { return }
+        print("seed \(seed): \(erased.count) contact(s) erased")
+        let files = offices.map(\.path) + [server.database]
+        for (key, email) in erased {
+            #expect(byKey[key]?.isErased == true, "the server does not hold \(key) erased; \(context)")
+            for office in offices {
+                let state = try office.replica.state(of: key)
+                #expect(state == nil || state!.isErased, "\(office.name) holds \(key) not erased; \(context)")
+                #expect(
+                    try office.replica.records(.contacts).allSatisfy { $0.id != key.id },
+                    "\(office.name) shows erased \(key); \(context)")
+            }
+            for path in files {
+                for suffix in ["", "-wal", "-shm"] {
+                    guard let bytes = FileManager.default.contents(atPath: path + suffix) else { continue }
+                    #expect(
+                        bytes.range(of: Data(email.utf8)) == nil,
+                        "\((path as NSString).lastPathComponent)\(suffix) holds erased \(key)'s e-mail; \(context)")
+                }
+            }
         }
     }
 

@@ -60,6 +60,7 @@ extension Replica {
             _ = try InsertCapture(db: db, table: .erasures).insert([order.record])
             try forgetMarks(db, of: [key])
             try fold(db)
+            try StateStore.markScrub(db)
             return Erasure(order: order, auditEntries: audit.count, activities: activities)
         }
         try store.scrubNow()
@@ -82,6 +83,12 @@ extension Replica {
                     sql: "DELETE FROM \(table) WHERE tbl = ? AND id = ?", arguments: [key.table.rawValue, key.id])
             }
         }
+    }
+
+    /// Empties the WAL if an erasure left erased values in it: a process killed between
+    /// applying an erasure and emptying the WAL. Every sync starts with it.
+    public func scrubIfMarked() async throws {
+        try await store.scrubIfMarked()
     }
 
     /// Every erasure order this office holds, oldest first.

@@ -210,7 +210,8 @@ extension Replica {
         return false
     }
 
-    /// Removes records from this office: rows, states, former routes and change-log entries.
+    /// Removes records from this office: rows, states, former routes and change-log entries;
+    /// the next ``scrubIfMarked()`` empties the WAL of them.
     /// The capture triggers must stand aside (`applying`): leaving is not a delete.
     func evict(_ db: Database, _ keys: [RecordKey]) throws {
         guard !keys.isEmpty else { return }
@@ -228,5 +229,8 @@ extension Replica {
                 arguments: [table.rawValue, json])
         }
         try StateTable(db).remove(keys)
+        // The office may no longer hold what it let go of: no copy stays in the WAL either
+        // (an erasure ordered later will not reach an office that does not hold the record).
+        try StateStore.markScrub(db)
     }
 }

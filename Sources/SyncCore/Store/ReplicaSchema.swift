@@ -144,6 +144,7 @@ enum ReplicaSchema {
             // office has carried out of them.
             try db.execute(sql: erasureTable)
             try db.execute(sql: triggers(for: .erasures))
+            try db.execute(sql: StoreSchema.scrubTable)
         }
         return migrator
     }

@@ -38,6 +38,8 @@ public struct Synchronizer: Sendable {
         _ replica: Replica, with upstream: some Upstream, into summary: inout SyncSummary, logger: Logger,
         progress: (@Sendable (SyncProgress) -> Void)?
     ) async throws {
+        // A sync killed after it applied an erasure left the erased values in the WAL.
+        try await replica.scrubIfMarked()
         let session = try await upstream.session(replica: replica.id)
         let peer = session.storeId
         // Anti-entropy: a server that lost changes (restored, or new) gets them back, and the
@@ -94,6 +96,8 @@ public struct Synchronizer: Sendable {
             summary.evicted += try replica.evictOutside(scope: scope, handover: handover())
             if applied.pushedBack == 0 { break }
         }
+        // Records let go of (or erased) in this sync leave no copy in the WAL.
+        try await replica.scrubIfMarked()
     }
 
     /// Pulls every page after the replica's cursor for `peer`.

@@ -54,6 +54,8 @@ public final class SQLiteServerStore: ServerStore {
                 cause: error)
         }
         states = try StateStore(database: pool, path: path, logger: logger)
+        // A server killed after it stored an erasure left the erased values in the WAL.
+        try states.scrubIfMarkedNow()
     }
 
     /// A store in memory, for tests and benchmarks: the same schema, rules and merge.
@@ -181,6 +183,7 @@ public final class SQLiteServerStore: ServerStore {
                         PRIMARY KEY (order_id, office)
                     ) WITHOUT ROWID;
                     """)
+            try db.execute(sql: StoreSchema.scrubTable)
         }
         return migrator
     }

@@ -109,44 +109,67 @@ extension StateStore {
             .sorted { ($0.orderedAt, $0.id) < ($1.orderedAt, $1.id) }
     }
 
+    /// Notes, in the caller's transaction, that the WAL may hold erased values.
+    package static func markScrub(_ db: Database) throws {
+        try db.run(sql: "INSERT OR IGNORE INTO _sync_scrub (id) VALUES (1)")
+    }
+
     /// Removes every copy of erased values from the database files: the deleted and
     /// overwritten content in the main file is zeroed as it goes (`secure_delete`, on for
     /// every store), and a TRUNCATE checkpoint copies the WAL into the main file and empties
-    /// it. Waits for readers that hold the WAL (up to about two seconds), then logs and leaves
-    /// it to the next erasure or the next automatic checkpoint.
+    /// it; then the mark (``markScrub(_:)``) goes. Waits for readers that hold the WAL (up to
+    /// about two seconds), then logs and leaves the mark for the next sync or start.
     public func scrub() async throws {
         for attempt in 0..<100 {
             do {
-                try await database.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+                try await database.writeWithoutTransaction { db in
+                    _ = try db.checkpoint(.truncate)
+                    try db.run(sql: "DELETE FROM _sync_scrub")
+                }
                 return
-            } catch let error as DatabaseError
-                where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
-            {
+            } catch let error as DatabaseError where Self.waits(error) {
                 if attempt == 99 {
-                    logger.warning("the WAL could not be emptied after an erasure: readers held it; retried later")
-                    return
+                    return logger.warning("the WAL could not be emptied after an erasure: retried later")
                 }
                 try await Task.sleep(for: .milliseconds(20))
             }
         }
     }
 
-    /// As ``scrub()``, blocking the calling thread: what an office's commands use.
+    /// As ``scrub()``, blocking the calling thread: what an office's commands and a store's
+    /// start use.
     package func scrubNow() throws {
         for attempt in 0..<100 {
             do {
-                try database.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+                try database.writeWithoutTransaction { db in
+                    _ = try db.checkpoint(.truncate)
+                    try db.run(sql: "DELETE FROM _sync_scrub")
+                }
                 return
-            } catch let error as DatabaseError
-                where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
-            {
+            } catch let error as DatabaseError where Self.waits(error) {
                 if attempt == 99 {
-                    logger.warning("the WAL could not be emptied after an erasure: readers held it; retried later")
-                    return
+                    return logger.warning("the WAL could not be emptied after an erasure: retried later")
                 }
                 Thread.sleep(forTimeInterval: 0.02)
             }
         }
+    }
+
+    /// Empties the WAL if an erasure left it holding erased values (a process killed before
+    /// it emptied it).
+    public func scrubIfMarked() async throws {
+        if try await read({ db in try Bool.fetchOne(db, sql: "SELECT 1 FROM _sync_scrub") ?? false }) {
+            try await scrub()
+        }
+    }
+
+    /// As ``scrubIfMarked()``, blocking the calling thread.
+    package func scrubIfMarkedNow() throws {
+        if try read({ db in try Bool.fetchOne(db, sql: "SELECT 1 FROM _sync_scrub") ?? false }) { try scrubNow() }
+    }
+
+    private static func waits(_ error: DatabaseError) -> Bool {
+        error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
     }
 
     package static func noRecord(_ key: RecordKey) -> SyncError {

@@ -88,6 +88,7 @@ extension StateStore {
             batch: batch, states: states, source: source, holding: holding, validator: validator, scope: scope,
             storedRoutes: formerRoutes)
         try table.save(plan.changed)
+        if !plan.summary.erased.isEmpty { try Self.markScrub(db) }
         try table.remember(formerRoutes: plan.formerRoutes)
         try show?(plan)
         try table.finish()

@@ -16,6 +16,7 @@ public enum StoreSchema {
         migrator.registerMigration("store-v1") { db in
             guard try !db.tableExists("_sync_records") else { return }
             try db.execute(sql: tables)
+            try db.execute(sql: scrubTable)
         }
         return migrator
     }
@@ -48,6 +49,11 @@ public enum StoreSchema {
                 WHERE tbl = OLD.tbl AND id = OLD.id AND quartier = OLD.quartier AND announced = 1;
         END;
         """
+
+    /// A row here says the WAL may still hold erased values: set in the transaction that
+    /// erases, cleared once a TRUNCATE checkpoint emptied the WAL (a process killed in between
+    /// leaves it set, and the next sync or start empties the WAL then).
+    package static let scrubTable = "CREATE TABLE IF NOT EXISTS _sync_scrub (id INTEGER PRIMARY KEY CHECK (id = 1))"
 
     package static let tables = """
         CREATE TABLE _sync_clock (
