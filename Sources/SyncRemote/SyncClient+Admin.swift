@@ -52,6 +52,25 @@ extension SyncClient {
         return try await decodeJSON(request, body: Array(try JSONEncoder().encode(body)))
     }
 
+    /// `GET /v2/admin/retention`: the retention rules and what they make due now.
+    public func adminRetention() async throws -> RetentionReport {
+        try await decodeJSON(request(path: "/v2/admin/retention", method: .GET, authorised: true))
+    }
+
+    /// `PUT /v2/admin/retention`: replaces the retention rules (JSON, checked by the server).
+    public func adminSetRetention(_ rules: Data) async throws -> RetentionReport {
+        var request = request(path: "/v2/admin/retention", method: .PUT, authorised: true)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        return try await decodeJSON(request, body: Array(rules))
+    }
+
+    /// `POST /v2/admin/retention/apply`: erases every record due now.
+    public func adminApplyRetention(reason: String) async throws -> [ErasureOrder] {
+        var request = request(path: "/v2/admin/retention/apply", method: .POST, authorised: true)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        return try await decodeJSON(request, body: Array(try JSONEncoder().encode(RetentionApply(reason: reason))))
+    }
+
     /// `POST /v2/admin/subjects/report`: what the network holds about a person.
     public func adminSubjectReport(_ query: SubjectQuery) async throws -> SubjectReport {
         var request = request(path: "/v2/admin/subjects/report", method: .POST, authorised: true)

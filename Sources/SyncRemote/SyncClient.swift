@@ -82,8 +82,10 @@ public struct SyncClient: Sendable {
     /// `GET /v2/pull`: the next page of changes after `cursor` for this office.
     /// `GET /v2/erasures`: the erasure orders this office has not confirmed, with the erased
     /// records' states (docs/data-protection.md).
-    public func erasures() async throws -> ChangeBatch {
-        let (data, _) = try await send(request(path: "/v2/erasures", method: .GET, authorised: true))
+    public func erasures(everywhere: Bool) async throws -> ChangeBatch {
+        let (data, _) = try await send(
+            request(
+                path: "/v2/erasures", method: .GET, authorised: true, query: everywhere ? ["everywhere": "1"] : [:]))
         do {
             return try ChangeBatch(encoded: [UInt8](data), maxEntries: 4 * ChangeBatch.maxEntries)
         } catch {

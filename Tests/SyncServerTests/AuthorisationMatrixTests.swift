@@ -43,6 +43,13 @@ struct AuthorisationMatrixTests {
         Endpoint(method: .get, path: "/v2/admin/conflicts/c-0000000000000000", kind: .admin),
         Endpoint(method: .post, path: "/v2/admin/conflicts/c-0000000000000000/resolve", kind: .admin),
         Endpoint(method: .get, path: "/v2/admin/offices", kind: .admin),
+        Endpoint(method: .get, path: "/v2/erasures", kind: .office),
+        Endpoint(method: .get, path: "/v2/admin/erasures", kind: .admin),
+        Endpoint(method: .post, path: "/v2/admin/erasures", kind: .admin),
+        Endpoint(method: .post, path: "/v2/admin/subjects/report", kind: .admin),
+        Endpoint(method: .get, path: "/v2/admin/retention", kind: .admin),
+        Endpoint(method: .put, path: "/v2/admin/retention", kind: .admin),
+        Endpoint(method: .post, path: "/v2/admin/retention/apply", kind: .admin),
     ]
 
     /// A store with a Kuckuck office holding one contact, an Altstadt office, a revoked office,
@@ -104,6 +111,12 @@ struct AuthorisationMatrixTests {
                 case "/v2/push": ByteBuffer(bytes: try network.fixture.batch().encoded())
                 case let path where path.hasSuffix("/resolve"):
                     ByteBuffer(string: #"{"decision": "take-shown", "reason": "Rücksprache"}"#)
+                case "/v2/admin/erasures" where endpoint.method == .post:
+                    ByteBuffer(string: #"{"id": "\#(network.contact)", "reason": "Antrag DS-1"}"#)
+                case "/v2/admin/subjects/report": ByteBuffer(string: #"{"id": "\#(network.contact)"}"#)
+                case "/v2/admin/retention" where endpoint.method == .put:
+                    ByteBuffer(string: #"{"rules": [{"table": "contacts", "inactiveMonths": 36}]}"#)
+                case "/v2/admin/retention/apply": ByteBuffer(string: #"{"reason": "Löschfristen"}"#)
                 default: nil
                 }
             let (status, code) = Self.expected(endpoint, caller)
@@ -150,6 +163,20 @@ struct AuthorisationMatrixTests {
         case "/v2/admin/offices":
             let offices = try JSONDecoder().decode([OfficeOverview].self, from: data)
             #expect(Set(offices.map(\.name)) == ["Stadtteiltreff Kuckuck", "Altstadt", "Altes Büro"])
+        case "/v2/erasures": #expect(try ChangeBatch(encoded: Array(data)).records.isEmpty)
+        case "/v2/admin/erasures" where endpoint.method == .get:
+            #expect(try JSONDecoder().decode([ErasureStatus].self, from: data).isEmpty)
+        case "/v2/admin/erasures":
+            let order = try JSONDecoder().decode(ErasureOrder.self, from: data)
+            #expect(order.recordId == network.contact && order.orderedBy.hasPrefix("admin:"))
+        case "/v2/admin/subjects/report":
+            let report = try JSONDecoder().decode(SubjectReport.self, from: data)
+            #expect(report.records.map(\.id) == [network.contact])
+        case "/v2/admin/retention" where endpoint.method == .get:
+            #expect(try JSONDecoder().decode(RetentionReport.self, from: data).rules == nil)
+        case "/v2/admin/retention":
+            #expect(try JSONDecoder().decode(RetentionReport.self, from: data).rules?.rules.count == 1)
+        case "/v2/admin/retention/apply": #expect(try JSONDecoder().decode([ErasureOrder].self, from: data).isEmpty)
         default: Issue.record("no body check for \(endpoint.testDescription)")
         }
     }

@@ -4,6 +4,10 @@ import SyncKernel
 import TestSupport
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// A person's erasure (DSGVO Art. 17) through the real `sync-server` and `syncctl`: five
 /// offices, one of them offline for the whole scenario, a server restored from a backup taken
 /// before the order — and the erased values in no byte of any file.
@@ -20,6 +24,13 @@ struct ErasureEndToEndTests {
     static let offlineNotes = "Offline-Notiz zu Wiebke"
     static let values = [name, email, phone, notes, kuckuckPhone, mobilPhone, auditReason, offlineNotes]
 
+    /// A series of the server's `/metrics`.
+    func metric(_ series: String, _ server: SyncServerProcess) async throws -> Double? {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: server.url + "/metrics")!)
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(series + " ") }
+            .flatMap { Double($0.split(separator: " ").last!) }
+    }
+
     /// The erased values found in `path`'s database, WAL and shared-memory files.
     func erasedValues(in path: String) throws -> [String] {
         var found: [String] = []
@@ -35,7 +46,7 @@ struct ErasureEndToEndTests {
     @Test(
         "an erasure reaches every office that holds the person, leaves no byte of them in any file, survives an offline office's edit and a restored server"
     )
-    func erasureEverywhere() throws {
+    func erasureEverywhere() async throws {
         let workspace = TemporaryDirectory("quartiersync-erasure")
         let directory = workspace.path
         let server = try SyncServerProcess.start(in: workspace)
@@ -145,6 +156,9 @@ struct ErasureEndToEndTests {
         #expect(overdue.status == 65)
         #expect(overdue.error.contains("Kuckuck Bus have not carried it out"), "\(overdue.error)")
 
+        #expect(try await metric("quartiersync_erasures_outstanding", server) == 1)
+        #expect(try await metric("quartiersync_erasure_oldest_outstanding_seconds", server) ?? 0 > 0)
+
         // No byte of the person in any online office's files or the server's.
         for office in [kuckuck, mobil] { #expect(try office.replica().isErased(RecordKey(.contacts, person))) }
         for office in online {
@@ -174,6 +188,8 @@ struct ErasureEndToEndTests {
             Set((after.first?["confirmed"] as? [[String: Any]] ?? []).compactMap { $0["office"] as? String })
                 == ["Kuckuck", "Kuckuck Mobil", "Kuckuck Bus"])
 
+        #expect(try await metric("quartiersync_erasures_outstanding", server) == 0)
+
         // The server is restored from the backup taken before the order: after the offices'
         // next syncs it serves the person to nobody, a new office included, and has re-learned
         // the order.
@@ -196,5 +212,79 @@ struct ErasureEndToEndTests {
         let finalRecords = try #require(final["records"] as? [[String: Any]])
         #expect(finalRecords.first { $0["id"] as? String == person }?["erased"] as? Bool == true)
         #expect((final["auditEntries"] as? [Any])?.isEmpty == true)
+    }
+}
+
+/// Retention deadlines through the real server: the rules an admin sets, what they make due,
+/// and nothing erased until the admin says so.
+@Suite("Retention end to end", .serialized)
+struct RetentionEndToEndTests {
+    @Test("retention check lists what the rules make due, erases nothing; apply erases it through erasure orders")
+    func retention() throws {
+        let workspace = TemporaryDirectory("quartiersync-retention")
+        let directory = workspace.path
+        let server = try SyncServerProcess.start(in: workspace)
+        defer { server.stop() }
+        let office = try OfficeReplica("Kuckuck", directory: directory, server: server, quartiers: ["kuckuck"])
+        let adminToken = directory + "/admin.token"
+        try server.addAdmin("Datenschutz").write(toFile: adminToken, atomically: true, encoding: .utf8)
+        func admin(_ arguments: [String]) throws -> Command.Result {
+            try Command.run(
+                Binaries.syncctl,
+                ["admin", "retention"] + arguments + ["--server", server.url, "--token-file", adminToken],
+                environment: ["HOME": directory])
+        }
+        func add(_ arguments: [String]) throws -> String {
+            let result = try office.syncctl(arguments + ["--quartier", "kuckuck", "--json"])
+            #expect(result.status == 0, "\(result.error)")
+            return try #require(try result.object()["id"] as? String)
+        }
+        let oldConsent = try add(["contact", "add", "--name", "Jonas Muster", "--consent-at", "2019-05-01"])
+        let freshConsent = try add([
+            "contact", "add", "--name", "Aylin Beispiel", "--consent-at",
+            String(ISO8601DateFormatter().string(from: Date()).prefix(10)),
+        ])
+        let oldActivity = try add([
+            "activity", "add", "--title", "Stadtteilfest", "--starts", "2015-06-20T14:00", "--handlungsfeld",
+            "stadtteilkultur",
+        ])
+        let recentActivity = try add([
+            "activity", "add", "--title", "Sprachcafé", "--starts", "2026-11-20T15:00", "--handlungsfeld",
+            "schule-bildung",
+        ])
+        _ = try office.sync()
+
+        #expect(try admin(["check"]).output.contains("No retention rules set"))
+        let broken = directory + "/broken.json"
+        try #"{"rules": [{"table": "activities", "consentMonths": 12}]}"#.write(
+            toFile: broken, atomically: true, encoding: .utf8)
+        let refused = try admin(["set", broken])
+        #expect(refused.status == 65)
+        #expect(refused.error.contains("retention rule 1: activities take olderThanMonths only"), "\(refused.error)")
+        let rules = directory + "/loeschfristen.json"
+        try #"{"rules": [{"table": "contacts", "consentMonths": 24}, {"table": "activities", "olderThanMonths": 60}]}"#
+            .write(toFile: rules, atomically: true, encoding: .utf8)
+        let set = try admin(["set", rules])
+        #expect(set.status == 0, "\(set.error)")
+        #expect(set.output.contains("Set 2 retention rule(s); 2 record(s) due now."), "\(set.output)")
+
+        let check = try admin(["check", "--json"]).object()
+        let due = try #require(check["due"] as? [[String: Any]])
+        #expect(Set(due.compactMap { $0["id"] as? String }) == [oldConsent, oldActivity])
+        #expect(
+            due.first { $0["id"] as? String == oldConsent }?["rule"] as? String
+                == "contacts: consent older than 24 months")
+        #expect(due.first { $0["id"] as? String == oldConsent }?["since"] as? String == "2019-05-01")
+        _ = try office.sync()
+        #expect(try office.contacts().count == 2, "a check erases nothing")
+
+        let applied = try admin(["apply", "--reason", "Löschfristen 2026", "--json"])
+        #expect(applied.status == 0, "\(applied.error)")
+        #expect((try applied.json() as? [Any])?.count == 2)
+        _ = try office.sync()
+        #expect(try office.contacts().map(\.id) == [freshConsent])
+        #expect(try office.replica().records(.activities).map(\.id) == [recentActivity])
+        #expect(try office.replica().isErased(RecordKey(.activities, oldActivity)))
+        #expect((try admin(["check", "--json"]).object()["due"] as? [Any])?.isEmpty == true)
     }
 }

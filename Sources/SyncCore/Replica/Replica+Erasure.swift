@@ -96,6 +96,34 @@ extension Replica {
         try records(.erasures).compactMap(ErasureOrder.init)
     }
 
+    /// The records this office holds outside `scope`: kept to hand over, or refused by the
+    /// server.
+    public func keptOutside(scope: [String]) throws -> Set<RecordKey> {
+        try read { db in
+            var keys = Set<RecordKey>()
+            for row in try db.rows(
+                sql: """
+                    SELECT r.tbl, r.id, r.quartier FROM _sync_records r
+                    WHERE EXISTS (SELECT 1 FROM _sync_leaving l WHERE l.tbl = r.tbl AND l.id = r.id)
+                        OR EXISTS (SELECT 1 FROM _sync_refused f WHERE f.tbl = r.tbl AND f.id = r.id)
+                    """)
+            where !Quartier.scope(scope, covers: row[2]) {
+                if let table = SyncTable(rawValue: row[0]) { keys.insert(RecordKey(table, row[1])) }
+            }
+            return keys
+        }
+    }
+
+    /// Lets go of the records among `keys` that are erased now: kept outside this office's
+    /// Quartiere, they are nothing to hand over any more (the server holds them erased).
+    public func letGoOfErased(_ keys: Set<RecordKey>) throws {
+        guard !keys.isEmpty else { return }
+        try write { db in
+            let states = try StateTable(db).load(keys)
+            try evict(db, keys.filter { states[$0]?.isErased == true })
+        }
+    }
+
     /// Whether the record `key` is erased here.
     public func isErased(_ key: RecordKey) throws -> Bool {
         try read { db in try StateTable(db).load([key])[key]?.isErased ?? false }

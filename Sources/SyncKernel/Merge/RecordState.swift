@@ -141,7 +141,11 @@ public struct RecordState: Hashable, Sendable {
             ]
         }
         if !exists { eraseValues() }
-        if isErased { dropErasedValues() }
+        if isErased {
+            // A row written over an erased record's id is absorbed: the write's dot says "gone".
+            alive = [Sibling(value: false, dot: dot, time: time)]
+            dropErasedValues()
+        }
     }
 
     /// Erases the record under an erasure order, as a write at `dot`: every value and every
@@ -155,13 +159,22 @@ public struct RecordState: Hashable, Sendable {
         dropErasedValues()
     }
 
-    /// What an erased state keeps: the route's versions, and existence versions that all say
-    /// "gone" (a later write merged in keeps its dot, never its values).
+    /// What an erased state keeps: the route's versions and the existence versions that say
+    /// "gone". An existence version that says "exists" goes (the version vector still covers
+    /// its dot): turning it into "gone" under the same dot would contradict the store that
+    /// holds it (a server refuses such a `conflicting-dot`).
     mutating func dropErasedValues() {
         for index in table.fields.indices where index != Self.routingFieldIndex {
             fields[index: index] = []
         }
-        for index in alive.indices where alive[index].value { alive[index].value = false }
+        if alive.contains(where: \.value) {
+            let gone = alive.filter { !$0.value }
+            // Never without an existence version: keep the latest, as "gone" (unreachable
+            // through erase and write, which always leave one).
+            alive =
+                gone.isEmpty
+                ? alive.provisionalWinner().map { [Sibling(value: false, dot: $0.dot, time: $0.time)] } ?? [] : gone
+        }
     }
 
     /// Drops every field value but the route, keeping the dots: what a tombstone holds.

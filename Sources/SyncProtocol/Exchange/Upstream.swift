@@ -17,8 +17,10 @@ public protocol Upstream: Sendable {
     func reportRecovery() async throws -> Int64
 
     /// The erasure orders this office has not confirmed, with the erased records' states, to
-    /// carry out before it pushes (`GET /v2/erasures`). Applying them moves no pull cursor.
-    func erasures() async throws -> ChangeBatch
+    /// carry out before it pushes (`GET /v2/erasures`); with `everywhere`, also the erased
+    /// states of other Quartiere, for records the office keeps outside its own. Applying them
+    /// moves no pull cursor.
+    func erasures(everywhere: Bool) async throws -> ChangeBatch
 
     /// Stores a page of `replica`'s changes; a repeated `key` returns the first receipt and
     /// stores nothing again (`POST /v2/push`).

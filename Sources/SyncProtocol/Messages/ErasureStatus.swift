@@ -67,6 +67,29 @@ public struct EraseRequest: Sendable, Codable, Equatable {
     }
 }
 
+/// What `GET /v2/admin/retention` answers: the rules (nil: none set) and what they make due.
+public struct RetentionReport: Sendable, Codable, Equatable {
+    /// The rules in force.
+    public var rules: RetentionRules?
+    /// The records due for erasure now.
+    public var due: [RetentionRules.Due]
+
+    /// Creates a report.
+    public init(rules: RetentionRules?, due: [RetentionRules.Due]) {
+        self.rules = rules
+        self.due = due
+    }
+}
+
+/// What `POST /v2/admin/retention/apply` asks: the reason every erasure order carries.
+public struct RetentionApply: Sendable, Codable, Equatable {
+    /// The reason (a decision's reference).
+    public var reason: String
+
+    /// Creates a request.
+    public init(reason: String) { self.reason = reason }
+}
+
 /// What `POST /v2/admin/subjects/report` asks: whom the report is about. In the body, not the
 /// address, so that no address or number lands in an access log.
 public struct SubjectQuery: Sendable, Codable, Equatable {

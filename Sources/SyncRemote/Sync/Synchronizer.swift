@@ -68,11 +68,18 @@ public struct Synchronizer: Sendable {
         var head = session.head
         // Erasure orders first: an office back after weeks offline carries them out before it
         // sends its edits, so an edit of an erased person is never sent (nor kept here).
-        if (session.erasures ?? 0) > 0 {
-            let orders = try await upstream.erasures()
+        // Records this office keeps outside its Quartiere (to hand over, or refused) hear of
+        // their erasure too: the feed no longer brings them anything.
+        let outside = try replica.keptOutside(scope: session.quartiers)
+        if (session.erasures ?? 0) > 0 || !outside.isEmpty {
+            var orders = try await upstream.erasures(everywhere: !outside.isEmpty)
+            orders.records.removeAll {
+                !Quartier.scope(session.quartiers, covers: $0.route) && !outside.contains($0.key)
+            }
             if !orders.records.isEmpty {
                 let applied = try await replica.apply(orders, from: .upstream(peer: peer))
                 summary.erased += applied.erased.count
+                try replica.letGoOfErased(outside)
             }
         }
         // The server's acknowledgement of this replica is brought up to its position even when

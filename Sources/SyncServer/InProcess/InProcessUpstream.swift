@@ -43,8 +43,8 @@ public struct InProcessUpstream: Upstream {
         return try await store.push(batch, key: key, from: office, replica: replica, validator: validator)
     }
 
-    public func erasures() async throws -> ChangeBatch {
-        try await store.outstandingErasures(for: office)
+    public func erasures(everywhere: Bool) async throws -> ChangeBatch {
+        try await store.outstandingErasures(for: office, everywhere: everywhere)
     }
 
     public func pull(since cursor: Int64, limit: Int) async throws -> ChangeBatch {

@@ -78,6 +78,30 @@ struct AdminRoutes: Sendable {
                 "subject report made", metadata: ["admin": "\(admin)", "records": "\(report.records.count)"])
             return try context.responseEncoder.encode(report, from: request, context: context)
         }
+        admins.get("retention") { request, context in
+            try context.responseEncoder.encode(try await store.retention(), from: request, context: context)
+        }
+        admins.put("retention") { request, context in
+            let admin = try context.admin
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let rules = try RetentionRules.parse(Data(body.readableBytesView))
+            try await store.setRetention(rules)
+            context.logger.notice(
+                "retention rules set", metadata: ["admin": "\(admin)", "rules": "\(rules.rules.count)"])
+            return try context.responseEncoder.encode(try await store.retention(), from: request, context: context)
+        }
+        admins.post("retention/apply") { request, context in
+            let admin = try context.admin
+            let body: RetentionApply
+            do {
+                body = try await request.decode(as: RetentionApply.self, context: context)
+            } catch {
+                throw APIError.badRequest("bad-request", "the body must be JSON: {\"reason\": ...} (docs/protocol.md)")
+            }
+            let orders = try await store.applyRetention(reason: body.reason, by: admin)
+            context.logger.notice("retention applied", metadata: ["admin": "\(admin)", "erased": "\(orders.count)"])
+            return try context.responseEncoder.encode(orders, from: request, context: context)
+        }
         admins.get("offices") { request, context in
             let offices = try await store.officeOverviews()
             return try context.responseEncoder.encode(offices, from: request, context: context)

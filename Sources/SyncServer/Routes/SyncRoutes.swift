@@ -60,7 +60,8 @@ public struct SyncRoutes: Sendable {
             try await noting(context) { office in try await push(office, request, context) }
         }
         offices.get("erasures") { request, context in
-            let batch = try await store.outstandingErasures(for: try context.office)
+            let everywhere = request.uri.queryParameters["everywhere"] == "1"
+            let batch = try await store.outstandingErasures(for: try context.office, everywhere: everywhere)
             var headers = HTTPFields()
             headers[.contentType] = Wire.batchMediaType
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: batch.encoded())))

@@ -19,29 +19,35 @@ extension SQLiteServerStore {
         try await states.erase(key, reason: reason, by: "admin:\(admin)")
     }
 
-    /// The erasure orders of records in `quartiers` that `office` has not confirmed, with the
+    /// The erasure orders of records in `office`'s Quartiere that it has not confirmed, with the
     /// erased records' states: what a server sends an office before it takes its pushes, so
     /// that an office back after weeks offline carries the erasures out before it sends edits
-    /// of those records. The batch's cursor is 0: applying it moves no pull cursor.
-    public func outstandingErasures(for office: Office) async throws -> ChangeBatch {
+    /// of those records. With `everywhere` (an office that keeps records outside its
+    /// Quartiere), also the erased states — ids, dots, routes, no person — of every other
+    /// Quartier. The batch's cursor is 0: applying it moves no pull cursor.
+    public func outstandingErasures(for office: Office, everywhere: Bool = false) async throws -> ChangeBatch {
         let quartiers = office.quartiers
         return try await states.read { db in
             var records: [RecordState] = []
             for row in try db.rows(
                 sql: """
                     SELECT r.state FROM _sync_records r
-                    WHERE r.tbl = 'erasures' AND NOT EXISTS (
-                        SELECT 1 FROM _server_erasure_confirmations c WHERE c.order_id = r.id AND c.office = ?)
+                    WHERE r.tbl = 'erasures' AND (? OR NOT EXISTS (
+                        SELECT 1 FROM _server_erasure_confirmations c WHERE c.order_id = r.id AND c.office = ?))
                     ORDER BY r.seq
-                    """, arguments: [office.name])
+                    """, arguments: [everywhere, office.name])
             {
                 let state = try StateTable.decode(row["state"])
                 guard let order = ErasureOrder(state) else { continue }
                 let key = RecordKey(order.table, order.recordId)
-                guard let target = try StateTable(db).load([key])[key], target.isErased,
-                    Quartier.scope(quartiers, covers: target.route)
-                else { continue }
-                records += [target, state]
+                guard let target = try StateTable(db).load([key])[key], target.isErased else { continue }
+                if Quartier.scope(quartiers, covers: target.route) {
+                    records += [target, state]
+                } else if everywhere {
+                    // Only the erased state, which holds nothing of the person: for a record the
+                    // office keeps outside its Quartiere (waiting to hand it over, or refused).
+                    records.append(target)
+                }
             }
             let offices = try OfficeDirectory(db: db).offices(for: records)
             return ChangeBatch(records: records, offices: offices, cursor: 0, hasMore: false)

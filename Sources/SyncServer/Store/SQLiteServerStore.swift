@@ -184,6 +184,9 @@ public final class SQLiteServerStore: ServerStore {
                     ) WITHOUT ROWID;
                     """)
             try db.execute(sql: StoreSchema.scrubTable)
+            // The Träger's retention deadlines (JSON, `RetentionRules`), set by an admin.
+            try db.execute(
+                sql: "CREATE TABLE _server_retention (id INTEGER PRIMARY KEY CHECK (id = 1), rules TEXT NOT NULL)")
         }
         return migrator
     }

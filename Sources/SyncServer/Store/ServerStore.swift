@@ -74,11 +74,21 @@ public protocol ServerStore: Sendable {
     func erase(_ key: RecordKey, reason: String, by admin: String) async throws -> ErasureOrder
 
     /// The erasure orders `office` has not confirmed, with the erased records' states: what it
-    /// carries out before it pushes (`GET /v2/erasures`).
-    func outstandingErasures(for office: Office) async throws -> ChangeBatch
+    /// carries out before it pushes (`GET /v2/erasures`); with `everywhere`, also the erased
+    /// states of other Quartiere (for records an office keeps outside its own).
+    func outstandingErasures(for office: Office, everywhere: Bool) async throws -> ChangeBatch
 
     /// Every erasure order, with the offices that confirmed it and those outstanding.
     func erasures() async throws -> [ErasureStatus]
+
+    /// Replaces the retention rules (`RetentionRules`).
+    func setRetention(_ rules: RetentionRules) async throws
+
+    /// The retention rules and the records they make due now.
+    func retention() async throws -> RetentionReport
+
+    /// Erases every record the retention rules make due now, each under an erasure order.
+    func applyRetention(reason: String, by admin: String) async throws -> [ErasureOrder]
 
     /// What the network holds about a person, found by contact id, e-mail or phone.
     func subjectReport(id: String?, email: String?, phone: String?) async throws -> SubjectReport

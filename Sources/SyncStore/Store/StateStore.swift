@@ -215,7 +215,7 @@ public final class StateStore: Sendable {
         }
     }
 
-    private static func writeError(_ error: any Error) -> any Error {
+    package static func writeError(_ error: any Error) -> any Error {
         guard let error = error as? DatabaseError else { return error }
         if let trouble = diskTrouble(error) {
             return SyncError(.storage, "the replica could not be written: \(trouble)", cause: error)

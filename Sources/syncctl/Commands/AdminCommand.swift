@@ -13,7 +13,7 @@ struct AdminCommand: AsyncParsableCommand {
             Needs --server URL and --token-file FILE holding a token from 'sync-server admin add NAME'. \
             Decisions are written by the server and reach the offices on their next sync.
             """,
-        subcommands: [Conflicts.self, Offices.self, Erasures.self, Subject.self])
+        subcommands: [Conflicts.self, Offices.self, Erasures.self, Subject.self, Retention.self])
 
     /// `--server URL --token-file FILE`, both required.
     struct Connection: ParsableArguments {
@@ -199,6 +199,66 @@ struct AdminCommand: AsyncParsableCommand {
             func run() async throws {
                 try output.write(
                     try await connection.client().adminSubjectReport(SubjectQuery(id: id, email: email, phone: phone)))
+            }
+        }
+    }
+
+    struct Retention: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The Träger's retention deadlines: set them, list what is due, erase it.",
+            discussion: """
+                Rules live at the server (docs/data-protection.md, "Retention"). Nothing is erased by a rule \
+                alone: 'apply' erases what 'check' lists, each under an erasure order.
+                """,
+            subcommands: [SetRules.self, Check.self, Apply.self], defaultSubcommand: Check.self)
+
+        struct SetRules: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "set", abstract: "Replace the rules with those in a JSON file.")
+            @OptionGroup var connection: Connection
+            @Argument(help: "The rules file (JSON).") var file: String
+
+            func run() async throws {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw SyncError(.invalidInput, "cannot read \(file): check the path")
+                }
+                let report = try await connection.client().adminSetRetention(data)
+                print("Set \(report.rules?.rules.count ?? 0) retention rule(s); \(report.due.count) record(s) due now.")
+            }
+        }
+
+        struct Check: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "List the records due, with the rule that makes each due.")
+            @OptionGroup var connection: Connection
+            @Flag(help: "Print the rules and the due records as JSON.") var json = false
+
+            func run() async throws {
+                let report = try await connection.client().adminRetention()
+                if json { return try Output.json(report) }
+                guard let rules = report.rules else {
+                    return print(
+                        "No retention rules set: 'syncctl admin retention set FILE' (docs/data-protection.md).")
+                }
+                Output.table(
+                    header: ["record", "quartier", "since", "rule"],
+                    rows: report.due.map { ["\($0.table.singular) \($0.id)", $0.quartier ?? "", $0.since, $0.rule] })
+                print("\(report.due.count) record(s) due under \(rules.rules.count) rule(s)")
+                if !report.due.isEmpty { print("Erase them with: syncctl admin retention apply --reason TEXT") }
+            }
+        }
+
+        struct Apply: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Erase every record due now, each under an erasure order with this reason.")
+            @OptionGroup var connection: Connection
+            @Option(help: "Why: the decision's reference; kept as proof with the rule.") var reason: String
+            @Flag(help: "Print the erasure orders as JSON.") var json = false
+
+            func run() async throws {
+                let orders = try await connection.client().adminApplyRetention(reason: reason)
+                if json { return try Output.json(orders) }
+                print("Erased \(orders.count) record(s); each office carries the orders out on its next sync.")
             }
         }
     }

@@ -18,7 +18,7 @@ struct StuckFeedTests {
 
         func session(replica: ReplicaID) async throws -> Session { try await real.session(replica: replica) }
         func reportRecovery() async throws -> Int64 { try await real.reportRecovery() }
-        func erasures() async throws -> ChangeBatch { try await real.erasures() }
+        func erasures(everywhere: Bool) async throws -> ChangeBatch { try await real.erasures(everywhere: everywhere) }
         func push(_ batch: ChangeBatch, key: String, replica: ReplicaID) async throws -> PushReceipt {
             try await real.push(batch, key: key, replica: replica)
         }
