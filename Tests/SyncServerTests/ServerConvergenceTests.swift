@@ -748,13 +748,12 @@ private final class ServerNetwork {
         if heldOverErased > 0 {
             print("seed \(seed): \(heldOverErased) field(s) show a held value over a later erased one")
         }
-        try checkErased(byKey)
+        try checkErased(byKey, refused: anyRefused)
         for write in writes {
-            // An erased record keeps the dots of every write it absorbed, and no value.
-            if let state = byKey[write.key], state.isErased, erased[write.key] != nil {
-                #expect(state.context.covers(write.dot), "write \(write.dot) to erased \(write.key) lost; \(context)")
-                continue
-            }
+            // An erasure drops every write to the record, those made without seeing it too (an
+            // office that let the record go after carrying the erasure out does not send them);
+            // that nothing of it survives is what checkErased checks.
+            if erased[write.key] != nil { continue }
             if refusedStates.contains(where: { $0.key == write.key && keeps($0, write) }) { continue }
             // A record the server never took (refused), deleted since by the office that made
             // it, reached nobody and is shown nowhere: nothing of it is lost.
@@ -786,11 +785,15 @@ private final class ServerNetwork {
 
     /// Every erased contact is erased at the server and every office that holds it, shows
     /// nowhere, and its e-mail address is in no byte of any file.
-    func checkErased(_ byKey: [RecordKey: RecordState]) throws {
+    /// An erasure the server refused (a restored server routes the record outside the erasing
+    /// office's Quartiere now, so that office may not write it) stays at that office, marked,
+    /// like any refused write: only an admin's erasure reaches the record then.
+    func checkErased(_ byKey: [RecordKey: RecordState], refused: Set<RecordKey>) throws {
         guard !erased.isEmpty else { return }
-        print("seed \(seed): \(erased.count) contact(s) erased")
+        let refusedErasures = erased.keys.filter(refused.contains)
+        print("seed \(seed): \(erased.count) contact(s) erased, \(refusedErasures.count) of them refused by the server")
         let files = offices.map(\.path) + [server.database]
-        for (key, email) in erased {
+        for (key, email) in erased where !refused.contains(key) {
             // A record the server never took (refused at its office, then erased there)
             // reached nobody: the checks below still hold.
             if let state = byKey[key] {

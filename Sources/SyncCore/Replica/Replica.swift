@@ -62,13 +62,19 @@ public final class Replica: Sendable {
                 "no replica at \(path)")
         }
         let pool = try StateStore.openPool(path)
-        let kind = try pool.read { db -> String? in
-            guard try db.tableExists("_sync_state") else { return nil }
-            // A server's store has no data tables (one made before it had a schema of its own
-            // says so in `_sync_state.kind`).
-            guard try db.tableExists("contacts") else { return "server" }
-            guard try db.columns(in: "_sync_state").contains(where: { $0.name == "kind" }) else { return "office" }
-            return try String.fetchOne(db, sql: "SELECT kind FROM _sync_state WHERE id = 1")
+        let kind: String?
+        do {
+            kind = try pool.read { db -> String? in
+                guard try db.tableExists("_sync_state") else { return nil }
+                // A server's store has no data tables (one made before it had a schema of its own
+                // says so in `_sync_state.kind`).
+                guard try db.tableExists("contacts") else { return "server" }
+                guard try db.columns(in: "_sync_state").contains(where: { $0.name == "kind" }) else { return "office" }
+                return try String.fetchOne(db, sql: "SELECT kind FROM _sync_state WHERE id = 1")
+            }
+        } catch {
+            // A disk that fails while the file is opened (its WAL recovered, say).
+            throw StateStore.readError(error)
         }
         guard let kind else {
             throw SyncError(
@@ -80,7 +86,11 @@ public final class Replica: Sendable {
                 .replicaUnavailable,
                 "\(path) is a sync server's store, not an office's replica")
         }
-        try ReplicaSchema.migrator.migrate(pool)
+        do {
+            try ReplicaSchema.migrator.migrate(pool)
+        } catch {
+            throw StateStore.writeError(error)
+        }
         return try Replica(database: pool, path: path, logger: logger)
     }
 

@@ -42,9 +42,14 @@ public final class StateStore: Sendable {
         self.database = database
         self.path = path
         self.logger = logger
-        let identity = try database.read { db -> (String, String)? in
-            guard try db.tableExists("_sync_state") else { return nil }
-            return try db.row(sql: "SELECT replica_id, office FROM _sync_state WHERE id = 1").map { ($0[0], $0[1]) }
+        let identity: (String, String)?
+        do {
+            identity = try database.read { db -> (String, String)? in
+                guard try db.tableExists("_sync_state") else { return nil }
+                return try db.row(sql: "SELECT replica_id, office FROM _sync_state WHERE id = 1").map { ($0[0], $0[1]) }
+            }
+        } catch {
+            throw Self.readError(error)
         }
         guard let identity else {
             throw SyncError(.replicaUnavailable, "\(path ?? "the database") is not a QuartierSync store")
@@ -225,7 +230,7 @@ public final class StateStore: Sendable {
             cause: error)
     }
 
-    private static func readError(_ error: any Error) -> any Error {
+    package static func readError(_ error: any Error) -> any Error {
         guard let error = error as? DatabaseError else { return error }
         if let trouble = diskTrouble(error) {
             return SyncError(.storage, "the replica could not be read: \(trouble)", cause: error)
