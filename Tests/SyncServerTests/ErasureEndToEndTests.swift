@@ -190,6 +190,16 @@ struct ErasureEndToEndTests {
 
         #expect(try await metric("quartiersync_erasures_outstanding", server) == 0)
 
+        // The backup taken before the order still holds the person; one taken now does not.
+        let check = try Command.run(Binaries.server, ["check-backup", backup, "--db", server.database])
+        #expect(check.status == 65, "\(check.error)")
+        #expect(check.output.contains("contact \(person): erased"), "\(check.output)")
+        #expect(check.output.contains("still holds 1 erased record(s)"), "\(check.output)")
+        let fresh = directory + "/after-erasure.sqlite"
+        _ = try server.run(["backup", "--db", server.database, "--to", fresh])
+        #expect(try Command.run(Binaries.server, ["check-backup", fresh, "--db", server.database]).status == 0)
+        #expect(try erasedValues(in: fresh) == [])
+
         // The server is restored from the backup taken before the order: after the offices'
         // next syncs it serves the person to nobody, a new office included, and has re-learned
         // the order.

@@ -11,7 +11,7 @@ struct SyncServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync-server",
         abstract: "The QuartierSync server: offices push and pull their changes here.",
-        subcommands: [Serve.self, OfficeCommand.self, AdminCommand.self, BackupCommand.self])
+        subcommands: [Serve.self, OfficeCommand.self, AdminCommand.self, BackupCommand.self, CheckBackupCommand.self])
 
     static func main() async {
         await CommandLineMain.run(Self.self, levelVariable: "LOG_LEVEL", defaultLevel: .info) { error in
