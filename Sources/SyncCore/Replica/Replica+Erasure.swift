@@ -8,7 +8,7 @@ import SyncStore
 ///
 /// An erasure is a local write like any edit — captured, pushed and pulled — that turns the
 /// record's state into an erased one (`RecordState.erase`), together with an erasure order
-/// (``SyncTable/erasures``) in the same transaction. Every store it reaches drops the values
+/// (`SyncTable.erasures`) in the same transaction. Every store it reaches drops the values
 /// it held (the row, the state and the values it replaced, conflict versions), erases the audit
 /// entries about the record, and empties its WAL, so that the values are in no byte of its
 /// files. Erasure absorbs: no late edit or old copy brings the record back.

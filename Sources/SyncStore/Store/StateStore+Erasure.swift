@@ -19,8 +19,7 @@ extension StateStore {
     {
         let reason = try ErasureOrder.checkedReason(reason)
         let order = try await write { db in
-            var table = try StateTable(db)
-            guard var state = try table.load([key])[key],
+            guard var state = try StateTable(db).load([key])[key],
                 quartiers.map({ Quartier.scope($0, covers: state.route) }) ?? true
             else { throw Self.noRecord(key) }
             guard !state.isErased else { throw Self.alreadyErased(key) }
@@ -117,7 +116,7 @@ extension StateStore {
     /// Removes every copy of erased values from the database files: the deleted and
     /// overwritten content in the main file is zeroed as it goes (`secure_delete`, on for
     /// every store), and a TRUNCATE checkpoint copies the WAL into the main file and empties
-    /// it; then the mark (``markScrub(_:)``) goes. Waits for readers that hold the WAL (up to
+    /// it; then the mark (`markScrub(_:)`) goes. Waits for readers that hold the WAL (up to
     /// about two seconds), then logs and leaves the mark for the next sync or start.
     public func scrub() async throws {
         for attempt in 0..<100 {
