@@ -131,6 +131,9 @@ extension StateStore {
                     return logger.warning("the WAL could not be emptied after an erasure: retried later")
                 }
                 try await Task.sleep(for: .milliseconds(20))
+            } catch {
+                // A failing disk: said as such; the mark stays for the next sync or start.
+                throw Self.writeError(error)
             }
         }
     }
@@ -150,6 +153,8 @@ extension StateStore {
                     return logger.warning("the WAL could not be emptied after an erasure: retried later")
                 }
                 Thread.sleep(forTimeInterval: 0.02)
+            } catch {
+                throw Self.writeError(error)
             }
         }
     }
