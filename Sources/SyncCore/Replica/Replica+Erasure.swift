@@ -102,10 +102,12 @@ extension Replica {
         try read { db in
             var keys = Set<RecordKey>()
             for row in try db.rows(
+                // From the (short) lists of marks, by the states' index: never a scan of every
+                // state, which each sync would pay.
                 sql: """
-                    SELECT r.tbl, r.id, r.quartier FROM _sync_records r
-                    WHERE EXISTS (SELECT 1 FROM _sync_leaving l WHERE l.tbl = r.tbl AND l.id = r.id)
-                        OR EXISTS (SELECT 1 FROM _sync_refused f WHERE f.tbl = r.tbl AND f.id = r.id)
+                    SELECT r.tbl, r.id, r.quartier
+                    FROM (SELECT tbl, id FROM _sync_leaving UNION SELECT tbl, id FROM _sync_refused) k
+                    JOIN _sync_records r ON r.tbl = k.tbl AND r.id = k.id
                     """)
             where !Quartier.scope(scope, covers: row[2]) {
                 if let table = SyncTable(rawValue: row[0]) { keys.insert(RecordKey(table, row[1])) }
