@@ -70,7 +70,8 @@ public struct Synchronizer: Sendable {
         // sends its edits, so an edit of an erased person is never sent (nor kept here).
         // Records this office keeps outside its Quartiere (to hand over, or refused) hear of
         // their erasure too: the feed no longer brings them anything.
-        let outside = try replica.keptOutside(scope: session.quartiers)
+        // (A server from before erasure orders says nothing of them and has no such route.)
+        let outside = session.erasures == nil ? [] : try replica.keptOutside(scope: session.quartiers)
         if (session.erasures ?? 0) > 0 || !outside.isEmpty {
             var orders = try await upstream.erasures(everywhere: !outside.isEmpty)
             orders.records.removeAll {
