@@ -72,15 +72,7 @@ public struct ErasureOrder: Sendable, Hashable, Codable {
     /// The reason as given, trimmed; an error when it is empty or long. Every erasure says
     /// why — a case reference, never the person's name (the order is kept as proof).
     public static func checkedReason(_ reason: String) throws(SyncError) -> String {
-        let trimmed = reason.trimmedWhitespace
-        guard !trimmed.isEmpty else {
-            throw SyncError(
-                .missingField, "an erasure needs a reason: give the request's reference (not the person's name)",
-                field: "reason")
-        }
-        guard trimmed.count <= 500 else {
-            throw SyncError(.invalidInput, "the reason is longer than 500 characters: say it shorter", field: "reason")
-        }
-        return trimmed
+        try Resolution.checkedReason(
+            reason, missing: "an erasure needs a reason: give the request's reference (not the person's name)")
     }
 }

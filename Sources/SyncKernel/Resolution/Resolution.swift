@@ -91,10 +91,15 @@ public struct Resolution: Sendable, Hashable, Codable {
 
     /// The reason as given, trimmed; an error when it is empty. Every settlement says why.
     public static func checkedReason(_ reason: String) throws(SyncError) -> String {
+        try checkedReason(reason, missing: "a resolution needs a reason: say why this value is right")
+    }
+
+    /// A reason as given, trimmed: an error saying `missing` when it is empty, another when it
+    /// is longer than 500 characters. What every decision kept as proof asks (settlements,
+    /// erasure orders).
+    package static func checkedReason(_ reason: String, missing: String) throws(SyncError) -> String {
         let trimmed = reason.trimmedWhitespace
-        guard !trimmed.isEmpty else {
-            throw SyncError(.missingField, "a resolution needs a reason: say why this value is right", field: "reason")
-        }
+        guard !trimmed.isEmpty else { throw SyncError(.missingField, missing, field: "reason") }
         guard trimmed.count <= 500 else {
             throw SyncError(.invalidInput, "the reason is longer than 500 characters: say it shorter", field: "reason")
         }

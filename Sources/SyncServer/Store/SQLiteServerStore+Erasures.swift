@@ -80,14 +80,11 @@ extension SQLiteServerStore {
         let offices = try Row.fetchAll(
             db,
             sql: """
-                SELECT o.name, o.quartiers, o.created_at, a.last_seen_at FROM _server_offices o
+                SELECT o.name, o.quartiers, o.created_at, o.revoked_at, a.last_seen_at FROM _server_offices o
                 LEFT JOIN _server_activity a ON a.office = o.name
                 WHERE o.revoked_at IS NULL ORDER BY o.name
                 """
-        ).map { row -> (name: String, quartiers: [String], createdAt: String, lastSeen: String?) in
-            let quartiers = (try? JSONDecoder().decode([String].self, from: Data((row[1] as String).utf8))) ?? []
-            return (row[0], quartiers, row[2], row[3])
-        }
+        ).map { row in (office: office(row), lastSeen: row[4] as String?) }
         var confirmations: [String: [ErasureStatus.Confirmation]] = [:]
         for row in try Row.fetchAll(
             db, sql: "SELECT order_id, office, confirmed_at FROM _server_erasure_confirmations ORDER BY confirmed_at")
@@ -101,11 +98,13 @@ extension SQLiteServerStore {
                     arguments: [order.table.rawValue, order.recordId]) ?? order.quartier
             let confirmed = confirmations[order.id] ?? []
             let done = Set(confirmed.map(\.office))
-            let outstanding = offices.filter { Quartier.scope($0.quartiers, covers: route) && !done.contains($0.name) }
-                .map {
-                    ErasureStatus.Outstanding(
-                        office: $0.name, since: max(order.orderedAt, $0.createdAt), lastSeen: $0.lastSeen)
-                }
+            let outstanding = offices.filter {
+                Quartier.scope($0.office.quartiers, covers: route) && !done.contains($0.office.name)
+            }
+            .map {
+                ErasureStatus.Outstanding(
+                    office: $0.office.name, since: max(order.orderedAt, $0.office.createdAt), lastSeen: $0.lastSeen)
+            }
             return ErasureStatus(order: order, confirmed: confirmed, outstanding: outstanding)
         }
     }
@@ -151,12 +150,12 @@ extension SQLiteServerStore {
             var ids = id.map { [$0] } ?? []
             if email != nil || phone != nil { ids += try StateStore.contacts(db, email: email, phone: phone) }
             let offices = try Row.fetchAll(
-                db, sql: "SELECT name, quartiers FROM _server_offices WHERE revoked_at IS NULL ORDER BY name"
-            ).map { row -> (String, [String]) in
-                (row[0], (try? JSONDecoder().decode([String].self, from: Data((row[1] as String).utf8))) ?? [])
-            }
+                db,
+                sql:
+                    "SELECT name, quartiers, created_at, revoked_at FROM _server_offices WHERE revoked_at IS NULL ORDER BY name"
+            ).map(Self.office)
             return try self.states.subjectReport(db, contacts: ids, madeBy: "sync-server") { route in
-                offices.filter { Quartier.scope($0.1, covers: route) }.map(\.0)
+                offices.filter { Quartier.scope($0.quartiers, covers: route) }.map(\.name)
             }
         }
     }

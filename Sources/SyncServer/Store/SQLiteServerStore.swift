@@ -533,7 +533,8 @@ public final class SQLiteServerStore: ServerStore {
         }
     }
 
-    private static func office(_ row: Row) -> Office {
+    /// An office from a row of `name, quartiers, created_at, revoked_at`.
+    static func office(_ row: Row) -> Office {
         let quartiers = (try? JSONDecoder().decode([String].self, from: Data((row[1] as String).utf8))) ?? []
         return Office(name: row[0], quartiers: quartiers, createdAt: row[2], revokedAt: row[3])
     }

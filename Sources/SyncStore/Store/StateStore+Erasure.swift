@@ -121,10 +121,7 @@ extension StateStore {
     public func scrub() async throws {
         for attempt in 0..<100 {
             do {
-                try await database.writeWithoutTransaction { db in
-                    _ = try db.checkpoint(.truncate)
-                    try db.run(sql: "DELETE FROM _sync_scrub")
-                }
+                try await database.writeWithoutTransaction(Self.emptyWAL)
                 return
             } catch let error as DatabaseError where Self.waits(error) {
                 if attempt == 99 {
@@ -143,10 +140,7 @@ extension StateStore {
     package func scrubNow() throws {
         for attempt in 0..<100 {
             do {
-                try database.writeWithoutTransaction { db in
-                    _ = try db.checkpoint(.truncate)
-                    try db.run(sql: "DELETE FROM _sync_scrub")
-                }
+                try database.writeWithoutTransaction(Self.emptyWAL)
                 return
             } catch let error as DatabaseError where Self.waits(error) {
                 if attempt == 99 {
@@ -170,6 +164,13 @@ extension StateStore {
     /// As ``scrubIfMarked()``, blocking the calling thread.
     package func scrubIfMarkedNow() throws {
         if try read({ db in try Bool.fetchOne(db, sql: "SELECT 1 FROM _sync_scrub") ?? false }) { try scrubNow() }
+    }
+
+    /// The TRUNCATE checkpoint, then the mark goes (its own write lands in the emptied WAL and
+    /// holds nothing of a person).
+    @Sendable private static func emptyWAL(_ db: Database) throws {
+        _ = try db.checkpoint(.truncate)
+        try db.run(sql: "DELETE FROM _sync_scrub")
     }
 
     private static func waits(_ error: DatabaseError) -> Bool {
