@@ -41,37 +41,49 @@ extension StateStore {
             if let quartiers, !Quartier.scope(quartiers, covers: conflict.quartier) {
                 throw Self.noConflict(conflictID)
             }
-            var settled = state
-            let (dot, time) = try self.tick(db)
-            switch try decision.write(for: conflict, shown: state.visibleRecord) {
-            case .fields(let values):
-                let changes = try RecordValidator(table: conflict.table).validate(values, isInsert: false)
-                var row = state.visibleRecord
-                var mask: Int64 = 0
-                for index in conflict.table.fields.indices where changes.isGiven(index + 1) {
-                    row[column: index + 1] = changes[column: index + 1]
-                    mask |= 1 << Int64(index)
-                }
-                settled.write(dot: dot, time: time, exists: true, mask: mask, row: row)
-            case .exists: settled.write(dot: dot, time: time, exists: true, mask: 0, row: nil)
-            case .delete: settled.write(dot: dot, time: time, exists: false, mask: 0, row: nil)
-            }
-            settled.updatedAt = max(settled.updatedAt ?? "", Self.iso(time))
-            let entry = Resolution(
-                id: RecordID.timeOrdered(milliseconds: time.milliseconds), conflict: conflict,
-                route: state.route ?? "*", decision: decision, office: decider, reason: reason,
-                resolvedAt: Self.iso(time))
-            let (entryDot, entryTime) = try self.tick(db)
-            var audit = RecordState(table: .resolutions, id: entry.id)
-            audit.write(
-                dot: entryDot, time: entryTime, exists: true, mask: SyncTable.resolutions.allFieldsMask,
-                row: entry.record)
-            audit.updatedAt = entry.resolvedAt
+            let (settled, audit, entry) = try Self.settle(
+                conflict, in: state, decision, reason: reason, by: decider, tick: { try self.tick(db) })
             let batch = ChangeBatch(
                 records: [settled, audit], offices: [self.id: self.name], cursor: 0, hasMore: false)
             _ = try self.merge(db, batch, .downstream(acknowledging: nil))
             return entry
         }
+    }
+
+    /// The states that settle `conflict` of the record in `state` as a store's own write: the
+    /// record's new state (its context covers every competing version) and the audit entry,
+    /// each written under a dot from `tick`. Pure but for `tick`: what every server store runs.
+    package static func settle(
+        _ conflict: Conflict, in state: RecordState, _ decision: ConflictDecision, reason: String,
+        by decider: String, tick: () throws -> (Dot, HybridTimestamp)
+    ) throws -> (settled: RecordState, audit: RecordState, entry: Resolution) {
+        var settled = state
+        let (dot, time) = try tick()
+        switch try decision.write(for: conflict, shown: state.visibleRecord) {
+        case .fields(let values):
+            let changes = try RecordValidator(table: conflict.table).validate(values, isInsert: false)
+            var row = state.visibleRecord
+            var mask: Int64 = 0
+            for index in conflict.table.fields.indices where changes.isGiven(index + 1) {
+                row[column: index + 1] = changes[column: index + 1]
+                mask |= 1 << Int64(index)
+            }
+            settled.write(dot: dot, time: time, exists: true, mask: mask, row: row)
+        case .exists: settled.write(dot: dot, time: time, exists: true, mask: 0, row: nil)
+        case .delete: settled.write(dot: dot, time: time, exists: false, mask: 0, row: nil)
+        }
+        settled.updatedAt = max(settled.updatedAt ?? "", iso(time))
+        let entry = Resolution(
+            id: RecordID.timeOrdered(milliseconds: time.milliseconds), conflict: conflict,
+            route: state.route ?? "*", decision: decision, office: decider, reason: reason,
+            resolvedAt: iso(time))
+        let (entryDot, entryTime) = try tick()
+        var audit = RecordState(table: .resolutions, id: entry.id)
+        audit.write(
+            dot: entryDot, time: entryTime, exists: true, mask: SyncTable.resolutions.allFieldsMask,
+            row: entry.record)
+        audit.updatedAt = entry.resolvedAt
+        return (settled, audit, entry)
     }
 
     /// The next dot and hybrid time of this store's own writes.
@@ -98,15 +110,22 @@ extension StateStore {
 
     /// The open conflict `id` and the state it is in. An office folds its edits first.
     package static func openConflict(_ db: Database, _ id: String) throws -> (conflict: Conflict, state: RecordState) {
-        let offices = try OfficeDirectory(db: db).all()
-        let rows = try db.rows(sql: "SELECT state FROM _sync_records WHERE conflicts > 0")
-        for row in rows {
-            let state = try StateTable.decode(row["state"])
+        let states = try db.rows(sql: "SELECT state FROM _sync_records WHERE conflicts > 0").map {
+            try StateTable.decode($0["state"])
+        }
+        return try openConflict(id, among: states, offices: try OfficeDirectory(db: db).all())
+    }
+
+    /// The open conflict `id` among the states of records with conflicts, or a `not-found` error.
+    package static func openConflict(
+        _ id: String, among states: some Sequence<RecordState>, offices: [ReplicaID: String]
+    ) throws -> (conflict: Conflict, state: RecordState) {
+        for state in states {
             if let conflict = Conflict.conflicts(in: state, offices: offices).first(where: { $0.id == id }) {
                 return (conflict, state)
             }
         }
-        throw Self.noConflict(id)
+        throw noConflict(id)
     }
 
     package static func noConflict(_ id: String) -> SyncError {

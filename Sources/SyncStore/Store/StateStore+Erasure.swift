@@ -23,18 +23,7 @@ extension StateStore {
                 quartiers.map({ Quartier.scope($0, covers: state.route) }) ?? true
             else { throw Self.noRecord(key) }
             guard !state.isErased else { throw Self.alreadyErased(key) }
-            let (dot, time) = try self.tick(db)
-            state.erase(dot: dot, time: time)
-            state.updatedAt = max(state.updatedAt ?? "", Self.iso(time))
-            let order = ErasureOrder(
-                id: RecordID.timeOrdered(milliseconds: time.milliseconds), quartier: state.route ?? Quartier.shared,
-                table: key.table, recordId: key.id, orderedBy: orderer, reason: reason, orderedAt: Self.iso(time))
-            let (orderDot, orderTime) = try self.tick(db)
-            var ordered = RecordState(table: .erasures, id: order.id)
-            ordered.write(
-                dot: orderDot, time: orderTime, exists: true, mask: SyncTable.erasures.allFieldsMask,
-                row: order.record)
-            ordered.updatedAt = order.orderedAt
+            let (ordered, order) = try Self.erase(&state, reason: reason, by: orderer) { try self.tick(db) }
             let following = try self.consequences(db, ofErasing: [key])
             let batch = ChangeBatch(
                 records: [state, ordered] + following, offices: [self.id: self.name], cursor: 0, hasMore: false)
@@ -43,6 +32,25 @@ extension StateStore {
         }
         try await scrub()
         return order
+    }
+
+    /// Erases `state` as a store's own write under a dot from `tick`, and makes its erasure
+    /// order's state: what every server store runs for an admin.
+    package static func erase(
+        _ state: inout RecordState, reason: String, by orderer: String, tick: () throws -> (Dot, HybridTimestamp)
+    ) rethrows -> (orderState: RecordState, order: ErasureOrder) {
+        let (dot, time) = try tick()
+        state.erase(dot: dot, time: time)
+        state.updatedAt = max(state.updatedAt ?? "", iso(time))
+        let order = ErasureOrder(
+            id: RecordID.timeOrdered(milliseconds: time.milliseconds), quartier: state.route ?? Quartier.shared,
+            table: state.table, recordId: state.id, orderedBy: orderer, reason: reason, orderedAt: iso(time))
+        let (orderDot, orderTime) = try tick()
+        var ordered = RecordState(table: .erasures, id: order.id)
+        ordered.write(
+            dot: orderDot, time: orderTime, exists: true, mask: SyncTable.erasures.allFieldsMask, row: order.record)
+        ordered.updatedAt = order.orderedAt
+        return (ordered, order)
     }
 
     /// Writes, as this store, what erasing `keys` means for the records that refer to them
@@ -64,31 +72,39 @@ extension StateStore {
     /// The states, written by this store, that erasing `keys` brings about (see
     /// ``eraseConsequences(of:)``). Reads every audit entry and activity: erasures are rare.
     package func consequences(_ db: Database, ofErasing keys: [RecordKey]) throws -> [RecordState] {
+        let states = try db.rows(sql: "SELECT state FROM _sync_records WHERE tbl IN ('resolutions', 'activities')")
+            .map { try StateTable.decode($0["state"]) }
+        return try Self.consequences(ofErasing: keys, among: states) { try tick(db) }
+    }
+
+    /// The states, written under dots from `tick`, that erasing `keys` brings about among
+    /// `states` (the audit entries and activities a store holds).
+    package static func consequences(
+        ofErasing keys: [RecordKey], among states: [RecordState], tick: () throws -> (Dot, HybridTimestamp)
+    ) rethrows -> [RecordState] {
         let erased = Set(keys.map(\.id))
         let contacts = Set(keys.filter { $0.table == .contacts }.map(\.id))
         let recordID = SyncTable.resolutions.fieldIndex("record_id")!
         let organiser = SyncTable.activities.fieldIndex("organiser_id")!
         var following: [RecordState] = []
-        let rows = try db.rows(sql: "SELECT state FROM _sync_records WHERE tbl IN ('resolutions', 'activities')")
-        for row in rows {
-            var state = try StateTable.decode(row["state"])
+        for var state in states {
             guard state.isVisible else { continue }
             switch state.table {
             case .resolutions:
                 guard let about = state.fields[index: recordID].shown()?.value.text, erased.contains(about) else {
                     continue
                 }
-                let (dot, time) = try tick(db)
+                let (dot, time) = try tick()
                 state.erase(dot: dot, time: time)
             case .activities:
                 guard let named = state.fields[index: organiser].shown()?.value.text, contacts.contains(named) else {
                     continue
                 }
-                let (dot, time) = try tick(db)
+                let (dot, time) = try tick()
                 var values = state.visibleRecord
                 values[column: organiser + 1] = nil
                 state.write(dot: dot, time: time, exists: true, mask: 1 << Int64(organiser), row: values)
-                state.updatedAt = max(state.updatedAt ?? "", Self.iso(time))
+                state.updatedAt = max(state.updatedAt ?? "", iso(time))
             default: continue
             }
             following.append(state)
@@ -103,9 +119,14 @@ extension StateStore {
 
     /// Every erasure order in the store, oldest first.
     package static func erasureOrders(_ db: Database) throws -> [ErasureOrder] {
-        try db.rows(sql: "SELECT state FROM _sync_records WHERE tbl = 'erasures' ORDER BY seq")
-            .compactMap { ErasureOrder(try StateTable.decode($0["state"])) }
-            .sorted { ($0.orderedAt, $0.id) < ($1.orderedAt, $1.id) }
+        erasureOrders(
+            in: try db.rows(sql: "SELECT state FROM _sync_records WHERE tbl = 'erasures' ORDER BY seq")
+                .map { try StateTable.decode($0["state"]) })
+    }
+
+    /// The erasure orders among `states` (those of the `erasures` table), oldest first.
+    package static func erasureOrders(in states: [RecordState]) -> [ErasureOrder] {
+        states.compactMap(ErasureOrder.init).sorted { ($0.orderedAt, $0.id) < ($1.orderedAt, $1.id) }
     }
 
     /// Notes, in the caller's transaction, that the WAL may hold erased values.

@@ -8,13 +8,19 @@ extension StateStore {
     /// The contacts whose e-mail address (compared without case) or phone number (compared by
     /// its digits) is the one given: how an admin finds a person who asks without an id.
     package static func contacts(_ db: Database, email: String?, phone: String?) throws -> [String] {
+        let states = try db.rows(sql: "SELECT state FROM _sync_records WHERE tbl = 'contacts' AND visible = 1")
+            .map { try StateTable.decode($0["state"]) }
+        return contacts(among: states, email: email, phone: phone)
+    }
+
+    /// The contacts among `states` (visible contacts) with that e-mail address or phone number.
+    package static func contacts(among states: [RecordState], email: String?, phone: String?) -> [String] {
         let email = email?.lowercased().trimmedWhitespace
         let digits = phone.map { $0.filter(\.isNumber) }
         let emailField = SyncTable.contacts.fieldIndex("email")!
         let phoneField = SyncTable.contacts.fieldIndex("phone")!
         var found: [String] = []
-        for row in try db.rows(sql: "SELECT state FROM _sync_records WHERE tbl = 'contacts' AND visible = 1") {
-            let state = try StateTable.decode(row["state"])
+        for state in states {
             let emails = state.fields[index: emailField].compactMap { $0.value.text?.lowercased() }
             let phones = state.fields[index: phoneField].compactMap { $0.value.text?.filter(\.isNumber) }
             if let email, !email.isEmpty, emails.contains(email) {
@@ -32,19 +38,30 @@ extension StateStore {
     package func subjectReport(
         _ db: Database, contacts ids: [String], madeBy: String, holders: (String?) -> [String]
     ) throws -> SubjectReport {
+        let states = try db.rows(
+            sql:
+                "SELECT state FROM _sync_records WHERE tbl IN ('contacts', 'activities', 'resolutions', 'erasures') ORDER BY seq"
+        ).map { try StateTable.decode($0["state"]) }
+        return Self.subjectReport(
+            states: states, contacts: ids, madeBy: madeBy,
+            madeAt: try db.value(String.self, sql: "SELECT \(StoreSchema.nowISO)")!,
+            offices: try OfficeDirectory(db: db).all(), holders: holders)
+    }
+
+    /// The report on the contacts `ids` from `states` (contacts, activities, audit entries and
+    /// erasure orders, in feed order), naming writers from `offices`.
+    package static func subjectReport(
+        states: [RecordState], contacts ids: [String], madeBy: String, madeAt: String,
+        offices: [ReplicaID: String], holders: (String?) -> [String]
+    ) -> SubjectReport {
         let subjects = Set(ids)
-        let offices = try OfficeDirectory(db: db).all()
         let organiser = SyncTable.activities.fieldIndex("organiser_id")!
         let about = SyncTable.resolutions.fieldIndex("record_id")!
         var contacts: [RecordState] = []
         var activities: [RecordState] = []
         var audit: [Resolution] = []
         var orders: [ErasureOrder] = []
-        for row in try db.rows(
-            sql:
-                "SELECT state FROM _sync_records WHERE tbl IN ('contacts', 'activities', 'resolutions', 'erasures') ORDER BY seq"
-        ) {
-            let state = try StateTable.decode(row["state"])
+        for state in states {
             switch state.table {
             case .contacts where subjects.contains(state.id): contacts.append(state)
             case .activities
@@ -70,7 +87,7 @@ extension StateStore {
                     versions: versions.map {
                         SubjectReport.Version(
                             value: $0.value.text, writtenBy: offices[$0.dot.replica] ?? $0.dot.replica.rawValue,
-                            writtenAt: Self.iso($0.time), replaced: $0.replaced?.text)
+                            writtenAt: iso($0.time), replaced: $0.replaced?.text)
                     })
             }
             return SubjectReport.Record(
@@ -78,9 +95,8 @@ extension StateStore {
                 exists: state.isVisible, erased: state.isErased, heldBy: holders(state.route), fields: fields,
                 conflicts: state.conflictingFields)
         }
-        let now = try db.value(String.self, sql: "SELECT \(StoreSchema.nowISO)")!
         return SubjectReport(
-            subjects: ids, madeBy: madeBy, madeAt: now,
+            subjects: ids, madeBy: madeBy, madeAt: madeAt,
             records: contacts.map { record($0, "the person's record") }
                 + activities.map { record($0, "names the person as organiser") },
             auditEntries: audit.sorted { $0.resolvedAt < $1.resolvedAt }, erasureOrders: orders)
