@@ -13,8 +13,12 @@ public final class SyncServerProcess: @unchecked Sendable {
     // do not run concurrently (one owner per server).
     /// The server executable.
     public let binary: String
-    /// The server store file.
+    /// The server store: a SQLite file, or a `postgres://` URL.
     public let database: String
+    /// How `sync-server` commands name the store: `--db FILE` or `--store URL`.
+    public var storeArguments: [String] {
+        database.hasPrefix("postgres://") ? ["--store", database] : ["--db", database]
+    }
     /// The port it listens on (127.0.0.1).
     public private(set) var port: Int
     /// More arguments of `serve` (TLS files, limits).
@@ -109,7 +113,9 @@ public final class SyncServerProcess: @unchecked Sendable {
 
     private func launchOnce() throws {
         let process = Process()
-        let serve = ["serve", "--db", database, "--host", "127.0.0.1", "--port", String(port)] + arguments
+        // A PostgreSQL store is migrated by the first server that starts on it.
+        let migrate = database.hasPrefix("postgres://") ? ["--migrate"] : []
+        let serve = ["serve"] + storeArguments + migrate + ["--host", "127.0.0.1", "--port", String(port)] + arguments
         process.executableURL = URL(fileURLWithPath: launcher.first ?? binary)
         process.arguments = launcher.isEmpty ? serve : Array(launcher.dropFirst()) + [binary] + serve
         process.environment = ProcessInfo.processInfo.environment.merging([
@@ -151,7 +157,7 @@ public final class SyncServerProcess: @unchecked Sendable {
     /// Registers an office with `sync-server office add … --json` and returns its token.
     public func addOffice(_ name: String, quartiers: [String]) throws -> String {
         let output = try run(
-            ["office", "add", name, "--db", database, "--json"] + quartiers.flatMap { ["--quartier", $0] })
+            ["office", "add", name] + storeArguments + ["--json"] + quartiers.flatMap { ["--quartier", $0] })
         guard let json = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
             let token = json["token"] as? String
         else { throw CommandError("sync-server office add printed no token for \(name)") }
@@ -160,7 +166,7 @@ public final class SyncServerProcess: @unchecked Sendable {
 
     /// Creates an admin with `sync-server admin add … --json` and returns its token.
     public func addAdmin(_ name: String) throws -> String {
-        let output = try run(["admin", "add", name, "--db", database, "--json"])
+        let output = try run(["admin", "add", name] + storeArguments + ["--json"])
         guard let json = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
             let token = json["token"] as? String
         else { throw CommandError("sync-server admin add printed no token for \(name)") }
@@ -170,7 +176,7 @@ public final class SyncServerProcess: @unchecked Sendable {
     /// Gives a registered office other Quartiere (`sync-server office add` again); its token
     /// stays valid.
     public func setQuartiers(of name: String, to quartiers: [String]) throws {
-        try run(["office", "add", name, "--db", database, "--json"] + quartiers.flatMap { ["--quartier", $0] })
+        try run(["office", "add", name] + storeArguments + ["--json"] + quartiers.flatMap { ["--quartier", $0] })
     }
 
     /// Runs another `sync-server` command on the same store; returns its standard output.
@@ -181,6 +187,14 @@ public final class SyncServerProcess: @unchecked Sendable {
             throw CommandError("sync-server \(arguments.first ?? "") failed: \(result.error)")
         }
         return result.output
+    }
+
+    /// Kills the server with SIGKILL (no shutdown at all: a crash, a pulled plug) and waits.
+    public func crash() {
+        guard let process, process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
     }
 
     /// Stops the server with SIGTERM (its graceful shutdown) and waits for it.

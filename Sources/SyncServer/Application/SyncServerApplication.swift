@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import SyncKernel
+import ServiceLifecycle
 import SyncProtocol
 
 /// The sync server as a Hummingbird application: the protocol's routes over a store.
@@ -30,13 +31,15 @@ public enum SyncServerApplication {
     }
 
     /// An application serving `store`; `onListening` is called with the port once it listens.
+    /// `services` run in the application's service group beside the server (a PostgreSQL
+    /// store's client) and stop after it.
     ///
     /// Serves HTTPS when the configuration names a certificate and key. Refuses (throws
     /// `invalid-input`) to serve plain HTTP on an address other than loopback unless the
     /// configuration allows it: offices would send tokens and personal data in clear text.
     public static func build(
         store: any ServerStore, configuration: ServerConfiguration,
-        logger: Logger = Logger(label: "quartiersync.server"),
+        logger: Logger = Logger(label: "quartiersync.server"), services: [any Service] = [],
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let http1 = HTTPServerBuilder.http1(
@@ -58,6 +61,7 @@ public enum SyncServerApplication {
             router: router(store: store, configuration: configuration), server: server,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "sync-server"),
+            services: services,
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }

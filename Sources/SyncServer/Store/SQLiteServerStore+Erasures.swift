@@ -161,13 +161,14 @@ extension SQLiteServerStore {
     }
 }
 
-extension SQLiteServerStore {
-    /// The erasure orders whose records the backup at `path` still holds with their values:
-    /// a backup taken before the order. Such a backup holds the person until it is deleted.
+extension ServerStore {
+    /// The erasure orders whose records the backup file at `path` (a SQLite store) still holds
+    /// with their values: a backup taken before the order. Such a backup holds the person until
+    /// it is deleted.
     public func erasuresStillIn(backup path: String) async throws -> [ErasureOrder] {
         let backup = try StateStore.open(at: path)
         var held: [ErasureOrder] = []
-        for order in try await states.erasureOrders() {
+        for order in try await erasures().map(\.order) {
             let key = RecordKey(order.table, order.recordId)
             if let state = try backup.state(of: key), !state.isErased { held.append(order) }
         }

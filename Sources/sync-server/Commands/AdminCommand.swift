@@ -26,7 +26,7 @@ struct AdminCommand: AsyncParsableCommand {
             let file = try output.prepare()
             let token: String
             do {
-                token = try await store.open().addAdmin(name: name)
+                token = try await store.withStore { try await $0.addAdmin(name: name) }
             } catch {
                 output.abandon(file)
                 throw error
@@ -49,7 +49,7 @@ struct AdminCommand: AsyncParsableCommand {
         @Argument(help: "The admin's name.") var name: String
 
         func run() async throws {
-            try await store.open().revokeAdmin(name: name)
+            try await store.withStore { try await $0.revokeAdmin(name: name) }
             print("Admin '\(name)' revoked. Create a new token with 'sync-server admin add \(name)'.")
         }
     }

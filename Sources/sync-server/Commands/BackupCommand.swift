@@ -19,6 +19,11 @@ struct BackupCommand: AsyncParsableCommand {
     @Flag(help: "Print {\"path\", \"bytes\", \"records\"} as JSON.") var json = false
 
     func run() async throws {
+        if store.store != nil {
+            throw ValidationError(
+                "a PostgreSQL store is backed up with PostgreSQL's own tools (pg_dump, or base backups with WAL "
+                    + "archiving): see docs/operations.md, 'PostgreSQL'")
+        }
         let backup = try store.open().backup(to: to)
         if json { return try printJSON(backup) }
         print("Backed up \(backup.records) records (\(backup.bytes / 1024) KiB) to \(backup.path); the copy checks ok.")

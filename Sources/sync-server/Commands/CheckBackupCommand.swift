@@ -18,7 +18,7 @@ struct CheckBackupCommand: AsyncParsableCommand {
     @Flag(help: "Print the orders as JSON.") var json = false
 
     func run() async throws {
-        let held = try await store.open().erasuresStillIn(backup: backup)
+        let held = try await store.withStore { try await $0.erasuresStillIn(backup: backup) }
         if json {
             try printJSON(held)
         } else if held.isEmpty {

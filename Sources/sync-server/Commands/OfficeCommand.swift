@@ -31,7 +31,7 @@ struct OfficeCommand: AsyncParsableCommand {
             let office: Office
             let token: String?
             do {
-                (office, token) = try await store.open().addOffice(name: name, quartiers: quartiers)
+                (office, token) = try await store.withStore { try await $0.addOffice(name: name, quartiers: quartiers) }
             } catch {
                 output.abandon(file)
                 throw error
@@ -72,7 +72,7 @@ struct OfficeCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let offices = try await store.open().offices()
+            let offices = try await store.withStore { try await $0.offices() }
             if json { return try printJSON(offices) }
             for office in offices {
                 let state = office.revokedAt.map { "revoked \($0)" } ?? "active"
@@ -89,7 +89,7 @@ struct OfficeCommand: AsyncParsableCommand {
         @Argument(help: "The office's name.") var name: String
 
         func run() async throws {
-            try await store.open().revokeOffice(name: name)
+            try await store.withStore { try await $0.revokeOffice(name: name) }
             print("Revoked the token of '\(name)'; register it again to issue a new one.")
         }
     }

@@ -5,7 +5,7 @@ import Logging
 import SyncProtocol
 import SyncServer
 
-/// `sync-server serve [--db PATH] [--host 127.0.0.1] [--port 8080] [--tls-cert PEM --tls-key PEM]`
+/// `sync-server serve [--db PATH | --store URL [--migrate]] [--host 127.0.0.1] [--port 8080] [--tls-cert PEM --tls-key PEM]`
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the sync protocol until SIGTERM or SIGINT.",
@@ -35,6 +35,8 @@ struct Serve: AsyncParsableCommand {
     var officeConcurrency = 4
     @Option(help: "Requests one office may start per minute before it is answered 429 (0: no limit).")
     var officeRequestsPerMinute = 1200
+    @Flag(help: "Bring a PostgreSQL store's tables to this release's version first (as 'sync-server migrate').")
+    var migrate = false
 
     func validate() throws {
         guard (tlsCert == nil) == (tlsKey == nil) else {
@@ -63,14 +65,26 @@ struct Serve: AsyncParsableCommand {
             officeRequestsPerMinute: officeRequestsPerMinute, idleTimeout: idleTimeout,
             tls: tlsCert.map { ServerConfiguration.TLSFiles(certificate: $0, key: tlsKey!) },
             allowInsecure: allowInsecure)
-        let app = try SyncServerApplication.build(
-            store: try store.open(creating: true), configuration: configuration, logger: logger
-        ) {
-            [host] port in
+        let listening: @Sendable (Int) async -> Void = { [host] port in
             print("listening on \(host):\(port)")
             fflush(nil)
         }
-        try await app.runService()
+        if let settings = try store.postgres() {
+            // The store's connection pool runs in the application's service group and stops
+            // after the server has let its last request finish.
+            let postgres = try await PostgresServerStore.open(
+                settings, migration: migrate ? .apply : .refuse, logger: Logger(label: "quartiersync.store"))
+            logger.info("serving the PostgreSQL store", metadata: ["store": "\(settings.description)"])
+            let app = try SyncServerApplication.build(
+                store: postgres, configuration: configuration, logger: logger, services: [postgres.client],
+                onListening: listening)
+            try await app.runService()
+        } else {
+            let app = try SyncServerApplication.build(
+                store: try store.open(creating: true), configuration: configuration, logger: logger,
+                onListening: listening)
+            try await app.runService()
+        }
         logger.info("stopped")
     }
 }

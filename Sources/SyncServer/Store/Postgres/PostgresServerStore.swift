@@ -34,6 +34,9 @@ public final class PostgresServerStore: ServerStore {
         self.logger = logger
     }
 
+    /// The schema version this release writes.
+    public static var schemaVersion: Int { PostgresSchema.current }
+
     /// What `open` does with a database at an older schema version (or none).
     public enum Migration: Sendable {
         /// Refuse it, naming the command that migrates.

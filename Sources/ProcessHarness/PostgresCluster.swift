@@ -1,0 +1,46 @@
+import Foundation
+
+/// A running PostgreSQL cluster the tests and the benchmark make databases in: one per server
+/// store, so every test starts from an empty store.
+///
+/// ```swift
+/// let cluster = PostgresCluster(url: "postgres://postgres@127.0.0.1:55432", dataDirectory: "/tmp/qs-pg/data")
+/// let store = try cluster.newDatabase()   // postgres://postgres@127.0.0.1:55432/qs_…
+/// ```
+public struct PostgresCluster: Sendable {
+    /// `postgres://USER@HOST:PORT`, without a database.
+    public let url: String
+    /// The cluster's data directory (for a restart), when it runs on this machine.
+    public let dataDirectory: String?
+
+    public init(url: String, dataDirectory: String?) {
+        self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
+        self.dataDirectory = dataDirectory
+    }
+
+    /// `psql`, from the client package.
+    static let psql = "/usr/bin/psql"
+
+    /// Runs one SQL statement in the database `database` with `psql`; returns its output.
+    @discardableResult
+    public func sql(_ statement: String, database: String = "postgres") throws -> String {
+        let result = try Command.run(
+            Self.psql, ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", "\(url)/\(database)", "-c", statement])
+        guard result.status == 0 else { throw CommandError("psql failed: \(result.error)") }
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Creates an empty database and returns its URL.
+    public func newDatabase() throws -> String {
+        let name = "qs_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        try sql("CREATE DATABASE \(name)")
+        return "\(url)/\(name)"
+    }
+
+    /// Restarts the cluster at once (`pg_ctl restart -m fast`): every connection is ended.
+    public func restart(script: String) throws {
+        guard let dataDirectory else { throw CommandError("the PostgreSQL cluster is not on this machine") }
+        let result = try Command.run("/bin/bash", [script, "restart", dataDirectory], timeout: 60)
+        guard result.status == 0 else { throw CommandError("pg_ctl restart failed: \(result.error)") }
+    }
+}
