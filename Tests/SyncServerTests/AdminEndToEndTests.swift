@@ -21,8 +21,8 @@ struct AdminEndToEndTests {
         let contact: String
         let adminTokenFile: String
 
-        init() throws {
-            let server = try SyncServerProcess.start(in: workspace)
+        init(store: StoreKind) throws {
+            let server = try SyncServerProcess.start(in: workspace, store: store)
             let directory = workspace.path
             self.server = server
             kuckuck = try ["Kuckuck", "Mobil"].map {
@@ -52,9 +52,9 @@ struct AdminEndToEndTests {
         }
     }
 
-    @Test("an admin finds, understands and settles a conflict through the server; the offices converge")
-    func adminSettles() throws {
-        let network = try Network()
+    @Test("an admin finds, understands and settles a conflict through the server; the offices converge", arguments: StoreKind.all)
+    func adminSettles(store: StoreKind) throws {
+        let network = try Network(store: store)
         defer { network.server.stop() }
         let listed = try network.admin(["conflicts", "list", "--json"])
         #expect(listed.status == 0, "\(listed.error)")
@@ -102,9 +102,9 @@ struct AdminEndToEndTests {
         #expect((try network.admin(["conflicts", "list", "--json"]).json() as? [Any])?.isEmpty == true)
     }
 
-    @Test("office tokens are refused on admin endpoints, and an office cannot settle another Quartier's conflict")
-    func officeTokensRefused() async throws {
-        let network = try Network()
+    @Test("office tokens are refused on admin endpoints, and an office cannot settle another Quartier's conflict", arguments: StoreKind.all)
+    func officeTokensRefused(store: StoreKind) async throws {
+        let network = try Network(store: store)
         defer { network.server.stop() }
         let officeTokenFile = network.workspace.path + "/" + "Kuckuck.token"
         // syncctl tells an office token from an admin token before it asks.
@@ -127,9 +127,9 @@ struct AdminEndToEndTests {
         #expect(try network.kuckuck[0].replica().conflicts().map(\.id) == [id])
     }
 
-    @Test("/metrics counts syncs, changes and conflicts in Prometheus text format")
-    func metrics() async throws {
-        let network = try Network()
+    @Test("/metrics counts syncs, changes and conflicts in Prometheus text format", arguments: StoreKind.all)
+    func metrics(store: StoreKind) async throws {
+        let network = try Network(store: store)
         defer { network.server.stop() }
         let (data, response) = try await URLSession.shared.data(from: URL(string: network.server.url + "/metrics")!)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
@@ -169,18 +169,16 @@ struct AdminEndToEndTests {
     }
 
     @Test(
-        "--token-file writes a new token into a new 0600 file; an existing file stops the command before anything changes"
-    )
-    func tokenFiles() throws {
+        "--token-file writes a new token into a new 0600 file; an existing file stops the command before anything changes", arguments: StoreKind.all)
+    func tokenFiles(store: StoreKind) throws {
         let workspace = TemporaryDirectory("quartiersync-tokenfile")
-        let server = try SyncServerProcess.start(in: workspace)
+        let server = try SyncServerProcess.start(in: workspace, store: store)
         defer { server.stop() }
         let file = workspace.file("kuckuck.token")
         let added = try Command.run(
             Binaries.server,
-            [
-                "office", "add", "Kuckuck", "--quartier", "kuckuck", "--db", server.database, "--token-file", file,
-                "--json",
+            ["office", "add", "Kuckuck", "--quartier", "kuckuck"] + server.storeArguments + [
+                "--token-file", file, "--json",
             ])
         #expect(added.status == 0, "\(added.error)")
         #expect(!added.output.contains("qs_"), "the token reached the terminal")
@@ -201,15 +199,15 @@ struct AdminEndToEndTests {
         // A second office into the same file: refused, nothing registered, the file unchanged.
         let again = try Command.run(
             Binaries.server,
-            ["office", "add", "Altstadt", "--quartier", "altstadt", "--db", server.database, "--token-file", file])
+            ["office", "add", "Altstadt", "--quartier", "altstadt"] + server.storeArguments + ["--token-file", file])
         #expect(again.status == 65, "\(again.error)")
         #expect(again.error.contains("never overwritten"), "\(again.error)")
         #expect(try String(contentsOfFile: file, encoding: .utf8).contains(token))
-        #expect(!(try server.run(["office", "list", "--db", server.database]).contains("Altstadt")))
+        #expect(!(try server.run(["office", "list"] + server.storeArguments).contains("Altstadt")))
         let admin = workspace.file("admin.token")
         #expect(
             try Command.run(
-                Binaries.server, ["admin", "add", "leitung", "--db", server.database, "--token-file", admin]
+                Binaries.server, ["admin", "add", "leitung"] + server.storeArguments + ["--token-file", admin]
             ).status == 0)
         #expect(try String(contentsOfFile: admin, encoding: .utf8).hasPrefix("qsa_"))
     }

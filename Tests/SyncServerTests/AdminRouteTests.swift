@@ -40,9 +40,11 @@ struct AdminRouteTests {
         }
     }
 
-    @Test("an admin lists conflicts and offices; an unknown conflict is 404; a bad decision 400, changing nothing")
-    func adminAnswers() async throws {
-        let fixture = try await Fixture()
+    @Test(
+        "an admin lists conflicts and offices; an unknown conflict is 404; a bad decision 400, changing nothing",
+        arguments: StoreKind.all)
+    func adminAnswers(store: StoreKind) async throws {
+        let fixture = try await Fixture(store: store)
         let token = try await fixture.store.addAdmin(name: "Koordination")
         #expect(token.hasPrefix("qsa_") && token.count >= 47)
         // A conflict at the store: two offices' concurrent edits of one contact.
@@ -52,8 +54,16 @@ struct AdminRouteTests {
         try await second.apply(try first.changes(since: 0, limit: 10), from: .upstream(peer: first.id.rawValue))
         try first.update(.contacts, id: id, changes: ["phone": "1"])
         try second.update(.contacts, id: id, changes: ["phone": "2"])
-        try await fixture.store.states.apply(try first.outgoing(limit: 10), from: .downstream(acknowledging: nil))
-        try await fixture.store.states.apply(try second.outgoing(limit: 10), from: .downstream(acknowledging: nil))
+        // Pushed by two offices of Kuckuck, each from its own replica.
+        let kuckuck = try #require(try await fixture.store.office(forToken: fixture.token))
+        let otherToken = try #require(
+            try await fixture.store.addOffice(name: "Kuckuck Süd", quartiers: ["kuckuck"]).token)
+        let other = try #require(try await fixture.store.office(forToken: otherToken))
+        for (replica, office) in [(first, kuckuck), (second, other)] {
+            let receipt = try await fixture.store.push(
+                try replica.outgoing(limit: 10), key: nil, from: office, replica: replica.id, validator: StateValidator())
+            #expect(receipt.refused == nil)
+        }
         let admin = fixture.headers(token: token)
         try await fixture.app.test(.router) { client in
             let conflictID = try await client.execute(uri: "/v2/admin/conflicts", method: .get, headers: admin) {
@@ -65,8 +75,8 @@ struct AdminRouteTests {
             }
             try await client.execute(uri: "/v2/admin/offices", method: .get, headers: admin) { response in
                 let offices = try JSONDecoder().decode([OfficeOverview].self, from: Data(buffer: response.body))
-                #expect(offices.map(\.name) == ["Stadtteiltreff Kuckuck"])
-                #expect(offices.first?.openConflicts == 1 && offices.first?.lastSeenAt == nil)
+                #expect(offices.map(\.name) == ["Kuckuck Süd", "Stadtteiltreff Kuckuck"])
+                #expect(offices.allSatisfy { $0.openConflicts == 1 && $0.lastSeenAt == nil })
             }
             try await client.execute(
                 uri: "/v2/admin/conflicts/c-0000000000000000", method: .get, headers: admin
@@ -88,12 +98,12 @@ struct AdminRouteTests {
                 let conflicts = try JSONDecoder().decode([ConflictReport].self, from: Data(buffer: response.body))
                 #expect(conflicts.map(\.id) == [conflictID])
             }
-            let good = try JSONEncoder().encode(ResolveRequest(.take(office: "A"), reason: "Rückruf"))
+            let good = try JSONEncoder().encode(ResolveRequest(.take(office: "Stadtteiltreff Kuckuck"), reason: "Rückruf"))
             try await client.execute(uri: resolve, method: .post, headers: admin, body: ByteBuffer(bytes: good)) {
                 response in
                 #expect(response.status == .ok)
                 let entry = try JSONDecoder().decode(Resolution.self, from: Data(buffer: response.body))
-                #expect(entry.office == "admin:Koordination" && entry.chosenOffice == "A")
+                #expect(entry.office == "admin:Koordination" && entry.chosenOffice == "Stadtteiltreff Kuckuck")
             }
             try await client.execute(uri: "/v2/admin/conflicts", method: .get, headers: admin) { response in
                 let conflicts = try JSONDecoder().decode([ConflictReport].self, from: Data(buffer: response.body))

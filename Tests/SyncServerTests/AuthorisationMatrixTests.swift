@@ -59,8 +59,8 @@ struct AuthorisationMatrixTests {
         let tokens: [Caller: String]
         let contact: String
 
-        init() async throws {
-            fixture = try await RouteTests.Fixture()
+        init(store kind: StoreKind = .sqlite) async throws {
+            fixture = try await RouteTests.Fixture(store: kind)
             let store = fixture.store
             let other = try #require(try await store.addOffice(name: "Altstadt", quartiers: ["altstadt"]).token)
             let revoked = try #require(try await store.addOffice(name: "Altes Büro", quartiers: ["kuckuck"]).token)
@@ -102,10 +102,10 @@ struct AuthorisationMatrixTests {
         }
     }
 
-    @Test("each endpoint answers each caller with its status and JSON body", arguments: endpoints)
-    func matrix(endpoint: Endpoint) async throws {
+    @Test("each endpoint answers each caller with its status and JSON body", arguments: endpoints, StoreKind.all)
+    func matrix(endpoint: Endpoint, store: StoreKind) async throws {
         for caller in Caller.allCases {
-            let network = try await Network()
+            let network = try await Network(store: store)
             let body: ByteBuffer? =
                 switch endpoint.path {
                 case "/v2/push": ByteBuffer(bytes: try network.fixture.batch().encoded())

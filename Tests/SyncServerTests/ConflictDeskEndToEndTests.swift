@@ -15,8 +15,8 @@ struct ConflictDeskEndToEndTests {
         let offices: [OfficeReplica]
         let contact: String
 
-        init() throws {
-            let server = try SyncServerProcess.start(in: workspace)
+        init(store: StoreKind) throws {
+            let server = try SyncServerProcess.start(in: workspace, store: store)
             let directory = workspace.path
             self.server = server
             offices = try ["Kuckuck", "Mobil", "Beratung"].map {
@@ -45,9 +45,9 @@ struct ConflictDeskEndToEndTests {
         func stop() { server.stop() }
     }
 
-    @Test("an office that only watched settles a conflict; all converge, none open, the trail on every office")
-    func watcherSettles() throws {
-        let network = try Offices()
+    @Test("an office that only watched settles a conflict; all converge, none open, the trail on every office", arguments: StoreKind.all)
+    func watcherSettles(store: StoreKind) throws {
+        let network = try Offices(store: store)
         defer { network.stop() }
         let listed = try network.conflict()
         let id = try #require(listed["id"] as? String)
@@ -87,10 +87,10 @@ struct ConflictDeskEndToEndTests {
         }
     }
 
-    @Test("--take-shown and an edit with the shown value both close the conflict everywhere")
-    func keepingTheShownValue() throws {
+    @Test("--take-shown and an edit with the shown value both close the conflict everywhere", arguments: StoreKind.all)
+    func keepingTheShownValue(store: StoreKind) throws {
         for viaEdit in [false, true] {
-            let network = try Offices()
+            let network = try Offices(store: store)
             defer { network.stop() }
             let listed = try network.conflict()
             let id = try #require(listed["id"] as? String)
@@ -109,10 +109,10 @@ struct ConflictDeskEndToEndTests {
         }
     }
 
-    @Test("a delete against an edit, settled with --keep or --delete")
-    func deleteVersusEdit() throws {
+    @Test("a delete against an edit, settled with --keep or --delete", arguments: StoreKind.all)
+    func deleteVersusEdit(store: StoreKind) throws {
         for keep in [true, false] {
-            let network = try Offices()
+            let network = try Offices(store: store)
             defer { network.stop() }
             try network.offices[0].syncctl(["contact", "delete", network.contact])
             try network.offices[1].syncctl(["contact", "edit", network.contact, "--notes", "kommt zum Sommerfest"])
@@ -140,9 +140,9 @@ struct ConflictDeskEndToEndTests {
     /// sets another phone and then deletes the contact, offline; Beratung, which saw Kuckuck's
     /// phone, edits the organisation. The contact lives on, the phone conflict is listed, and
     /// every office shows the phone Kuckuck and Beratung still hold — not an empty field.
-    @Test("a value its writer deleted afterwards never shows as empty where another office still holds one")
-    func erasedSideNeverHidesHeldValue() throws {
-        let network = try Offices()
+    @Test("a value its writer deleted afterwards never shows as empty where another office still holds one", arguments: StoreKind.all)
+    func erasedSideNeverHidesHeldValue(store: StoreKind) throws {
+        let network = try Offices(store: store)
         defer { network.stop() }
         let (kuckuck, mobil, beratung) = (network.offices[0], network.offices[1], network.offices[2])
         try kuckuck.syncctl(["contact", "edit", network.contact, "--phone", "05151 000008"])

@@ -12,10 +12,10 @@ import Testing
 /// Real `sync-server` processes on loopback, real replica files, driven through `syncctl`.
 @Suite("End to end", .serialized)
 struct EndToEndTests {
-    @Test("offline edits on two offices converge, and different fields merge")
-    func offlineEditsConverge() throws {
+    @Test("offline edits on two offices converge, and different fields merge", arguments: StoreKind.all)
+    func offlineEditsConverge(store: StoreKind) throws {
         let workspace = TemporaryDirectory("quartiersync-e2e")
-        let server = try SyncServerProcess.start(in: workspace)
+        let server = try SyncServerProcess.start(in: workspace, store: store)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         let altstadt = try OfficeReplica("Altstadt", directory: workspace.path, server: server, quartiers: ["kuckuck"])
@@ -44,10 +44,10 @@ struct EndToEndTests {
         #expect(try kuckuck.status()["pendingChanges"] as? Int == 0)
     }
 
-    @Test("the same field edited on both sides shows one conflict on both, with the same provisional value")
-    func sameFieldConflict() throws {
+    @Test("the same field edited on both sides shows one conflict on both, with the same provisional value", arguments: StoreKind.all)
+    func sameFieldConflict(store: StoreKind) throws {
         let workspace = TemporaryDirectory("quartiersync-e2e")
-        let server = try SyncServerProcess.start(in: workspace)
+        let server = try SyncServerProcess.start(in: workspace, store: store)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["*"])
         let lag = try OfficeReplica("LAG", directory: workspace.path, server: server, quartiers: ["*"])
@@ -78,10 +78,10 @@ struct EndToEndTests {
         #expect(shownLeft == left.first?.provisionalWinner.value)
     }
 
-    @Test("a server restart between push and pull loses nothing")
-    func serverRestart() throws {
+    @Test("a server restart between push and pull loses nothing", arguments: StoreKind.all)
+    func serverRestart(store: StoreKind) throws {
         let workspace = TemporaryDirectory("quartiersync-e2e")
-        let server = try SyncServerProcess.start(in: workspace)
+        let server = try SyncServerProcess.start(in: workspace, store: store)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         let altstadt = try OfficeReplica("Altstadt", directory: workspace.path, server: server, quartiers: ["kuckuck"])
@@ -96,10 +96,10 @@ struct EndToEndTests {
         #expect(try altstadt.contacts().count == 25)
     }
 
-    @Test("with the server down, sync exits 75 and keeps every pending change")
-    func serverDown() throws {
+    @Test("with the server down, sync exits 75 and keeps every pending change", arguments: StoreKind.all)
+    func serverDown(store: StoreKind) throws {
         let workspace = TemporaryDirectory("quartiersync-e2e")
-        let server = try SyncServerProcess.start(in: workspace)
+        let server = try SyncServerProcess.start(in: workspace, store: store)
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         try kuckuck.syncctl(["contact", "add", "--name", "Erika Beispiel", "--quartier", "kuckuck"])
         server.stop()
@@ -119,14 +119,14 @@ struct EndToEndTests {
         #expect(try kuckuck.status()["pendingChanges"] as? Int == 0)
     }
 
-    @Test("a wrong or revoked token exits 77 and changes nothing")
-    func refusedToken() throws {
+    @Test("a wrong or revoked token exits 77 and changes nothing", arguments: StoreKind.all)
+    func refusedToken(store: StoreKind) throws {
         let workspace = TemporaryDirectory("quartiersync-e2e")
-        let server = try SyncServerProcess.start(in: workspace)
+        let server = try SyncServerProcess.start(in: workspace, store: store)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         try kuckuck.syncctl(["contact", "add", "--name", "Erika Beispiel", "--quartier", "kuckuck"])
-        try server.run(["office", "revoke", "Kuckuck", "--db", server.database])
+        try server.run(["office", "revoke", "Kuckuck"] + server.storeArguments)
         let result = try kuckuck.syncctl(["sync"])
         #expect(result.status == 77)
         #expect(result.error.contains("token"))
@@ -138,10 +138,10 @@ struct EndToEndTests {
         #expect(try kuckuck.syncctl(["sync"]).status == 77)
     }
 
-    @Test("an office of another Quartier receives none of the first Quartier's contacts, but shared ones")
-    func quartierIsolation() throws {
+    @Test("an office of another Quartier receives none of the first Quartier's contacts, but shared ones", arguments: StoreKind.all)
+    func quartierIsolation(store: StoreKind) throws {
         let workspace = TemporaryDirectory("quartiersync-e2e")
-        let server = try SyncServerProcess.start(in: workspace)
+        let server = try SyncServerProcess.start(in: workspace, store: store)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         let nordstadt = try OfficeReplica(
@@ -155,10 +155,10 @@ struct EndToEndTests {
         #expect(seen.first?["quartier"] == "*")
     }
 
-    @Test("a second sync of the same replica is refused with exit 79 while one runs")
-    func concurrentSyncRefused() throws {
+    @Test("a second sync of the same replica is refused with exit 79 while one runs", arguments: StoreKind.all)
+    func concurrentSyncRefused(store: StoreKind) throws {
         let workspace = TemporaryDirectory("quartiersync-e2e")
-        let server = try SyncServerProcess.start(in: workspace)
+        let server = try SyncServerProcess.start(in: workspace, store: store)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         try kuckuck.syncctl(["contact", "add", "--name", "Erika Beispiel", "--quartier", "kuckuck"])

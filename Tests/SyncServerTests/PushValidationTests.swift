@@ -54,11 +54,13 @@ struct PushValidationTests {
         try StateValidator().check(try Self.batch())
     }
 
-    @Test("a broken state is refused alone, its rule named, its value not; the other state is stored")
-    func brokenStatesRefused() async throws {
+    @Test(
+        "a broken state is refused alone, its rule named, its value not; the other state is stored",
+        arguments: StoreKind.all)
+    func brokenStatesRefused(store: StoreKind) async throws {
         let valid = try Self.batch()
         for (rule, breakage) in Self.breakages {
-            let fixture = try await Fixture()
+            let fixture = try await Fixture(store: store)
             var batch = valid
             let index = rule.contains("starts_at") || rule.contains("handlungsfeld") ? 1 : 0
             breakage(&batch.records[index])
@@ -82,7 +84,7 @@ struct PushValidationTests {
                     #expect(receipt.stored == 1, "\(rule)")
                 }
             }
-            let stored = try await fixture.store.states.changes(since: 0).records
+            let stored = try await fixture.stored()
             #expect(stored.map(\.id) == [batch.records[1 - index].id], "\(rule)")
         }
     }
@@ -133,6 +135,6 @@ struct PushLimitTests {
                 }
             }
         }
-        #expect(try await configured.store.states.changes(since: 0).records.isEmpty)
+        #expect(try await configured.stored().isEmpty)
     }
 }

@@ -20,10 +20,10 @@ struct ResumeTests {
         return false
     }
 
-    @Test("killed during push and during pull, the next sync continues without loss or duplicates")
-    func killDuringPushAndPull() throws {
+    @Test("killed during push and during pull, the next sync continues without loss or duplicates", arguments: StoreKind.all)
+    func killDuringPushAndPull(store: StoreKind) throws {
         let workspace = TemporaryDirectory("quartiersync-e2e")
-        let server = try SyncServerProcess.start(in: workspace)
+        let server = try SyncServerProcess.start(in: workspace, store: store)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         let altstadt = try OfficeReplica("Altstadt", directory: workspace.path, server: server, quartiers: ["kuckuck"])

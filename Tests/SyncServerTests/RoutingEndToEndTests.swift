@@ -15,10 +15,10 @@ struct RoutingEndToEndTests {
         return try #require(try result.object()["id"] as? String)
     }
 
-    @Test("a contact deleted at one office disappears at the other office of its Quartier")
-    func deleteSeenByTheQuartier() throws {
+    @Test("a contact deleted at one office disappears at the other office of its Quartier", arguments: StoreKind.all)
+    func deleteSeenByTheQuartier(store: StoreKind) throws {
         let workspace = TemporaryDirectory("quartiersync-e2e")
-        let server = try SyncServerProcess.start(in: workspace)
+        let server = try SyncServerProcess.start(in: workspace, store: store)
         defer { server.stop() }
         let first = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         let second = try OfficeReplica("Kuckuck Süd", directory: workspace.path, server: server, quartiers: ["kuckuck"])
@@ -36,10 +36,10 @@ struct RoutingEndToEndTests {
         #expect(try second.syncctl(["contact", "edit", id, "--notes", "x"]).status == 66)
     }
 
-    @Test("a shared contact deleted by the state-wide office disappears at every office")
-    func sharedDeleteSeenByAll() throws {
+    @Test("a shared contact deleted by the state-wide office disappears at every office", arguments: StoreKind.all)
+    func sharedDeleteSeenByAll(store: StoreKind) throws {
         let workspace = TemporaryDirectory("quartiersync-e2e")
-        let server = try SyncServerProcess.start(in: workspace)
+        let server = try SyncServerProcess.start(in: workspace, store: store)
         defer { server.stop() }
         let lag = try OfficeReplica("LAG", directory: workspace.path, server: server, quartiers: ["*"])
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
@@ -54,10 +54,10 @@ struct RoutingEndToEndTests {
         }
     }
 
-    @Test("a contact moved to another Quartier leaves the old Quartier's offices and arrives at the new one's")
-    func moveEvictsAndDelivers() throws {
+    @Test("a contact moved to another Quartier leaves the old Quartier's offices and arrives at the new one's", arguments: StoreKind.all)
+    func moveEvictsAndDelivers(store: StoreKind) throws {
         let workspace = TemporaryDirectory("quartiersync-e2e")
-        let server = try SyncServerProcess.start(in: workspace)
+        let server = try SyncServerProcess.start(in: workspace, store: store)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         let watcher = try OfficeReplica(
@@ -100,10 +100,10 @@ struct RoutingEndToEndTests {
         #expect(try watcher.replica().record(.contacts, id: id)["email"] == "erika@example.org")
     }
 
-    @Test("an office given other Quartiere on the server receives their records and lets go of the old ones")
-    func officeTakesOverAQuartier() throws {
+    @Test("an office given other Quartiere on the server receives their records and lets go of the old ones", arguments: StoreKind.all)
+    func officeTakesOverAQuartier(store: StoreKind) throws {
         let workspace = TemporaryDirectory("quartiersync-e2e")
-        let server = try SyncServerProcess.start(in: workspace)
+        let server = try SyncServerProcess.start(in: workspace, store: store)
         defer { server.stop() }
         let kuckuck = try OfficeReplica("Kuckuck", directory: workspace.path, server: server, quartiers: ["kuckuck"])
         let altstadt = try OfficeReplica("Altstadt", directory: workspace.path, server: server, quartiers: ["altstadt"])

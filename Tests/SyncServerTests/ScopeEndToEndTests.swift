@@ -46,9 +46,9 @@ struct ScopeEndToEndTests {
         #expect(try nord.contacts().count == 1)
     }
 
-    @Test("a row forged over a Nordstadt contact with the sqlite3 shell is refused, reported, and kept visible")
-    func forgedWriteWithTheShell() throws {
-        let server = try SyncServerProcess.start(in: workspace)
+    @Test("a row forged over a Nordstadt contact with the sqlite3 shell is refused, reported, and kept visible", arguments: StoreKind.all)
+    func forgedWriteWithTheShell(store: StoreKind) throws {
+        let server = try SyncServerProcess.start(in: workspace, store: store)
         defer { server.stop() }
         let (nord, sued, id) = try network(server)
         try sqlite(
@@ -106,9 +106,9 @@ struct ScopeEndToEndTests {
         #expect(try other.contacts().isEmpty)
     }
 
-    @Test("creating a contact for another Quartier is refused; for the office's own and shared ones it is not")
-    func createOutsideScope() throws {
-        let server = try SyncServerProcess.start(in: workspace)
+    @Test("creating a contact for another Quartier is refused; for the office's own and shared ones it is not", arguments: StoreKind.all)
+    func createOutsideScope(store: StoreKind) throws {
+        let server = try SyncServerProcess.start(in: workspace, store: store)
         defer { server.stop() }
         let (nord, sued, _) = try network(server)
         for quartier in ["nordstadt", "suedstadt", "*"] {
@@ -124,9 +124,9 @@ struct ScopeEndToEndTests {
         #expect(try nord.contacts().map { $0["quartier"] }.sorted { ($0 ?? "") < ($1 ?? "") } == ["*", "nordstadt"])
     }
 
-    @Test("a raw push of a forged state is refused per change and stores nothing of it")
-    func rawPush() async throws {
-        let server = try SyncServerProcess.start(in: workspace)
+    @Test("a raw push of a forged state is refused per change and stores nothing of it", arguments: StoreKind.all)
+    func rawPush(store: StoreKind) async throws {
+        let server = try SyncServerProcess.start(in: workspace, store: store)
         defer { server.stop() }
         let (nord, _, id) = try network(server)
         let token = try server.addOffice("Raw Suedstadt", quartiers: ["suedstadt"])
@@ -150,10 +150,9 @@ struct ScopeEndToEndTests {
     }
 
     @Test(
-        "a refused change can be let go of on purpose with a reason: the warning clears, the note stays, nothing is sent again"
-    )
-    func refusedDiscarded() async throws {
-        let server = try SyncServerProcess.start(in: workspace)
+        "a refused change can be let go of on purpose with a reason: the warning clears, the note stays, nothing is sent again", arguments: StoreKind.all)
+    func refusedDiscarded(store: StoreKind) async throws {
+        let server = try SyncServerProcess.start(in: workspace, store: store)
         defer { server.stop() }
         let (_, sued, _) = try network(server)
         let added = try sued.syncctl([
