@@ -5,6 +5,7 @@ import SyncKernel
 import SyncProtocol
 import SyncRemote
 import SyncServer
+import SyncStore
 import TestSupport
 import Testing
 
@@ -119,6 +120,27 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
             guard let cluster = TestPostgres.cluster else { throw CommandError("no PostgreSQL cluster") }
             return try cluster.newDatabase()
         }
+    }
+}
+
+extension SyncServerProcess {
+    /// The state the server's store holds of `key`, read straight from its SQLite file or its
+    /// PostgreSQL database (with psql), not through the server.
+    func storedState(of key: RecordKey) throws -> RecordState? {
+        guard database.hasPrefix("postgres://") else { return try StateStore.open(at: database).state(of: key) }
+        let cluster = PostgresCluster(url: String(database[..<database.lastIndex(of: "/")!]), dataDirectory: nil)
+        let hex = try cluster.sql(
+            "SELECT encode(state, 'hex') FROM _sync_records WHERE tbl = '\(key.table.rawValue)' AND id = '\(key.id)'",
+            database: String(database[database.index(after: database.lastIndex(of: "/")!)...]))
+        guard !hex.isEmpty else { return nil }
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            bytes.append(UInt8(hex[index..<next], radix: 16)!)
+            index = next
+        }
+        return try RecordState(encoded: bytes)
     }
 }
 

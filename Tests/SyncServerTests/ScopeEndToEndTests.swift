@@ -81,7 +81,7 @@ struct ScopeEndToEndTests {
 
         try nordstadtSees(nord, id, server)
         // Nothing of the forgery reached the server's state.
-        let stored = try #require(try StateStore.open(at: server.database).state(of: RecordKey(.contacts, id)))
+        let stored = try #require(try server.storedState(of: RecordKey(.contacts, id)))
         #expect(stored.context[try sued.replica().id] == 0)
         let metrics = try Command.run("/usr/bin/curl", ["-s", server.url + "/metrics"]).output
         #expect(metrics.contains("quartiersync_changes_refused_total 2"), "\(metrics)")
