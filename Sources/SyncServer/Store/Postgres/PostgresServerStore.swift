@@ -54,9 +54,11 @@ public final class PostgresServerStore: ServerStore {
         logger: Logger = Logger(label: "quartiersync.store")
     ) async throws -> PostgresServerStore {
         let storeID = try await running(PostgresClient(configuration: try settings.configuration())) { client in
-            try await mapped(settings) {
-                try await client.withConnection { connection in
-                    try await prepare(connection, settings: settings, migration: migration, logger: logger)
+            try await within(.seconds(15), settings) {
+                try await mapped(settings) {
+                    try await client.withConnection { connection in
+                        try await prepare(connection, settings: settings, migration: migration, logger: logger)
+                    }
                 }
             }
         }
@@ -188,6 +190,28 @@ public final class PostgresServerStore: ServerStore {
                 try await transaction.finish()
                 return value
             }
+        }
+    }
+
+    /// Runs `body`, or throws `busy` once `limit` has passed: the pool waits for a database
+    /// that does not answer (it retries connecting), a command or request must not.
+    static func within<T: Sendable>(
+        _ limit: Duration, _ settings: PostgresSettings, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                throw SyncError(
+                    .busy,
+                    "the PostgreSQL store at \(settings.description) did not answer within \(limit.components.seconds) s: "
+                        + "check that it runs and the URL, PGHOST and PGPORT; nothing was written")
+            }
+            return value
         }
     }
 
