@@ -30,6 +30,22 @@ public enum Command {
 
     /// Runs `executable ARGS` with `PATH=/usr/bin:/bin` plus `environment`, and waits for it;
     /// with `timeout`, kills it (SIGKILL) once it has run that many seconds.
+    /// Runs `command` with `/bin/sh` and waits, with popen rather than `Process`: for commands
+    /// that leave a daemon running (`pg_ctl start`), whose end `Process.waitUntilExit()` was
+    /// seen to miss. Returns the exit status and the output (standard error included).
+    public static func shell(_ command: String) -> (status: Int32, output: String) {
+        guard let pipe = popen(command + " 2>&1", "r") else { return (-1, "cannot run \(command)") }
+        var output = Data()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, pipe)
+            if count <= 0 { break }
+            output.append(contentsOf: buffer[..<count])
+        }
+        let status = pclose(pipe)
+        return (status, String(decoding: output, as: UTF8.self))
+    }
+
     public static func run(
         _ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil,
         timeout: TimeInterval? = nil

@@ -40,7 +40,7 @@ public struct PostgresCluster: Sendable {
     /// Restarts the cluster at once (`pg_ctl restart -m fast`): every connection is ended.
     public func restart(script: String) throws {
         guard let dataDirectory else { throw CommandError("the PostgreSQL cluster is not on this machine") }
-        let result = try Command.run("/bin/bash", [script, "restart", dataDirectory], timeout: 60)
-        guard result.status == 0 else { throw CommandError("pg_ctl restart failed: \(result.error)") }
+        let (status, output) = Command.shell("'\(script)' restart '\(dataDirectory)'")
+        guard status == 0 else { throw CommandError("pg_ctl restart failed: \(output)") }
     }
 }

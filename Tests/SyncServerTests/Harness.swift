@@ -128,19 +128,36 @@ extension SyncServerProcess {
     /// PostgreSQL database (with psql), not through the server.
     func storedState(of key: RecordKey) throws -> RecordState? {
         guard database.hasPrefix("postgres://") else { return try StateStore.open(at: database).state(of: key) }
-        let cluster = PostgresCluster(url: String(database[..<database.lastIndex(of: "/")!]), dataDirectory: nil)
-        let hex = try cluster.sql(
-            "SELECT encode(state, 'hex') FROM _sync_records WHERE tbl = '\(key.table.rawValue)' AND id = '\(key.id)'",
-            database: String(database[database.index(after: database.lastIndex(of: "/")!)...]))
-        guard !hex.isEmpty else { return nil }
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            bytes.append(UInt8(hex[index..<next], radix: 16)!)
-            index = next
+        return try storedStates(where: "tbl = '\(key.table.rawValue)' AND id = '\(key.id)'").first
+    }
+
+    /// Every state the server's store holds, in feed order, read straight from its file or
+    /// database.
+    func storedStates() async throws -> [RecordState] {
+        guard database.hasPrefix("postgres://") else {
+            return try await StateStore.open(at: database).changes(since: 0, limit: 1_000_000).records
         }
-        return try RecordState(encoded: bytes)
+        return try storedStates(where: "true")
+    }
+
+    /// The states of a PostgreSQL store matching `condition`, read with psql.
+    private func storedStates(where condition: String) throws -> [RecordState] {
+        let cluster = PostgresCluster(url: String(database[..<database.lastIndex(of: "/")!]), dataDirectory: nil)
+        let output = try cluster.sql(
+            "SELECT encode(state, 'hex') FROM _sync_records WHERE \(condition) ORDER BY seq",
+            database: String(database[database.index(after: database.lastIndex(of: "/")!)...]))
+        return try output.split(separator: "\n").map { line in
+            // psql wraps nothing with -A; bytea's hex has no line breaks.
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(line.count / 2)
+            var index = line.startIndex
+            while index < line.endIndex {
+                let next = line.index(index, offsetBy: 2)
+                bytes.append(UInt8(line[index..<next], radix: 16)!)
+                index = next
+            }
+            return try RecordState(encoded: bytes)
+        }
     }
 }
 

@@ -3,6 +3,7 @@ import GRDB
 import SyncCore
 import SyncKernel
 import SyncRemote
+import SyncServer
 import SyncStore
 import TestSupport
 import Testing
@@ -39,15 +40,46 @@ import Testing
 /// crash in Foundation's `Process.run()` on Linux (swift-corelibs-foundation PR #5472), which
 /// grows likelier with the number of open file descriptors.
 ///
-/// Seeds: `QS_SERVER_SEEDS` (default 200) seeds from 0; `QS_SEED=N` replays one, and
-/// `QS_TRACE=1` prints its steps. A replay repeats every step; only where a SIGKILL lands
-/// depends on timing.
+/// On PostgreSQL (a cluster of the test run's own, ``TestPostgres/restartable``) two server
+/// processes serve one database and each office syncs through either, at random; instead of
+/// the restart, backup and restore, one of the servers is SIGKILLed and started again, and the
+/// database itself is restarted (`pg_ctl restart -m fast`) mid-run. The server's disk faults are
+/// left out (its store is not on its disk), and so is the check of the server's files for an
+/// erased e-mail address (PostgreSQL's files are the database's: docs/data-protection.md); the
+/// other checks are the same.
+///
+/// Seeds: `QS_SERVER_SEEDS` (default 200) seeds from 0 on SQLite, `QS_POSTGRES_SEEDS` (default
+/// 40) on PostgreSQL; `QS_SEED=N` replays one (on both), and `QS_TRACE=1` prints its steps. A
+/// replay repeats every step; only where a SIGKILL lands depends on timing.
 @Suite("Convergence through the server", .serialized)
 struct ServerConvergenceTests {
     static var seeds: [UInt64] {
         let environment = ProcessInfo.processInfo.environment
         if let seed = environment["QS_SEED"].flatMap(UInt64.init) { return [seed] }
         return Array(0..<(environment["QS_SERVER_SEEDS"].flatMap(UInt64.init) ?? 200))
+    }
+
+    static var postgresSeeds: [UInt64] {
+        let environment = ProcessInfo.processInfo.environment
+        if let seed = environment["QS_SEED"].flatMap(UInt64.init) { return [seed] }
+        return Array(0..<(environment["QS_POSTGRES_SEEDS"].flatMap(UInt64.init) ?? 40))
+    }
+
+    @Test(
+        "offices converge through two servers on one PostgreSQL database, with a server killed and the database restarted",
+        .enabled(if: TestPostgres.installed, TestPostgres.skipped), arguments: postgresSeeds)
+    func convergesOnPostgres(seed: UInt64) async throws {
+        print(
+            "convergence through two servers on PostgreSQL: seed \(seed) (replay: QS_SEED=\(seed) swift test --filter ServerConvergence)"
+        )
+        let network = try ServerNetwork(seed: seed, postgres: try #require(TestPostgres.restartable))
+        defer {
+            for proxy in network.proxies { proxy.stop() }
+            for server in network.servers { server.stop() }
+        }
+        for _ in 0..<network.steps { try await network.step() }
+        try await network.finalRound()
+        try await network.checkConverged()
     }
 
     @Test(
@@ -59,8 +91,8 @@ struct ServerConvergenceTests {
         )
         let network = try ServerNetwork(seed: seed)
         defer {
-            network.proxy.stop()
-            network.server.stop()
+            for proxy in network.proxies { proxy.stop() }
+            for server in network.servers { server.stop() }
         }
         for _ in 0..<network.steps { try await network.step() }
         try await network.finalRound()
@@ -96,10 +128,18 @@ private final class ServerNetwork {
     let seed: UInt64
     var rng: SeededGenerator
     let workspace: TemporaryDirectory
-    let server: SyncServerProcess
-    /// Between the offices and the server: breaks a share of the connections until the
+    /// The servers: one on SQLite; two on one PostgreSQL database.
+    let servers: [SyncServerProcess]
+    var server: SyncServerProcess { servers[0] }
+    /// Between the offices and each server: breaks a share of the connections until the
     /// final round (``FaultProxy``).
-    let proxy: FaultProxy
+    let proxies: [FaultProxy]
+    /// The PostgreSQL cluster, in the PostgreSQL mode.
+    let postgres: PostgresCluster?
+    /// Each office's token (an office syncs through either server on PostgreSQL).
+    var tokens: [String] = []
+    /// The step until which a sync may find the database restarting (503).
+    var databaseRestartUntil = -1
     /// Syncs that failed on a broken connection or the server's failing disk, by error code.
     var failedSyncs: [String: Int] = [:]
     /// How `syncctl sync` on a failing office disk ended, by exit code.
@@ -146,15 +186,29 @@ private final class ServerNetwork {
         }
     }
 
-    init(seed: UInt64) throws {
+    init(seed: UInt64, postgres: PostgresCluster? = nil) throws {
         self.seed = seed
+        self.postgres = postgres
         rng = SeededGenerator(seed: seed)
         workspace = TemporaryDirectory("quartiersync-e2e")
         // A request stalled by the proxy holds the server's graceful shutdown (a restart, a
         // restore) until the idle timeout: three seconds here, not the default minute.
-        server = try SyncServerProcess.start(
-            in: workspace, arguments: ["--idle-timeout", "3"], launcher: [DiskFaultTests.fiuRun, "-x"])
-        proxy = try FaultProxy.start(upstreamPort: server.port, seed: seed, share: Self.faultShare)
+        if let postgres {
+            let database = try postgres.newDatabase()
+            // With QS_TRACE=1 each server logs at trace level into the workspace (kept on failure).
+            let tracing = ProcessInfo.processInfo.environment["QS_TRACE"] == "1"
+            servers = try (0..<2).map { index in
+                try SyncServerProcess.start(
+                    binary: Binaries.server, database: database, arguments: ["--idle-timeout", "3"],
+                    logFile: tracing ? "/tmp/quartiersync-server-\(seed)-\(index).log" : nil)
+            }
+        } else {
+            servers = [
+                try SyncServerProcess.start(
+                    in: workspace, arguments: ["--idle-timeout", "3"], launcher: [DiskFaultTests.fiuRun, "-x"])
+            ]
+        }
+        proxies = try servers.map { try FaultProxy.start(upstreamPort: $0.port, seed: seed, share: Self.faultShare) }
         steps = 40 + Int(seed % 25)
         diskFaultAt = Int.random(in: 1..<steps - 8, using: &rng)
         diskFaultUntil = diskFaultAt + Int.random(in: 2...6, using: &rng)
@@ -163,6 +217,13 @@ private final class ServerNetwork {
         restartAt = Int.random(in: 1..<steps - 1, using: &rng)
         rescopeAt = Int.random(in: 1..<steps - 1, using: &rng)
         clockAheadAt = Int.random(in: 1..<steps - 1, using: &rng)
+        if postgres != nil {
+            // No server disk to fail, no file to back up: the database restarts at `backupAt`
+            // instead, and admins may erase from the start (no restore can lose their write).
+            diskFaultAt = -10
+            diskFaultUntil = -10
+            restoreAt = -1
+        }
         adminToken = workspace.path + "/admin.token"
         try server.addAdmin("Datenschutz").write(toFile: adminToken, atomically: true, encoding: .utf8)
         let layout: [(String, [String])] = [
@@ -172,16 +233,22 @@ private final class ServerNetwork {
         for (name, scope) in layout {
             let path = workspace.path + "/" + name.lowercased().filter(\.isLetter) + ".sqlite"
             let replica = try Replica.create(at: path, office: name)
-            try replica.setRemote(
-                try Remote(
-                    server: "http://127.0.0.1:\(proxy.port)", token: try server.addOffice(name, quartiers: scope)))
+            let token = try server.addOffice(name, quartiers: scope)
+            tokens.append(token)
+            try replica.setRemote(try Remote(server: "http://127.0.0.1:\(proxies[0].port)", token: token))
             offices.append(Office(name: name, path: path, replica: replica, scope: scope))
         }
     }
 
     func step() async throws {
         defer { stepIndex += 1 }
-        if stepIndex == backupAt {
+        if stepIndex == backupAt, let postgres {
+            trace("the database restarts (pg_ctl restart -m fast)")
+            try postgres.restart(script: TestPostgres.script)
+            // Connections the servers held are gone: a request on one is answered 503 until
+            // the pool has replaced it.
+            databaseRestartUntil = stepIndex + 4
+        } else if stepIndex == backupAt {
             backup = workspace.path + "/backup.sqlite"
             trace("backup")
             backedUpScopes = offices.map(\.scope)
@@ -199,7 +266,12 @@ private final class ServerNetwork {
             try FileManager.default.copyItem(atPath: backup, toPath: server.database)
             try server.restart()
         }
-        if stepIndex == restartAt {
+        if stepIndex == restartAt, postgres != nil {
+            let killed = Int.random(in: 0..<servers.count, using: &rng)
+            trace("server \(killed) is killed (SIGKILL) and started again")
+            servers[killed].crash()
+            try servers[killed].restart()
+        } else if stepIndex == restartAt {
             trace("restart")
             try server.restart()
         }
@@ -506,6 +578,13 @@ private final class ServerNetwork {
     // MARK: Syncs
 
     func sync(_ index: Int) async throws {
+        if proxies.count > 1 {
+            // Through either server: both serve the one database.
+            let through = Int.random(in: 0..<proxies.count, using: &rng)
+            try offices[index].replica.setRemote(
+                try Remote(server: "http://127.0.0.1:\(proxies[through].port)", token: tokens[index]))
+            trace("\(offices[index].name) syncs through server \(through)")
+        }
         let batchSize = [2, 5, 500].randomElement(using: &rng)!
         let deleting = Int.random(in: 0..<3, using: &rng) == 0 ? Int.random(in: 0..<offices.count, using: &rng) : nil
         do {
@@ -521,6 +600,10 @@ private final class ServerNetwork {
         } catch let error as SyncError where error.code == .serverError && serverDiskFailing {
             // 503: the server's disk fails; nothing of the push was stored.
             trace("\(offices[index].name) sync failed on the server's failing disk")
+            failedSyncs[error.code.name, default: 0] += 1
+        } catch let error as SyncError where error.code == .serverError && stepIndex <= databaseRestartUntil {
+            // 503: the database restarted under the server; nothing of the push was stored.
+            trace("\(offices[index].name) sync failed on the restarting database")
             failedSyncs[error.code.name, default: 0] += 1
         } catch let error as SyncError where error.code == .serverUnreachable && Self.faultShare > 0 {
             // What a broken connection does to a sync: it stops, and the next one continues.
@@ -597,10 +680,12 @@ private final class ServerNetwork {
         if !officeDiskOutcomes.isEmpty {
             print("seed \(seed): syncs on a failing office disk ended \(officeDiskOutcomes.sorted { $0.key < $1.key })")
         }
-        proxy.heal()
-        print(
-            "seed \(seed): network faults \(proxy.counts.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }) in \(proxy.connections) connections; syncs failed on them: \(failedSyncs.values.reduce(0, +))"
-        )
+        for proxy in proxies {
+            proxy.heal()
+            print(
+                "seed \(seed): network faults \(proxy.counts.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }) in \(proxy.connections) connections; syncs failed on them: \(failedSyncs.values.reduce(0, +))"
+            )
+        }
         // Rounds until nothing waits to be handed over to an office that serves its Quartier
         // (a record leaves its old office two syncs of the new one after its last push; a
         // resend after the restore pushes it again), three at least, eight at most.
@@ -629,10 +714,21 @@ private final class ServerNetwork {
 
     /// A row as the server's state says an office must show it.
     func checkConverged() async throws {
-        let store = try StateStore.open(at: server.database)
-        let states = try await store.changes(since: 0, limit: 1_000_000).records
+        let states = try await server.storedStates()
         let byKey = Dictionary(uniqueKeysWithValues: states.map { ($0.key, $0) })
-        let serverConflicts = Set(try await store.conflicts(within: nil).map(\.id))
+        // What the server knows of the offices' holdings, for the messages below.
+        let serverConflicts: Set<String>
+        let holds: String
+        if postgres != nil {
+            let store = RunningPostgresStore(
+                try await PostgresServerStore.open(try PostgresSettings(url: server.database)))
+            serverConflicts = Set(try await store.conflicts(within: nil).map(\.id))
+            holds = "\(try await store.officeOverviews().map { "\($0.name): \($0.lastResult ?? "-")" })"
+        } else {
+            let store = try StateStore.open(at: server.database)
+            serverConflicts = Set(try await store.conflicts(within: nil).map(\.id))
+            holds = "\(try store.read { try Row.fetchAll($0, sql: "SELECT office, holds_to FROM _server_activity") })"
+        }
         // Records an office holds that the server refused to take from it. A restored server can
         // hold a record in an older Quartier than the offices that received it since: they may
         // not write it back (WriteScope) and keep it, marked. Such a record is never one the
@@ -660,9 +756,6 @@ private final class ServerNetwork {
                 let route: String = row[2]
                 let key = RecordKey(SyncTable(rawValue: row[0])!, row[1])
                 let holders = try offices.filter { try $0.replica.state(of: key) != nil }.map(\.name)
-                let holds = try store.read {
-                    try Row.fetchAll($0, sql: "SELECT office, holds_to FROM _server_activity")
-                }
                 #expect(
                     row[3] as Bool && !route.isEmpty && !offices.contains { Quartier.scope($0.scope, covers: route) },
                     "\(office.name) still hands over \(key) of \(route) (after \(row[4] as Int64)), which an office serves: server state route \(byKey[key]?.route ?? "none"), held by \(holders), server knows \(holds); \(context)"
@@ -792,7 +885,8 @@ private final class ServerNetwork {
         guard !erased.isEmpty else { return }
         let refusedErasures = erased.keys.filter(refused.contains)
         print("seed \(seed): \(erased.count) contact(s) erased, \(refusedErasures.count) of them refused by the server")
-        let files = offices.map(\.path) + [server.database]
+        // A PostgreSQL store's files are the database's (docs/data-protection.md, "PostgreSQL").
+        let files = offices.map(\.path) + (postgres == nil ? [server.database] : [])
         for (key, email) in erased where !refused.contains(key) {
             // A record the server never took (refused at its office, then erased there)
             // reached nobody: the checks below still hold.

@@ -14,36 +14,43 @@ public enum TestPostgres {
             return PostgresCluster(url: url, dataDirectory: environment["QS_POSTGRES_DATA"])
         }
         guard installed else { return nil }
-        let directory = NSTemporaryDirectory() + "quartiersync-pg-\(getpid())"
-        let port = 40000 + Int(getpid() % 20000)
+        return start(name: "quartiersync-pg-\(getpid())", port: 40000 + Int(getpid() % 20000))
+    }()
+
+    /// A cluster of its own, for a test that restarts it (the shared one serves tests running
+    /// meanwhile); nil without PostgreSQL binaries. Stopped when the test run ends.
+    public static let restartable: PostgresCluster? = {
+        guard installed else { return nil }
+        return start(name: "quartiersync-pg-restart-\(getpid())", port: 20000 + Int(getpid() % 20000))
+    }()
+
+    /// Starts a cluster in a new directory `name` of the temporary directory, on `port`.
+    static func start(name: String, port: Int) -> PostgresCluster {
+        let directory = NSTemporaryDirectory() + name
         // PostgreSQL is installed, so its tests must run: a cluster that does not start fails
         // the run rather than skipping them.
-        let (status, output) = shell("'\(script)' start '\(directory)' \(port)")
+        let (status, output) = Command.shell("'\(script)' start '\(directory)' \(port)")
         guard status == 0 else {
             fatalError("could not start a PostgreSQL cluster for the tests (\(directory)): \(output)")
         }
-        atexit {
-            let directory = NSTemporaryDirectory() + "quartiersync-pg-\(getpid())"
-            _ = TestPostgres.shell("'\(TestPostgres.script)' stop '\(directory)'")
-            try? FileManager.default.removeItem(atPath: directory)
+        let first = startedLock.withLock {
+            started.append(directory)
+            return started.count == 1
+        }
+        if first {
+            atexit {
+                for directory in TestPostgres.startedLock.withLock({ TestPostgres.started }) {
+                    _ = Command.shell("'\(TestPostgres.script)' stop '\(directory)'")
+                    try? FileManager.default.removeItem(atPath: directory)
+                }
+            }
         }
         return PostgresCluster(url: "postgres://postgres@127.0.0.1:\(port)", dataDirectory: directory + "/data")
-    }()
-
-    /// Runs `command` with `/bin/sh` and waits (popen: no run loop, so it works wherever the
-    /// first test that needs the cluster happens to run); returns its exit status and output.
-    static func shell(_ command: String) -> (Int32, String) {
-        guard let pipe = popen(command + " 2>&1", "r") else { return (-1, "cannot run \(command)") }
-        var output = Data()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, pipe)
-            if count <= 0 { break }
-            output.append(contentsOf: buffer[..<count])
-        }
-        let status = pclose(pipe)
-        return (status, String(decoding: output, as: UTF8.self))
     }
+
+    /// The clusters this test run started (each static above starts at most one, once).
+    nonisolated(unsafe) static var started: [String] = []
+    static let startedLock = NSLock()
 
     /// Whether PostgreSQL's server binaries are installed.
     public static var installed: Bool {
