@@ -151,6 +151,21 @@ struct Bench: Sendable {
         var changesPerSecond: Double
         var p99Ms: Double
         var serverPeakMB: Double
+        /// Push and pull requests answered per second, and each one's p99 (ms).
+        var pushesPerSecond = 0.0
+        var pullsPerSecond = 0.0
+        var pushP99Ms = 0.0
+        var pullP99Ms = 0.0
+    }
+
+    /// One configuration of the server figures: which store, how many offices, how many servers.
+    struct ServerRun: Sendable {
+        /// nil: SQLite; else the PostgreSQL cluster the run makes a new database in.
+        var postgres: PostgresCluster?
+        var offices: Int
+        var servers: Int
+
+        var label: String { "\(postgres == nil ? "sqlite" : "postgres") offices=\(offices) servers=\(servers)" }
     }
 
     /// How long the concurrent phase may take (it takes seconds on a 2-core machine).
@@ -160,9 +175,20 @@ struct Bench: Sendable {
     /// Quartier's changes in pages of 500, against one server. Latency is per request.
     /// - Throws: `BenchError` when they have not finished after ``concurrentDeadline``.
     func concurrentOffices(count: Int) async throws -> ServerFigures {
-        let database = directory + "/server-concurrent.sqlite"
-        let server = try SyncServerProcess.start(binary: binaries.server, database: database)
-        defer { server.stop() }
+        try await concurrentOffices(ServerRun(postgres: nil, offices: count, servers: 1))
+    }
+
+    /// As ``concurrentOffices(count:)`` for `run`: on SQLite (one server), or on a new
+    /// PostgreSQL database served by `run.servers` servers, office `i` talking to server
+    /// `i % servers`.
+    func concurrentOffices(_ run: ServerRun) async throws -> ServerFigures {
+        let count = run.offices
+        let database = try run.postgres?.newDatabase() ?? directory + "/server-concurrent-\(UUID().uuidString).sqlite"
+        let servers = try (0..<max(1, run.servers)).map { _ in
+            try SyncServerProcess.start(binary: binaries.server, database: database)
+        }
+        defer { for server in servers { server.stop() } }
+        let server = servers[0]
         let quartiere = RecordGenerator.quartiere
         var clients: [(Replica, SyncClient)] = []
         for index in 0..<count {
@@ -177,20 +203,22 @@ struct Bench: Sendable {
                     row["quartier"] = quartier
                     return row
                 })
-            clients.append((replica, try SyncClient(remote: try Remote(server: server.url, token: token))))
+            let through = servers[index % servers.count]
+            clients.append((replica, try SyncClient(remote: try Remote(server: through.url, token: token))))
         }
         let start = DispatchTime.now()
-        let results = try await withThrowingTaskGroup(of: (Int, [Double]).self) { group in
+        let results = try await withThrowingTaskGroup(of: (Int, [Double], [Double]).self) { group in
             for (replica, client) in clients {
                 group.addTask {
                     var moved = 0
-                    var latencies: [Double] = []
+                    var pushes: [Double] = []
+                    var pulls: [Double] = []
                     while true {
                         let batch = try replica.outgoing(limit: 50)
                         if batch.records.isEmpty { break }
                         let begin = DispatchTime.now()
                         _ = try await client.push(batch, key: UUID().uuidString)
-                        latencies.append(Clock.seconds(since: begin) * 1000)
+                        pushes.append(Clock.seconds(since: begin) * 1000)
                         try replica.acknowledge(upTo: batch.cursor)
                         moved += batch.records.count
                     }
@@ -198,12 +226,12 @@ struct Bench: Sendable {
                     while true {
                         let begin = DispatchTime.now()
                         let page = try await client.pull(since: cursor, limit: 500)
-                        latencies.append(Clock.seconds(since: begin) * 1000)
+                        pulls.append(Clock.seconds(since: begin) * 1000)
                         moved += page.records.count
                         cursor = page.cursor
                         if !page.hasMore { break }
                     }
-                    return (moved, latencies)
+                    return (moved, pushes, pulls)
                 }
             }
             // A server that stops answering (a deadlock under load, as once found here) ends the
@@ -214,16 +242,22 @@ struct Bench: Sendable {
                 throw BenchError(
                     "\(count) offices at once did not finish within \(Int(deadline)) s: the server stopped answering")
             }
-            var all: [(Int, [Double])] = []
+            var all: [(Int, [Double], [Double])] = []
             while all.count < clients.count, let result = try await group.next() { all.append(result) }
             group.cancelAll()
             return all
         }
         let seconds = Clock.seconds(since: start)
-        let latencies = results.flatMap(\.1).sorted()
-        let p99 = latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
+        func p99(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]
+        }
+        let pushes = results.flatMap(\.1)
+        let pulls = results.flatMap(\.2)
         return ServerFigures(
-            changesPerSecond: Double(results.map(\.0).reduce(0, +)) / seconds, p99Ms: p99,
-            serverPeakMB: Memory.peakMB(pid: server.processIdentifier ?? 0))
+            changesPerSecond: Double(results.map(\.0).reduce(0, +)) / seconds, p99Ms: p99(pushes + pulls),
+            serverPeakMB: servers.map { Memory.peakMB(pid: $0.processIdentifier ?? 0) }.max() ?? 0,
+            pushesPerSecond: Double(pushes.count) / seconds, pullsPerSecond: Double(pulls.count) / seconds,
+            pushP99Ms: p99(pushes), pullP99Ms: p99(pulls))
     }
 }

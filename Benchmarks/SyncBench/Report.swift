@@ -26,6 +26,17 @@ struct Report {
     var floodAnswers = (ok: 0, slowedDown: 0)
     var floodServerPeakMB = 0.0
 
+    /// One store configuration of the side-by-side server figures (`--store`).
+    struct StoreRow {
+        var store: String
+        var offices: Int
+        var servers: Int
+        var figures: Bench.ServerFigures
+    }
+
+    /// The server figures per store, office count and number of servers (`--store`).
+    var stores: [StoreRow] = []
+
     /// Whether the end-to-end figures were measured (not with `--local-only`).
     var endToEnd = true
 
@@ -45,6 +56,13 @@ struct Report {
             ("incremental_by_size", "{" + sizes.joined(separator: ", ") + "}"),
             ("server_changes_per_s", "\(Int(serverChangesPerSecond))"), ("server_p99_ms", "\(round1(serverP99Ms))"),
             ("peak_rss_mb", "{\"client\": \(round1(peakRSSClientMB)), \"server\": \(round1(peakRSSServerMB))}"),
+            (
+                "stores",
+                "["
+                    + stores.map {
+                        "{\"store\": \"\($0.store)\", \"offices\": \($0.offices), \"servers\": \($0.servers), \"changes_per_s\": \(Int($0.figures.changesPerSecond)), \"pushes_per_s\": \(Int($0.figures.pushesPerSecond)), \"push_p99_ms\": \(round1($0.figures.pushP99Ms)), \"pulls_per_s\": \(Int($0.figures.pullsPerSecond)), \"pull_p99_ms\": \(round1($0.figures.pullP99Ms)), \"server_peak_rss_mb\": \(round1($0.figures.serverPeakMB))}"
+                    }.joined(separator: ", ") + "]"
+            ),
             (
                 "flood",
                 "{\"honest_sync_ms\": \(round1(honestSyncBesideFloodMs)), \"answered_200\": \(floodAnswers.ok), \"answered_429\": \(floodAnswers.slowedDown), \"server_peak_rss_mb\": \(round1(floodServerPeakMB))}"
@@ -79,7 +97,17 @@ struct Report {
         row("server_p99_ms", String(format: "%.1f", serverP99Ms))
         row("peak_rss_mb client", String(format: "%.1f", peakRSSClientMB), "< 100 MB")
         row("peak_rss_mb server", String(format: "%.1f", peakRSSServerMB), "< 100 MB")
-        row("honest_sync_beside_flood_ms", String(format: "%.0f", honestSyncBesideFloodMs), "< 2000 ms")
+        if !stores.isEmpty {
+            lines.append("server figures by store (--store): pushes/s, push p99, pulls/s, pull p99, changes/s")
+            for store in stores {
+                lines.append(
+                    "  \(store.store) offices=\(store.offices) servers=\(store.servers): "
+                        + "\(Int(store.figures.pushesPerSecond)) push/s, p99 \(Int(store.figures.pushP99Ms)) ms; "
+                        + "\(Int(store.figures.pullsPerSecond)) pull/s, p99 \(Int(store.figures.pullP99Ms)) ms; "
+                        + "\(Int(store.figures.changesPerSecond)) changes/s")
+            }
+        }
+                row("honest_sync_beside_flood_ms", String(format: "%.0f", honestSyncBesideFloodMs), "< 2000 ms")
         row("flood_server_peak_rss_mb", String(format: "%.1f", floodServerPeakMB), "< 512 MB")
         return lines.joined(separator: "\n")
     }

@@ -33,6 +33,16 @@ struct SyncBench: AsyncParsableCommand {
     @Flag(help: "Print all figures as one JSON object.") var json = false
     @Flag(help: "Measure only the baseline, capture, fold and apply (no processes; for profiling).")
     var localOnly = false
+    @Option(
+        help: ArgumentHelp(
+            "A PostgreSQL cluster (postgres://USER@HOST:PORT, no database; or a database URL, whose cluster is used): "
+                + "the server figures are measured on SQLite and on PostgreSQL side by side, each run in a new database.",
+            valueName: "url"))
+    var store: String?
+    @Option(parsing: .upToNextOption, help: "Office counts for the side-by-side server figures (with --store).")
+    var storeOffices: [Int] = []
+    @Option(help: "With --store, also measure this many servers on one PostgreSQL database (1: only one).")
+    var servers = 2
 
     func run() async throws {
         LoggingSystem.bootstrap { label in
@@ -91,6 +101,9 @@ struct SyncBench: AsyncParsableCommand {
         report.serverChangesPerSecond = server.changesPerSecond
         report.serverP99Ms = server.p99Ms
         report.peakRSSServerMB = max(report.peakRSSServerMB, server.serverPeakMB)
+        if let store {
+            report.stores = try await storesSideBySide(bench, cluster: Self.cluster(store))
+        }
         let flood = try await bench.flood()
         report.honestSyncBesideFloodMs = flood.honestSyncMs
         report.floodAnswers = (flood.floodOK, flood.floodSlowedDown)
@@ -99,5 +112,37 @@ struct SyncBench: AsyncParsableCommand {
             "flood: honest sync \(Int(flood.honestSyncMs)) ms, flood answered 200 × \(flood.floodOK), 429 × \(flood.floodSlowedDown), server peak \(Int(flood.serverPeakMB)) MB"
         )
         print(json ? report.json() : report.table())
+    }
+
+    /// The cluster of `url`: its database part, if any, is dropped (each run makes its own).
+    static func cluster(_ url: String) throws -> PostgresCluster {
+        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+            throw ValidationError("--store takes a postgres:// URL")
+        }
+        let afterScheme = url.range(of: "://")!.upperBound
+        let base = url[afterScheme...].firstIndex(of: "/").map { String(url[..<$0]) } ?? url
+        return PostgresCluster(url: base, dataDirectory: nil)
+    }
+
+    /// The server figures on SQLite (one server) and PostgreSQL (one server, and `servers`),
+    /// at each office count, one after another.
+    func storesSideBySide(_ bench: Bench, cluster: PostgresCluster) async throws -> [Report.StoreRow] {
+        var rows: [Report.StoreRow] = []
+        for count in storeOffices.isEmpty ? [offices] : storeOffices {
+            var runs = [Bench.ServerRun(postgres: nil, offices: count, servers: 1)]
+            runs.append(Bench.ServerRun(postgres: cluster, offices: count, servers: 1))
+            if servers > 1 { runs.append(Bench.ServerRun(postgres: cluster, offices: count, servers: servers)) }
+            for run in runs {
+                let figures = try await bench.concurrentOffices(run)
+                bench.log(
+                    "\(run.label): \(Int(figures.changesPerSecond)) changes/s, \(Int(figures.pushesPerSecond)) pushes/s (p99 \(Int(figures.pushP99Ms)) ms), \(Int(figures.pullsPerSecond)) pulls/s (p99 \(Int(figures.pullP99Ms)) ms)"
+                )
+                rows.append(
+                    Report.StoreRow(
+                        store: run.postgres == nil ? "sqlite" : "postgres", offices: run.offices, servers: run.servers,
+                        figures: figures))
+            }
+        }
+        return rows
     }
 }
