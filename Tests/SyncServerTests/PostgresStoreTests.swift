@@ -90,6 +90,11 @@ struct PostgresStoreTests {
         #expect(try cluster.sql("SELECT replica_id FROM _sync_state", database: Self.name(target)) == id)
         let server = try SyncServerProcess.start(binary: Binaries.server, database: target)
         server.stop()
+        // A database restored with PostgreSQL's tools is marked as such before its server starts.
+        #expect(try Command.run(Binaries.server, ["store", "mark-restored", "--store", target]).status == 0)
+        #expect(
+            try cluster.sql("SELECT count(*) FROM _server_restore WHERE serving_since IS NULL", database: Self.name(target))
+                == "1")
     }
 
     @Test("a password on the command line is refused; PGPASSWORD and the password file are read as libpq does")

@@ -6,7 +6,28 @@ import SyncServer
 /// `sync-server store copy --from FILE --to URL`
 struct StoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "store", abstract: "Move the server store between engines.", subcommands: [Copy.self])
+        commandName: "store", abstract: "Move the server store between engines; mark a restored database.",
+        subcommands: [Copy.self, MarkRestored.self])
+
+    struct MarkRestored: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "mark-restored",
+            abstract: "Mark a PostgreSQL store restored from a backup, before its server starts again.",
+            discussion: """
+                For 60 days from its first push the server then takes back from any office the \
+                changes of other offices that the restore lost (a SQLite copy made by \
+                'sync-server backup' carries this mark already). docs/operations.md, 'PostgreSQL'.
+                """)
+
+        @Option(help: ArgumentHelp("The PostgreSQL store: postgres://USER@HOST:PORT/DATABASE.", valueName: "url"))
+        var store: String
+
+        func run() async throws {
+            let settings = try PostgresSettings(url: store)
+            try await PostgresServerStore.run(settings) { try await $0.markRestored() }
+            print("Marked \(settings.description) as restored: start its servers; the offices' next syncs repair it.")
+        }
+    }
 
     struct Copy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

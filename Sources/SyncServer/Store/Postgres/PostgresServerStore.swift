@@ -600,6 +600,21 @@ public final class PostgresServerStore: ServerStore {
         }
     }
 
+    /// Marks the database as restored from a backup (`pg_restore`, a base backup, a point in
+    /// time): from the first push it serves on, and for `SQLiteServerStore.relayWindow`, any
+    /// office may send back the changes of others that the restore lost (as a SQLite copy made
+    /// by `sync-server backup` is marked).
+    public func markRestored() async throws {
+        try await write { transaction in
+            try await transaction.query(
+                """
+                INSERT INTO _server_restore (id, backup_taken_at) VALUES (1, \(unescaped: PostgresSchema.nowISO))
+                ON CONFLICT (id) DO UPDATE SET backup_taken_at = excluded.backup_taken_at, serving_since = NULL,
+                    relays_until = NULL
+                """)
+        }
+    }
+
     // MARK: Offices and admins
 
     static let officeColumns = "name, quartiers, created_at, revoked_at"
