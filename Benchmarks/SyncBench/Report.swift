@@ -107,7 +107,7 @@ struct Report {
                         + "\(Int(store.figures.changesPerSecond)) changes/s")
             }
         }
-                row("honest_sync_beside_flood_ms", String(format: "%.0f", honestSyncBesideFloodMs), "< 2000 ms")
+        row("honest_sync_beside_flood_ms", String(format: "%.0f", honestSyncBesideFloodMs), "< 2000 ms")
         row("flood_server_peak_rss_mb", String(format: "%.1f", floodServerPeakMB), "< 512 MB")
         return lines.joined(separator: "\n")
     }

@@ -52,7 +52,9 @@ struct AdminEndToEndTests {
         }
     }
 
-    @Test("an admin finds, understands and settles a conflict through the server; the offices converge", arguments: StoreKind.all)
+    @Test(
+        "an admin finds, understands and settles a conflict through the server; the offices converge",
+        arguments: StoreKind.all)
     func adminSettles(store: StoreKind) throws {
         let network = try Network(store: store)
         defer { network.server.stop() }
@@ -102,7 +104,9 @@ struct AdminEndToEndTests {
         #expect((try network.admin(["conflicts", "list", "--json"]).json() as? [Any])?.isEmpty == true)
     }
 
-    @Test("office tokens are refused on admin endpoints, and an office cannot settle another Quartier's conflict", arguments: StoreKind.all)
+    @Test(
+        "office tokens are refused on admin endpoints, and an office cannot settle another Quartier's conflict",
+        arguments: StoreKind.all)
     func officeTokensRefused(store: StoreKind) async throws {
         let network = try Network(store: store)
         defer { network.server.stop() }
@@ -169,7 +173,8 @@ struct AdminEndToEndTests {
     }
 
     @Test(
-        "--token-file writes a new token into a new 0600 file; an existing file stops the command before anything changes", arguments: StoreKind.all)
+        "--token-file writes a new token into a new 0600 file; an existing file stops the command before anything changes",
+        arguments: StoreKind.all)
     func tokenFiles(store: StoreKind) throws {
         let workspace = TemporaryDirectory("quartiersync-tokenfile")
         let server = try SyncServerProcess.start(in: workspace, store: store)

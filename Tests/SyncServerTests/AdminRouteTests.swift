@@ -61,7 +61,8 @@ struct AdminRouteTests {
         let other = try #require(try await fixture.store.office(forToken: otherToken))
         for (replica, office) in [(first, kuckuck), (second, other)] {
             let receipt = try await fixture.store.push(
-                try replica.outgoing(limit: 10), key: nil, from: office, replica: replica.id, validator: StateValidator())
+                try replica.outgoing(limit: 10), key: nil, from: office, replica: replica.id,
+                validator: StateValidator())
             #expect(receipt.refused == nil)
         }
         let admin = fixture.headers(token: token)
@@ -98,7 +99,8 @@ struct AdminRouteTests {
                 let conflicts = try JSONDecoder().decode([ConflictReport].self, from: Data(buffer: response.body))
                 #expect(conflicts.map(\.id) == [conflictID])
             }
-            let good = try JSONEncoder().encode(ResolveRequest(.take(office: "Stadtteiltreff Kuckuck"), reason: "Rückruf"))
+            let good = try JSONEncoder().encode(
+                ResolveRequest(.take(office: "Stadtteiltreff Kuckuck"), reason: "Rückruf"))
             try await client.execute(uri: resolve, method: .post, headers: admin, body: ByteBuffer(bytes: good)) {
                 response in
                 #expect(response.status == .ok)

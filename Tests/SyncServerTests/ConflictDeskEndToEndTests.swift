@@ -45,7 +45,9 @@ struct ConflictDeskEndToEndTests {
         func stop() { server.stop() }
     }
 
-    @Test("an office that only watched settles a conflict; all converge, none open, the trail on every office", arguments: StoreKind.all)
+    @Test(
+        "an office that only watched settles a conflict; all converge, none open, the trail on every office",
+        arguments: StoreKind.all)
     func watcherSettles(store: StoreKind) throws {
         let network = try Offices(store: store)
         defer { network.stop() }
@@ -140,7 +142,9 @@ struct ConflictDeskEndToEndTests {
     /// sets another phone and then deletes the contact, offline; Beratung, which saw Kuckuck's
     /// phone, edits the organisation. The contact lives on, the phone conflict is listed, and
     /// every office shows the phone Kuckuck and Beratung still hold — not an empty field.
-    @Test("a value its writer deleted afterwards never shows as empty where another office still holds one", arguments: StoreKind.all)
+    @Test(
+        "a value its writer deleted afterwards never shows as empty where another office still holds one",
+        arguments: StoreKind.all)
     func erasedSideNeverHidesHeldValue(store: StoreKind) throws {
         let network = try Offices(store: store)
         defer { network.stop() }

@@ -44,7 +44,9 @@ struct EndToEndTests {
         #expect(try kuckuck.status()["pendingChanges"] as? Int == 0)
     }
 
-    @Test("the same field edited on both sides shows one conflict on both, with the same provisional value", arguments: StoreKind.all)
+    @Test(
+        "the same field edited on both sides shows one conflict on both, with the same provisional value",
+        arguments: StoreKind.all)
     func sameFieldConflict(store: StoreKind) throws {
         let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace, store: store)
@@ -138,7 +140,9 @@ struct EndToEndTests {
         #expect(try kuckuck.syncctl(["sync"]).status == 77)
     }
 
-    @Test("an office of another Quartier receives none of the first Quartier's contacts, but shared ones", arguments: StoreKind.all)
+    @Test(
+        "an office of another Quartier receives none of the first Quartier's contacts, but shared ones",
+        arguments: StoreKind.all)
     func quartierIsolation(store: StoreKind) throws {
         let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace, store: store)

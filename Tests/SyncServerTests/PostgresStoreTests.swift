@@ -11,7 +11,9 @@ import Testing
 /// the tests start a cluster of their own (`scripts/test-postgres`), and say so when they cannot.
 @Suite("PostgreSQL store", .serialized)
 struct PostgresStoreTests {
-    @Test("PostgreSQL is here, so every store test also runs against it", .enabled(if: TestPostgres.installed, TestPostgres.skipped))
+    @Test(
+        "PostgreSQL is here, so every store test also runs against it",
+        .enabled(if: TestPostgres.installed, TestPostgres.skipped))
     func clusterRuns() throws {
         let cluster = try #require(TestPostgres.cluster)
         #expect(try cluster.sql("SELECT 1") == "1")
@@ -93,7 +95,8 @@ struct PostgresStoreTests {
         // A database restored with PostgreSQL's tools is marked as such before its server starts.
         #expect(try Command.run(Binaries.server, ["store", "mark-restored", "--store", target]).status == 0)
         #expect(
-            try cluster.sql("SELECT count(*) FROM _server_restore WHERE serving_since IS NULL", database: Self.name(target))
+            try cluster.sql(
+                "SELECT count(*) FROM _server_restore WHERE serving_since IS NULL", database: Self.name(target))
                 == "1")
     }
 

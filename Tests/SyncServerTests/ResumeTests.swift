@@ -20,7 +20,9 @@ struct ResumeTests {
         return false
     }
 
-    @Test("killed during push and during pull, the next sync continues without loss or duplicates", arguments: StoreKind.all)
+    @Test(
+        "killed during push and during pull, the next sync continues without loss or duplicates",
+        arguments: StoreKind.all)
     func killDuringPushAndPull(store: StoreKind) throws {
         let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace, store: store)

@@ -128,7 +128,9 @@ struct RouteTests {
         }
     }
 
-    @Test("a push is stored once per idempotency key and then served to the office of its Quartier only", arguments: StoreKind.all)
+    @Test(
+        "a push is stored once per idempotency key and then served to the office of its Quartier only",
+        arguments: StoreKind.all)
     func pushAndPull(store: StoreKind) async throws {
         let fixture = try await Fixture(store: store)
         let other = try #require(
@@ -225,7 +227,9 @@ struct RouteTests {
         }
     }
 
-    @Test("one office raises the recovery epoch at most once per interval; another office still can", arguments: StoreKind.all)
+    @Test(
+        "one office raises the recovery epoch at most once per interval; another office still can",
+        arguments: StoreKind.all)
     func recoveryFlood(store: StoreKind) async throws {
         let fixture = try await Fixture(store: store)
         let other = try #require(try await fixture.store.addOffice(name: "Nordstadt", quartiers: ["nordstadt"]).token)

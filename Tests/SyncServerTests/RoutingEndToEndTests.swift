@@ -54,7 +54,9 @@ struct RoutingEndToEndTests {
         }
     }
 
-    @Test("a contact moved to another Quartier leaves the old Quartier's offices and arrives at the new one's", arguments: StoreKind.all)
+    @Test(
+        "a contact moved to another Quartier leaves the old Quartier's offices and arrives at the new one's",
+        arguments: StoreKind.all)
     func moveEvictsAndDelivers(store: StoreKind) throws {
         let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace, store: store)
@@ -100,7 +102,9 @@ struct RoutingEndToEndTests {
         #expect(try watcher.replica().record(.contacts, id: id)["email"] == "erika@example.org")
     }
 
-    @Test("an office given other Quartiere on the server receives their records and lets go of the old ones", arguments: StoreKind.all)
+    @Test(
+        "an office given other Quartiere on the server receives their records and lets go of the old ones",
+        arguments: StoreKind.all)
     func officeTakesOverAQuartier(store: StoreKind) throws {
         let workspace = TemporaryDirectory("quartiersync-e2e")
         let server = try SyncServerProcess.start(in: workspace, store: store)

@@ -46,7 +46,9 @@ struct ScopeEndToEndTests {
         #expect(try nord.contacts().count == 1)
     }
 
-    @Test("a row forged over a Nordstadt contact with the sqlite3 shell is refused, reported, and kept visible", arguments: StoreKind.all)
+    @Test(
+        "a row forged over a Nordstadt contact with the sqlite3 shell is refused, reported, and kept visible",
+        arguments: StoreKind.all)
     func forgedWriteWithTheShell(store: StoreKind) throws {
         let server = try SyncServerProcess.start(in: workspace, store: store)
         defer { server.stop() }
@@ -106,7 +108,9 @@ struct ScopeEndToEndTests {
         #expect(try other.contacts().isEmpty)
     }
 
-    @Test("creating a contact for another Quartier is refused; for the office's own and shared ones it is not", arguments: StoreKind.all)
+    @Test(
+        "creating a contact for another Quartier is refused; for the office's own and shared ones it is not",
+        arguments: StoreKind.all)
     func createOutsideScope(store: StoreKind) throws {
         let server = try SyncServerProcess.start(in: workspace, store: store)
         defer { server.stop() }
@@ -150,7 +154,8 @@ struct ScopeEndToEndTests {
     }
 
     @Test(
-        "a refused change can be let go of on purpose with a reason: the warning clears, the note stays, nothing is sent again", arguments: StoreKind.all)
+        "a refused change can be let go of on purpose with a reason: the warning clears, the note stays, nothing is sent again",
+        arguments: StoreKind.all)
     func refusedDiscarded(store: StoreKind) async throws {
         let server = try SyncServerProcess.start(in: workspace, store: store)
         defer { server.stop() }

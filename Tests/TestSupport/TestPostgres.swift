@@ -55,7 +55,9 @@ public enum TestPostgres {
     /// Whether PostgreSQL's server binaries are installed.
     public static var installed: Bool {
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
-        return versions.contains { FileManager.default.isExecutableFile(atPath: "/usr/lib/postgresql/\($0)/bin/initdb") }
+        return versions.contains {
+            FileManager.default.isExecutableFile(atPath: "/usr/lib/postgresql/\($0)/bin/initdb")
+        }
     }
 
     /// `scripts/test-postgres`.

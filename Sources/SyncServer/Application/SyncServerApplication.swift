@@ -4,8 +4,8 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
-import SyncKernel
 import ServiceLifecycle
+import SyncKernel
 import SyncProtocol
 
 /// The sync server as a Hummingbird application: the protocol's routes over a store.

@@ -18,7 +18,9 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         if let settings = try store.postgres() {
             let migrated = try await PostgresServerStore.open(settings, migration: .apply)
-            print("The store at \(settings.description) is at version \(PostgresServerStore.schemaVersion) (store id \(migrated.storeID)).")
+            print(
+                "The store at \(settings.description) is at version \(PostgresServerStore.schemaVersion) (store id \(migrated.storeID))."
+            )
         } else {
             let migrated = try store.open()
             print("The store \(store.file) is migrated (store id \(migrated.storeID)).")

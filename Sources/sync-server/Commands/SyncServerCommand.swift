@@ -42,7 +42,8 @@ struct StoreOptions: ParsableArguments {
 
     func validate() throws {
         guard db == nil || store == nil else {
-            throw ValidationError("--db and --store name the store two ways: give one (--db FILE, or --store postgres://…)")
+            throw ValidationError(
+                "--db and --store name the store two ways: give one (--db FILE, or --store postgres://…)")
         }
         if let store {
             guard PostgresSettings.isURL(store) else {

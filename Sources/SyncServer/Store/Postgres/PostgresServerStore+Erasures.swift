@@ -13,7 +13,8 @@ extension PostgresServerStore {
         let order = try await write { transaction in
             guard var state = try await transaction.load([key])[key] else { throw StateStore.noRecord(key) }
             guard !state.isErased else { throw StateStore.alreadyErased(key) }
-            let (ordered, order) = StateStore.erase(&state, reason: reason, by: "admin:\(admin)", tick: transaction.tick)
+            let (ordered, order) = StateStore.erase(
+                &state, reason: reason, by: "admin:\(admin)", tick: transaction.tick)
             _ = try await transaction.merge(
                 ChangeBatch(
                     records: [state, ordered], offices: [transaction.replica: "sync-server"], cursor: 0,
@@ -68,7 +69,9 @@ extension PostgresServerStore {
             var replicas = Set<ReplicaID>()
             for record in records {
                 for sibling in record.alive { replicas.insert(sibling.dot.replica) }
-                for siblings in record.fields.values { for sibling in siblings { replicas.insert(sibling.dot.replica) } }
+                for siblings in record.fields.values {
+                    for sibling in siblings { replicas.insert(sibling.dot.replica) }
+                }
             }
             let offices = try await Self.directory(connection, logger: self.logger, of: Array(replicas))
             return ChangeBatch(records: records, offices: offices, cursor: 0, hasMore: false)
@@ -104,7 +107,8 @@ extension PostgresServerStore {
             ).decode((String, String, String, String?).self) {
                 holders.append(
                     ServerLedger.Holder(
-                        office: Office(name: name, quartiers: ServerLedger.quartiers(json: quartiers), createdAt: created),
+                        office: Office(
+                            name: name, quartiers: ServerLedger.quartiers(json: quartiers), createdAt: created),
                         lastSeen: seen))
             }
             var confirmations: [String: [ErasureStatus.Confirmation]] = [:]
@@ -201,7 +205,8 @@ extension PostgresServerStore {
                     """
                     SELECT \(unescaped: Self.officeColumns) FROM _server_offices WHERE revoked_at IS NULL ORDER BY name
                     """, logger: self.logger))
-            let now = try await connection.query("SELECT \(unescaped: PostgresSchema.nowISO)", logger: self.logger)
+            let now =
+                try await connection.query("SELECT \(unescaped: PostgresSchema.nowISO)", logger: self.logger)
                 .collect().first?.decode(String.self) ?? ""
             return StateStore.subjectReport(
                 states: states, contacts: ids, madeBy: "sync-server", madeAt: now,

@@ -89,9 +89,10 @@ public final class PostgresServerStore: ServerStore {
 
     /// The schema version of the database on `connection` (0: none).
     static func version(_ connection: PostgresConnection, logger: Logger) async throws -> Int {
-        let exists = try await connection.query(
-            "SELECT to_regclass('_server_schema') IS NOT NULL", logger: logger
-        ).collect().first?.decode(Bool.self) ?? false
+        let exists =
+            try await connection.query(
+                "SELECT to_regclass('_server_schema') IS NOT NULL", logger: logger
+            ).collect().first?.decode(Bool.self) ?? false
         guard exists else { return 0 }
         return try await connection.query("SELECT coalesce(max(version), 0) FROM _server_schema", logger: logger)
             .collect().first?.decode(Int.self) ?? 0
@@ -131,7 +132,8 @@ public final class PostgresServerStore: ServerStore {
                     for statement in statements {
                         try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }
-                    try await connection.query("INSERT INTO _server_schema (version) VALUES (\(index + 1))", logger: logger)
+                    try await connection.query(
+                        "INSERT INTO _server_schema (version) VALUES (\(index + 1))", logger: logger)
                 }
                 let identity = ReplicaID.random().rawValue
                 try await connection.query(
@@ -156,7 +158,8 @@ public final class PostgresServerStore: ServerStore {
             let id = try await connection.query("SELECT replica_id FROM _sync_state WHERE id = 1", logger: logger)
                 .collect().first?.decode(String.self)
         else {
-            throw SyncError(.corruptData, "the store at \(settings.description) has no identity: restore it from a backup")
+            throw SyncError(
+                .corruptData, "the store at \(settings.description) has no identity: restore it from a backup")
         }
         return id
     }
@@ -229,7 +232,8 @@ public final class PostgresServerStore: ServerStore {
                 if let cause = cause as? PSQLError { throw syncError(cause, settings: settings) }
             }
             if let cause = error.closureError { throw cause }
-            throw SyncError(.busy, "the PostgreSQL store could not finish a transaction: nothing was written; try again")
+            throw SyncError(
+                .busy, "the PostgreSQL store could not finish a transaction: nothing was written; try again")
         }
     }
 

@@ -54,7 +54,8 @@ public struct PostgresSettings: Sendable, Equatable {
         }
         var query: [String: String] = [:]
         for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }
-        host = components.host.flatMap { $0.isEmpty ? nil : $0 } ?? query["host"] ?? environment["PGHOST"]
+        host =
+            components.host.flatMap { $0.isEmpty ? nil : $0 } ?? query["host"] ?? environment["PGHOST"]
             ?? "localhost"
         if let text = components.port.map(String.init) ?? query["port"] ?? environment["PGPORT"] {
             guard let port = Int(text), (1...65535).contains(port) else {
@@ -65,7 +66,8 @@ public struct PostgresSettings: Sendable, Equatable {
             port = 5432
         }
         let localUser = ProcessInfo.processInfo.environment["USER"] ?? "postgres"
-        user = components.user.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding } ?? query["user"]
+        user =
+            components.user.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding } ?? query["user"]
             ?? environment["PGUSER"] ?? localUser
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         database = path.isEmpty ? (query["dbname"] ?? environment["PGDATABASE"] ?? user) : path

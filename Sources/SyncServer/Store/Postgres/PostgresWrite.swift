@@ -224,6 +224,7 @@ final class PostgresWrite {
                 """)
         }
         try await query(
-            "UPDATE _sync_clock SET counter = \(counter), hlc_ms = \(milliseconds), hlc_logical = \(logical) WHERE id = 1")
+            "UPDATE _sync_clock SET counter = \(counter), hlc_ms = \(milliseconds), hlc_logical = \(logical) WHERE id = 1"
+        )
     }
 }

@@ -64,12 +64,13 @@ public enum StoreCopy {
                 try await client.withTransaction(logger: logger) { connection in
                     try await connection.query(
                         "SELECT pg_advisory_xact_lock(\(PostgresWrite.feedLock))", logger: logger)
-                    let used = try await connection.query(
-                        """
-                        SELECT (SELECT count(*) FROM _sync_records) + (SELECT count(*) FROM _server_offices)
-                            + (SELECT count(*) FROM _server_admins)
-                        """, logger: logger
-                    ).collect().first?.decode(Int64.self) ?? 0
+                    let used =
+                        try await connection.query(
+                            """
+                            SELECT (SELECT count(*) FROM _sync_records) + (SELECT count(*) FROM _server_offices)
+                                + (SELECT count(*) FROM _server_admins)
+                            """, logger: logger
+                        ).collect().first?.decode(Int64.self) ?? 0
                     guard used == 0 else {
                         throw SyncError(
                             .invalidInput,
