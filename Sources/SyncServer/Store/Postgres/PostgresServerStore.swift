@@ -184,6 +184,7 @@ public final class PostgresServerStore: ServerStore {
     }
 
     /// Runs `body` in one write transaction under the feed lock (``PostgresWrite``).
+    @discardableResult
     func write<T: Sendable>(_ body: (PostgresWrite) async throws -> T) async throws -> T {
         let replica = ReplicaID(rawValue: storeID)
         return try await Self.mapped(settings) {
@@ -220,6 +221,7 @@ public final class PostgresServerStore: ServerStore {
 
     /// Runs `body`, saying a failure of PostgreSQL as a ``SyncError`` a person can act on: an
     /// unreachable database as busy (503 at the routes: the offices retry), never a value.
+    @discardableResult
     static func mapped<T>(_ settings: PostgresSettings, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
