@@ -20,6 +20,24 @@ struct ScriptTests {
         #expect(result.error.contains("handlungsfeld is not a known Handlungsfeld"), "\(result.error)")
     }
 
+    @Test(
+        "scripts/test-postgres starts a cluster on loopback, restarts it and stops it",
+        .enabled(if: TestPostgres.installed, TestPostgres.skipped))
+    func testPostgres() throws {
+        let directory = NSTemporaryDirectory() + "quartiersync-script-pg-" + UUID().uuidString.prefix(8)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let port = 30000 + Int(getpid() % 10000)
+        let started = Command.shell("'\(TestPostgres.script)' start '\(directory)' \(port)")
+        #expect(started.status == 0, "\(started.output)")
+        #expect(started.output.contains("QS_POSTGRES_URL=postgres://postgres@127.0.0.1:\(port)"))
+        let cluster = PostgresCluster(url: "postgres://postgres@127.0.0.1:\(port)", dataDirectory: directory + "/data")
+        #expect(try cluster.sql("SELECT current_setting('listen_addresses')") == "127.0.0.1")
+        try cluster.restart(script: TestPostgres.script)
+        #expect(try cluster.sql("SELECT 1") == "1")
+        #expect(Command.shell("'\(TestPostgres.script)' stop '\(directory)'").status == 0)
+        #expect(throws: CommandError.self) { try cluster.sql("SELECT 1") }
+    }
+
     @Test("scripts/install puts both binaries and their bash, zsh and fish completions under a prefix")
     func install() throws {
         let prefix = NSTemporaryDirectory() + "quartiersync-install-" + UUID().uuidString
