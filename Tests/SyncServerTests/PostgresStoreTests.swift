@@ -146,5 +146,47 @@ struct PostgresStoreTests {
         #expect(!result.error.contains("geheim-im-env"))
     }
 
+    @Test(
+        "TLS to PostgreSQL: verify-full with the CA file connects; another CA, or a name the certificate lacks, is refused and said so",
+        .enabled(if: TestPostgres.installed, TestPostgres.skipped))
+    func tls() throws {
+        let certificates = TLSTests()
+        let (ca, cert, key) = try certificates.certificates(names: "DNS:localhost", prefix: "db")
+        let otherAuthority = TLSTests()
+        let other = try otherAuthority.certificates(names: "DNS:localhost", prefix: "other").ca
+        // The server's certificate and key, readable by the cluster's user only.
+        let directory = NSTemporaryDirectory() + "quartiersync-pg-tls-" + UUID().uuidString.prefix(8)
+        let files = directory + "-certs"
+        defer {
+            _ = Command.shell("'\(TestPostgres.script)' stop '\(directory)'")
+            try? FileManager.default.removeItem(atPath: directory)
+            try? FileManager.default.removeItem(atPath: files)
+        }
+        let owner = getuid() == 0 ? "chown -R postgres '\(files)' && " : ""
+        let prepared = Command.shell(
+            "install -d -m 0700 '\(files)' && cp '\(cert)' '\(files)/server.pem' && cp '\(key)' '\(files)/server.key' "
+                + "&& chmod 0600 '\(files)/server.key' && \(owner)true")
+        try #require(prepared.status == 0, "\(prepared.output)")
+        let port = 31000 + Int(getpid() % 10000)
+        let started = Command.shell(
+            "QS_PG_OPTIONS='-c ssl=on -c ssl_cert_file=\(files)/server.pem -c ssl_key_file=\(files)/server.key' "
+                + "'\(TestPostgres.script)' start '\(directory)' \(port)")
+        try #require(started.status == 0, "\(started.output)")
+
+        let verified = "postgres://postgres@localhost:\(port)/postgres?sslmode=verify-full&sslrootcert=\(ca)"
+        let migrated = try Command.run(Binaries.server, ["migrate", "--store", verified], timeout: 60)
+        #expect(migrated.status == 0, "\(migrated.error)")
+        let cluster = PostgresCluster(url: "postgres://postgres@127.0.0.1:\(port)", dataDirectory: nil)
+        #expect(try cluster.sql("SELECT count(*) FROM _server_schema") == "1")
+        for (url, why) in [
+            ("postgres://postgres@localhost:\(port)/postgres?sslmode=verify-full&sslrootcert=\(other)", "another CA"),
+            ("postgres://postgres@127.0.0.1:\(port)/postgres?sslmode=verify-full&sslrootcert=\(ca)", "another name"),
+        ] {
+            let refused = try Command.run(Binaries.server, ["office", "list", "--store", url], timeout: 60)
+            #expect(refused.status != 0, "\(why)")
+            #expect(refused.error.contains("TLS to the PostgreSQL store"), "\(why): \(refused.error)")
+        }
+    }
+
     static func name(_ url: String) -> String { String(url[url.index(after: url.lastIndex(of: "/")!)...]) }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOSSL
 import PostgresNIO
 import SyncKernel
 import SyncProtocol
@@ -53,12 +54,20 @@ public final class PostgresServerStore: ServerStore {
         _ settings: PostgresSettings, migration: Migration = .refuse,
         logger: Logger = Logger(label: "quartiersync.store")
     ) async throws -> PostgresServerStore {
-        let storeID = try await running(PostgresClient(configuration: try settings.configuration())) { client in
-            try await within(.seconds(15), settings) {
-                try await mapped(settings) {
-                    try await client.withConnection { connection in
-                        try await prepare(connection, settings: settings, migration: migration, logger: logger)
-                    }
+        // One connection of its own: a database that refuses, a certificate that does not
+        // check, a wrong password are said at once (the pool would keep retrying).
+        let configuration = try settings.connectionConfiguration()
+        let storeID = try await within(.seconds(15), settings) {
+            try await mapped(settings) {
+                let connection = try await PostgresConnection.connect(
+                    configuration: configuration, id: 1, logger: logger)
+                do {
+                    let id = try await prepare(connection, settings: settings, migration: migration, logger: logger)
+                    try await connection.close()
+                    return id
+                } catch {
+                    try? await connection.close()
+                    throw error
                 }
             }
         }
@@ -263,6 +272,12 @@ public final class PostgresServerStore: ServerStore {
             return SyncError(
                 .database, "the PostgreSQL store refused the request (SQLSTATE \(state)): nothing was written",
                 cause: error)
+        }
+        if error.underlying is NIOSSLError || error.underlying is NIOSSLExtraError || error.code == .sslUnsupported {
+            return SyncError(
+                .notConfigured,
+                "TLS to the PostgreSQL store at \(settings.description) failed: check sslmode, sslrootcert (the CA "
+                    + "that signed the database's certificate) and that the certificate names the host", cause: error)
         }
         return SyncError(
             .busy,

@@ -143,7 +143,43 @@ public struct PostgresSettings: Sendable, Equatable {
         return configuration
     }
 
+    /// The configuration of one connection (what `open` checks the database with: its
+    /// failure — refused, TLS, login — comes at once, where the pool would retry).
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        var configuration: PostgresConnection.Configuration
+        if host.hasPrefix("/") {
+            configuration = PostgresConnection.Configuration(
+                unixSocketPath: "\(host)/.s.PGSQL.\(port)", username: user, password: password, database: database)
+        } else {
+            let tls: PostgresConnection.Configuration.TLS
+            switch try tlsMode() {
+            case .disable: tls = .disable
+            case .prefer(let configuration): tls = .prefer(try NIOSSLContext(configuration: configuration))
+            case .require(let configuration): tls = .require(try NIOSSLContext(configuration: configuration))
+            }
+            configuration = PostgresConnection.Configuration(
+                host: host, port: port, username: user, password: password, database: database, tls: tls)
+        }
+        configuration.options.connectTimeout = .seconds(10)
+        return configuration
+    }
+
+    /// How TLS is used, with its configuration.
+    enum TLSMode {
+        case disable
+        case prefer(TLSConfiguration)
+        case require(TLSConfiguration)
+    }
+
     private func tls() throws -> PostgresClient.Configuration.TLS {
+        switch try tlsMode() {
+        case .disable: .disable
+        case .prefer(let configuration): .prefer(configuration)
+        case .require(let configuration): .require(configuration)
+        }
+    }
+
+    private func tlsMode() throws -> TLSMode {
         var tls = TLSConfiguration.makeClientConfiguration()
         switch sslMode {
         case .disable: return .disable
