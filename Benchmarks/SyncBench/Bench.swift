@@ -164,6 +164,11 @@ struct Bench: Sendable {
         var postgres: PostgresCluster?
         var offices: Int
         var servers: Int
+        /// New contacts each office pushes.
+        var contactsPerOffice = 200
+        /// Every office pushes first, then every office pulls, each phase timed on its own (the
+        /// side-by-side figures); otherwise each office pushes, then pulls, on its own.
+        var phased = false
 
         var label: String { "\(postgres == nil ? "sqlite" : "postgres") offices=\(offices) servers=\(servers)" }
     }
@@ -197,7 +202,7 @@ struct Bench: Sendable {
             let replica = try Replica.inMemory(office: "Office \(index)")
             try replica.insert(
                 .contacts,
-                contentsOf: contacts(count: 200, salt: UInt64(index) &+ 99).map { row in
+                contentsOf: contacts(count: run.contactsPerOffice, salt: UInt64(index) &+ 99).map { row in
                     var row = row
                     row.remove(column: 0)
                     row["quartier"] = quartier
@@ -206,6 +211,7 @@ struct Bench: Sendable {
             let through = servers[index % servers.count]
             clients.append((replica, try SyncClient(remote: try Remote(server: through.url, token: token))))
         }
+        if run.phased { return try await phased(clients, servers: servers) }
         let start = DispatchTime.now()
         let results = try await withThrowingTaskGroup(of: (Int, [Double], [Double]).self) { group in
             for (replica, client) in clients {
@@ -258,6 +264,66 @@ struct Bench: Sendable {
             changesPerSecond: Double(results.map(\.0).reduce(0, +)) / seconds, p99Ms: p99(pushes + pulls),
             serverPeakMB: servers.map { Memory.peakMB(pid: $0.processIdentifier ?? 0) }.max() ?? 0,
             pushesPerSecond: Double(pushes.count) / seconds, pullsPerSecond: Double(pulls.count) / seconds,
+            pushP99Ms: p99(pushes), pullP99Ms: p99(pulls))
+    }
+
+    /// Every office pushes all it has (timed), then every office pulls its Quartier (timed).
+    private func phased(_ clients: [(Replica, SyncClient)], servers: [SyncServerProcess]) async throws
+        -> ServerFigures
+    {
+        func p99(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]
+        }
+        let pushStart = DispatchTime.now()
+        let pushed = try await withThrowingTaskGroup(of: (Int, [Double]).self) { group in
+            for (replica, client) in clients {
+                group.addTask {
+                    var moved = 0
+                    var latencies: [Double] = []
+                    while true {
+                        let batch = try replica.outgoing(limit: 50)
+                        if batch.records.isEmpty { break }
+                        let begin = DispatchTime.now()
+                        _ = try await client.push(batch, key: UUID().uuidString)
+                        latencies.append(Clock.seconds(since: begin) * 1000)
+                        try replica.acknowledge(upTo: batch.cursor)
+                        moved += batch.records.count
+                    }
+                    return (moved, latencies)
+                }
+            }
+            return try await group.reduce(into: [(Int, [Double])]()) { $0.append($1) }
+        }
+        let pushSeconds = Clock.seconds(since: pushStart)
+        let pullStart = DispatchTime.now()
+        let pulled = try await withThrowingTaskGroup(of: (Int, [Double]).self) { group in
+            for (_, client) in clients {
+                group.addTask {
+                    var moved = 0
+                    var latencies: [Double] = []
+                    var cursor: Int64 = 0
+                    while true {
+                        let begin = DispatchTime.now()
+                        let page = try await client.pull(since: cursor, limit: 500)
+                        latencies.append(Clock.seconds(since: begin) * 1000)
+                        moved += page.records.count
+                        cursor = page.cursor
+                        if !page.hasMore { break }
+                    }
+                    return (moved, latencies)
+                }
+            }
+            return try await group.reduce(into: [(Int, [Double])]()) { $0.append($1) }
+        }
+        let pullSeconds = Clock.seconds(since: pullStart)
+        let pushes = pushed.flatMap(\.1)
+        let pulls = pulled.flatMap(\.1)
+        return ServerFigures(
+            changesPerSecond: Double((pushed + pulled).map(\.0).reduce(0, +)) / (pushSeconds + pullSeconds),
+            p99Ms: p99(pushes + pulls),
+            serverPeakMB: servers.map { Memory.peakMB(pid: $0.processIdentifier ?? 0) }.max() ?? 0,
+            pushesPerSecond: Double(pushes.count) / pushSeconds, pullsPerSecond: Double(pulls.count) / pullSeconds,
             pushP99Ms: p99(pushes), pullP99Ms: p99(pulls))
     }
 }

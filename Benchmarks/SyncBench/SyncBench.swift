@@ -129,9 +129,20 @@ struct SyncBench: AsyncParsableCommand {
     func storesSideBySide(_ bench: Bench, cluster: PostgresCluster) async throws -> [Report.StoreRow] {
         var rows: [Report.StoreRow] = []
         for count in storeOffices.isEmpty ? [offices] : storeOffices {
-            var runs = [Bench.ServerRun(postgres: nil, offices: count, servers: 1)]
-            runs.append(Bench.ServerRun(postgres: cluster, offices: count, servers: 1))
-            if servers > 1 { runs.append(Bench.ServerRun(postgres: cluster, offices: count, servers: servers)) }
+            // 10,000 new contacts in all, whatever the number of offices: the figures compare
+            // how the stores take many offices at once, not ever larger pulls.
+            let contacts = max(10, 10_000 / count)
+            var runs = [
+                Bench.ServerRun(postgres: nil, offices: count, servers: 1, contactsPerOffice: contacts, phased: true)
+            ]
+            runs.append(
+                Bench.ServerRun(
+                    postgres: cluster, offices: count, servers: 1, contactsPerOffice: contacts, phased: true))
+            if servers > 1 {
+                runs.append(
+                    Bench.ServerRun(
+                        postgres: cluster, offices: count, servers: servers, contactsPerOffice: contacts, phased: true))
+            }
             for run in runs {
                 let figures = try await bench.concurrentOffices(run)
                 bench.log(

@@ -347,15 +347,28 @@ public final class PostgresServerStore: ServerStore {
     public func push(
         _ batch: ChangeBatch, key: String?, from office: Office, replica pusher: ReplicaID?, validator: StateValidator
     ) async throws -> PushReceipt {
-        if let key, let earlier = try await read({ try await self.receipt(office, key, on: $0) }) {
-            return earlier
+        // What the push needs to know before it takes the lock, in one snapshot: an earlier
+        // receipt, whose the pushing replica is, the office's replicas, the others' reach.
+        let known = try await read { connection in
+            (
+                receipt: try await key.asyncMap { try await self.receipt(office, $0, on: connection) } ?? nil,
+                owner: try await pusher.asyncMap { try await self.owner(of: $0, on: connection) },
+                bound: try await self.replicas(of: office, on: connection),
+                reached: try await self.reached(office, on: connection)
+            )
         }
-        if let pusher { try await claim(pusher, for: office) }
-        let bound = try await replicas(of: office)
+        if let earlier = known.receipt { return earlier }
+        var bound = known.bound
+        if let pusher, known.owner != office.name {
+            // A replica's first push binds it (another office's replica is refused).
+            try await claim(pusher, for: office, owner: .some(known.owner ?? nil))
+            bound.insert(pusher)
+        }
         var batch = batch
         batch.offices = Dictionary(uniqueKeysWithValues: bound.map { ($0, office.name) })
         let scope = WriteScope(
-            quartiers: office.quartiers, replicas: bound, othersReached: try await reachedByOtherOffices(office))
+            quartiers: office.quartiers, replicas: bound,
+            othersReached: try await reachedByOtherOffices(office, read: known.reached))
         let (receipt, erased) = try await write { transaction -> (PushReceipt, Bool) in
             // Two servers may take the same push at once: the second waited for the lock.
             if let key, let earlier = try await self.receipt(office, key, on: transaction.connection) {
@@ -386,13 +399,13 @@ public final class PostgresServerStore: ServerStore {
                     ON CONFLICT DO NOTHING
                     """)
             }
-            receipt.head = nil
+            // Under the lock the head is this transaction's last position (or the latest
+            // committed one when it stored nothing): what a read after the commit would say.
+            receipt.head = transaction.head
             return (receipt, !summary.erased.isEmpty)
         }
         if erased { await vacuum() }
-        var answered = receipt
-        answered.head = try await read { try await Self.head($0, logger: self.logger) }
-        return answered
+        return receipt
     }
 
     /// The receipt of the push `key` of `office` stored earlier, with the feed's head now.
@@ -523,25 +536,39 @@ public final class PostgresServerStore: ServerStore {
 
     /// The replicas bound to `office`.
     private func replicas(of office: Office) async throws -> Set<ReplicaID> {
-        try await read { connection in
-            var replicas = Set<ReplicaID>()
-            for try await replica in try await connection.query(
-                "SELECT replica_id FROM _server_replicas WHERE office = \(office.name)", logger: self.logger
-            ).decode(String.self) {
-                replicas.insert(ReplicaID(rawValue: replica))
-            }
-            return replicas
+        try await read { try await self.replicas(of: office, on: $0) }
+    }
+
+    private func replicas(of office: Office, on connection: PostgresConnection) async throws -> Set<ReplicaID> {
+        var replicas = Set<ReplicaID>()
+        for try await replica in try await connection.query(
+            "SELECT replica_id FROM _server_replicas WHERE office = \(office.name)", logger: logger
+        ).decode(String.self) {
+            replicas.insert(ReplicaID(rawValue: replica))
         }
+        return replicas
+    }
+
+    /// The office `replica` is bound to, if any.
+    private func owner(of replica: ReplicaID, on connection: PostgresConnection) async throws -> String? {
+        try await connection.query(
+            "SELECT office FROM _server_replicas WHERE replica_id = \(replica.rawValue)", logger: logger
+        ).collect().first?.decode(String.self)
     }
 
     /// Binds `replica` to `office` on first use; refuses it for any other office.
-    private func claim(_ replica: ReplicaID, for office: Office) async throws {
+    private func claim(_ replica: ReplicaID, for office: Office, owner known: String?? = .none) async throws {
         let owner: @Sendable (PostgresConnection, Logger) async throws -> String? = { connection, logger in
             try await connection.query(
                 "SELECT office FROM _server_replicas WHERE replica_id = \(replica.rawValue)", logger: logger
             ).collect().first?.decode(String.self)
         }
-        var bound = try await read { try await owner($0, self.logger) }
+        var bound: String?
+        if case .some(let known) = known {
+            bound = known
+        } else {
+            bound = try await read { try await owner($0, self.logger) }
+        }
         if bound == nil {
             bound = try await Self.mapped(settings) {
                 try await client.withConnection { connection in
@@ -557,27 +584,36 @@ public final class PostgresServerStore: ServerStore {
         guard bound == office.name else { throw ServerLedger.replicaOfAnotherOffice }
     }
 
-    /// As `SQLiteServerStore`'s: the replicas of other active offices and how far another office
-    /// may send their versions (0 outside a restore window).
-    private func reachedByOtherOffices(_ office: Office) async throws -> [ReplicaID: UInt64] {
-        let (reached, window) = try await read { connection in
-            var reached: [ReplicaID: UInt64] = [:]
-            for try await (replica, counter) in try await connection.query(
-                """
-                SELECT r.replica_id, greatest(coalesce(k.counter, 0), coalesce(a.position, 0))
-                FROM _server_replicas r JOIN _server_offices o ON o.name = r.office
-                LEFT JOIN _sync_knowledge k ON k.replica_id = r.replica_id
-                LEFT JOIN _sync_acks a ON a.replica_id = r.replica_id
-                WHERE r.office <> \(office.name) AND o.revoked_at IS NULL
-                """, logger: self.logger
-            ).decode((String, Int64).self) {
-                reached[ReplicaID(rawValue: replica)] = UInt64(clamping: counter)
-            }
-            let window = try await connection.query(
-                "SELECT serving_since, relays_until FROM _server_restore WHERE id = 1", logger: self.logger
-            ).collect().first?.decode((Double?, Double?).self)
-            return (reached, window)
+    /// The replicas of other active offices, with the largest counter held of each, and the
+    /// restore window (serving since, relaying until).
+    private func reached(_ office: Office, on connection: PostgresConnection) async throws
+        -> (reached: [ReplicaID: UInt64], window: (Double?, Double?)?)
+    {
+        var reached: [ReplicaID: UInt64] = [:]
+        for try await (replica, counter) in try await connection.query(
+            """
+            SELECT r.replica_id, greatest(coalesce(k.counter, 0), coalesce(a.position, 0))
+            FROM _server_replicas r JOIN _server_offices o ON o.name = r.office
+            LEFT JOIN _sync_knowledge k ON k.replica_id = r.replica_id
+            LEFT JOIN _sync_acks a ON a.replica_id = r.replica_id
+            WHERE r.office <> \(office.name) AND o.revoked_at IS NULL
+            """, logger: logger
+        ).decode((String, Int64).self) {
+            reached[ReplicaID(rawValue: replica)] = UInt64(clamping: counter)
         }
+        let window = try await connection.query(
+            "SELECT serving_since, relays_until FROM _server_restore WHERE id = 1", logger: logger
+        ).collect().first?.decode((Double?, Double?).self)
+        return (reached, window)
+    }
+
+    /// As `SQLiteServerStore`'s: the replicas of other active offices and how far another office
+    /// may send their versions (0 outside a restore window; opened by the first push a restored
+    /// store serves).
+    private func reachedByOtherOffices(
+        _ office: Office, read: (reached: [ReplicaID: UInt64], window: (Double?, Double?)?)
+    ) async throws -> [ReplicaID: UInt64] {
+        let (reached, window) = read
         var until = window?.1
         if let window, window.0 == nil {
             until = try await Self.mapped(settings) {
@@ -874,5 +910,13 @@ public final class PostgresServerStore: ServerStore {
                     """, logger: logger)
             }
         }
+    }
+}
+
+extension Optional {
+    /// `map` with an async transform.
+    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
     }
 }

@@ -24,6 +24,8 @@ final class PostgresWrite {
     private var milliseconds: Int64
     private var logical: Int64
     private var sequence: Int64
+    /// The feed's head when the lock was taken: the latest committed position.
+    private let committedHead: Int64
     private var saved = false
     private var knowledge: [ReplicaID: UInt64] = [:]
 
@@ -46,8 +48,12 @@ final class PostgresWrite {
             clock = try row.decode((Int64, Int64, Int64, Int64).self)
         }
         (counter, milliseconds, logical) = (clock.0, clock.1, clock.2)
+        committedHead = clock.3
         sequence = max(clock.3, StateTable.feedPosition(at: Date()))
     }
+
+    /// The feed's head as this transaction leaves it.
+    var head: Int64 { saved ? sequence : committedHead }
 
     @discardableResult
     func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
