@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A running PostgreSQL cluster the tests and the benchmark make databases in: one per server
 /// store, so every test starts from an empty store.
 ///
@@ -16,6 +20,23 @@ public struct PostgresCluster: Sendable {
     public init(url: String, dataDirectory: String?) {
         self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
         self.dataDirectory = dataDirectory
+    }
+
+    /// A port no process listens on now, on 127.0.0.1 (the kernel's choice): for a cluster
+    /// to start on.
+    public static func freePort() -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
+            }
+        }
+        return bound ? Int(UInt16(bigEndian: address.sin_port)) : 40000 + Int(getpid() % 20000)
     }
 
     /// `psql`, from the client package.

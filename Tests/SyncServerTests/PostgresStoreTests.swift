@@ -167,7 +167,7 @@ struct PostgresStoreTests {
             "install -d -m 0700 '\(files)' && cp '\(cert)' '\(files)/server.pem' && cp '\(key)' '\(files)/server.key' "
                 + "&& chmod 0600 '\(files)/server.key' && \(owner)true")
         try #require(prepared.status == 0, "\(prepared.output)")
-        let port = 31000 + Int(getpid() % 10000)
+        let port = PostgresCluster.freePort()
         let started = Command.shell(
             "QS_PG_OPTIONS='-c ssl=on -c ssl_cert_file=\(files)/server.pem -c ssl_key_file=\(files)/server.key' "
                 + "'\(TestPostgres.script)' start '\(directory)' \(port)")

@@ -14,14 +14,14 @@ public enum TestPostgres {
             return PostgresCluster(url: url, dataDirectory: environment["QS_POSTGRES_DATA"])
         }
         guard installed else { return nil }
-        return start(name: "quartiersync-pg-\(getpid())", port: 40000 + Int(getpid() % 20000))
+        return start(name: "quartiersync-pg-\(getpid())", port: PostgresCluster.freePort())
     }()
 
     /// A cluster of its own, for a test that restarts it (the shared one serves tests running
     /// meanwhile); nil without PostgreSQL binaries. Stopped when the test run ends.
     public static let restartable: PostgresCluster? = {
         guard installed else { return nil }
-        return start(name: "quartiersync-pg-restart-\(getpid())", port: 20000 + Int(getpid() % 20000))
+        return start(name: "quartiersync-pg-restart-\(getpid())", port: PostgresCluster.freePort())
     }()
 
     /// Starts a cluster in a new directory `name` of the temporary directory, on `port`.

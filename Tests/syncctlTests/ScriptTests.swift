@@ -26,7 +26,7 @@ struct ScriptTests {
     func testPostgres() throws {
         let directory = NSTemporaryDirectory() + "quartiersync-script-pg-" + UUID().uuidString.prefix(8)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let port = 30000 + Int(getpid() % 10000)
+        let port = PostgresCluster.freePort()
         let started = Command.shell("'\(TestPostgres.script)' start '\(directory)' \(port)")
         #expect(started.status == 0, "\(started.output)")
         #expect(started.output.contains("QS_POSTGRES_URL=postgres://postgres@127.0.0.1:\(port)"))

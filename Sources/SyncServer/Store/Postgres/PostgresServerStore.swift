@@ -57,7 +57,9 @@ public final class PostgresServerStore: ServerStore {
         // One connection of its own: a database that refuses, a certificate that does not
         // check, a wrong password are said at once (the pool would keep retrying).
         let configuration = try settings.connectionConfiguration()
-        let storeID = try await within(.seconds(15), settings) {
+        // A busy database may take a while to migrate; one that does not answer at all is said
+        // within a minute.
+        let storeID = try await within(.seconds(60), settings) {
             try await mapped(settings) {
                 let connection = try await PostgresConnection.connect(
                     configuration: configuration, id: 1, logger: logger)
