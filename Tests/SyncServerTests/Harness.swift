@@ -106,8 +106,9 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
         switch self {
         case .sqlite: return try SQLiteServerStore(path: workspace.file("server.sqlite"), logger: Logger(label: "test"))
         case .postgres:
+            // No deadline: in a test run, other tests' processes may hold this one's threads.
             let store = try await PostgresServerStore.open(
-                try PostgresSettings(url: try newStore(in: workspace)), migration: .apply)
+                try PostgresSettings(url: try newStore(in: workspace)), migration: .apply, deadline: nil)
             return RunningPostgresStore(store)
         }
     }

@@ -722,7 +722,7 @@ private final class ServerNetwork {
         let holds: String
         if postgres != nil {
             let store = RunningPostgresStore(
-                try await PostgresServerStore.open(try PostgresSettings(url: server.database)))
+                try await PostgresServerStore.open(try PostgresSettings(url: server.database), deadline: nil))
             serverConflicts = Set(try await store.conflicts(within: nil).map(\.id))
             holds = "\(try await store.officeOverviews().map { "\($0.name): \($0.lastResult ?? "-")" })"
         } else {

@@ -50,16 +50,17 @@ public final class PostgresServerStore: ServerStore {
     /// reads the store's identity through a short-lived connection. The returned store's
     /// client is not running yet: run it beside the work (``run(_:migration:logger:_:)``) or as
     /// a service of the server's application.
+    ///
+    /// A database that takes the connection but does not answer is given up on after
+    /// `deadline` (nil: never — for a caller whose own tasks may wait long for a thread).
     public static func open(
         _ settings: PostgresSettings, migration: Migration = .refuse,
-        logger: Logger = Logger(label: "quartiersync.store")
+        logger: Logger = Logger(label: "quartiersync.store"), deadline: Duration? = .seconds(60)
     ) async throws -> PostgresServerStore {
         // One connection of its own: a database that refuses, a certificate that does not
         // check, a wrong password are said at once (the pool would keep retrying).
         let configuration = try settings.connectionConfiguration()
-        // A busy database may take a while to migrate; one that does not answer at all is said
-        // within a minute.
-        let storeID = try await within(.seconds(60), settings) {
+        let check: @Sendable () async throws -> String = {
             try await mapped(settings) {
                 let connection = try await PostgresConnection.connect(
                     configuration: configuration, id: 1, logger: logger)
@@ -73,6 +74,9 @@ public final class PostgresServerStore: ServerStore {
                 }
             }
         }
+        // A busy database may take a while to migrate; one that does not answer at all is said.
+        let storeID: String
+        if let deadline { storeID = try await within(deadline, settings, check) } else { storeID = try await check() }
         return PostgresServerStore(
             storeID: storeID, client: PostgresClient(configuration: try settings.configuration()), settings: settings,
             logger: logger)
