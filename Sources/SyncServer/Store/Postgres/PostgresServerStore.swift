@@ -299,12 +299,9 @@ public final class PostgresServerStore: ServerStore {
     {
         guard !keys.isEmpty else { return [:] }
         var states: [RecordKey: RecordState] = [:]
-        let rows = try await connection.query(
-            """
-            SELECT r.state FROM _sync_records r
-            JOIN unnest(\(keys.map(\.table.rawValue)), \(keys.map(\.id))) AS k(tbl, id) ON r.tbl = k.tbl AND r.id = k.id
-            """, logger: logger)
-        for try await blob in rows.decode(ByteBuffer.self) {
+        let rows = try await connection.execute(
+            PostgresStatements.States(tables: keys.map(\.table.rawValue), ids: keys.map(\.id)), logger: logger)
+        for try await blob in rows {
             let state = try StateTable.decode(bytes: Array(blob.readableBytesView))
             states[state.key] = state
         }
@@ -451,21 +448,15 @@ public final class PostgresServerStore: ServerStore {
 
     public func pull(since cursor: Int64, limit: Int, for office: Office) async throws -> EncodedBatch {
         try await read { connection in
-            let rows = try await connection.query(
-                """
-                SELECT seq, state, quartier FROM _sync_records r
-                WHERE seq > \(cursor) AND (quartier = '*' OR quartier = ANY(\(office.quartiers))
-                    OR (moved <> 0 AND EXISTS (
-                        SELECT 1 FROM _sync_routes h WHERE h.tbl = r.tbl AND h.id = r.id
-                        AND (h.quartier = '*' OR h.quartier = ANY(\(office.quartiers))))))
-                ORDER BY seq LIMIT \(limit + 1)
-                """, logger: self.logger)
+            let rows = try await connection.execute(
+                PostgresStatements.FeedPage(cursor: cursor, quartiers: office.quartiers, limit: Int64(limit + 1)),
+                logger: self.logger)
             var states: [[UInt8]] = []
             var leaving: [Eviction] = []
             var next = cursor
             var hasMore = false
             var bytesTaken = 0
-            for try await (seq, blob, route) in rows.decode((Int64, ByteBuffer, String?).self) {
+            for try await (seq, blob, route) in rows {
                 if states.count + leaving.count == limit || (bytesTaken > 0 && bytesTaken >= Feed.maxPageBytes) {
                     hasMore = true
                     break
