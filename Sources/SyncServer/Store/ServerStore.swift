@@ -4,10 +4,10 @@ import SyncProtocol
 /// Where the server keeps record states and its office registry.
 ///
 /// Every requirement is `async`: a request handler awaits the store without holding one of
-/// Swift concurrency's threads. The embedded SQLite store (``SQLiteServerStore``) is the only
-/// one today; another database would implement this protocol. Merging happens in the store
-/// (the SQLite store applies a push through SyncCore's `StateStore.apply`, which merges with
-/// SyncKernel's `MergeKernel`), never in route code.
+/// Swift concurrency's threads. Two stores implement it: the embedded SQLite store
+/// (``SQLiteServerStore``, the default) and ``PostgresServerStore`` (several servers on one
+/// database). Merging happens in the store (both plan a push with SyncStore's `ApplyPlan`,
+/// which merges with SyncKernel's `MergeKernel`), never in route code.
 public protocol ServerStore: Sendable {
     /// Identifies this store; clients keep their pull cursor per store id.
     var storeID: String { get }
