@@ -236,7 +236,7 @@ public final class SQLiteServerStore: ServerStore {
         if summary.erased.contains(where: { $0.table != .resolutions && $0.table != .erasures }) {
             try await states.eraseConsequences(of: summary.erased)
         } else if !summary.erased.isEmpty {
-            try await states.scrub()
+            await states.scrubAfterCommit()
         }
         let refused = summary.refused.map {
             RefusedChange(table: $0.key.table.rawValue, id: $0.key.id, code: $0.code, message: $0.message)

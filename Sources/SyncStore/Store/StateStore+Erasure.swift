@@ -30,7 +30,7 @@ extension StateStore {
             _ = try self.merge(db, batch, .downstream(acknowledging: nil))
             return order
         }
-        try await scrub()
+        await scrubAfterCommit()
         return order
     }
 
@@ -66,7 +66,7 @@ extension StateStore {
             let batch = ChangeBatch(records: following, offices: [self.id: self.name], cursor: 0, hasMore: false)
             _ = try self.merge(db, batch, .downstream(acknowledging: nil))
         }
-        try await scrub()
+        await scrubAfterCommit()
     }
 
     /// The states, written by this store, that erasing `keys` brings about (see
@@ -153,6 +153,17 @@ extension StateStore {
                 // A failing disk: said as such; the mark stays for the next sync or start.
                 throw Self.writeError(error)
             }
+        }
+    }
+
+    /// ``scrub()`` after a committed erasure: a failing disk does not turn the erasure, which is
+    /// stored, into an error ("nothing was stored" would be false); the mark stays, and the
+    /// next sync or start empties the WAL.
+    public func scrubAfterCommit() async {
+        do {
+            try await scrub()
+        } catch {
+            logger.warning("the WAL could not be emptied after an erasure (the disk failed): retried at the next start")
         }
     }
 
