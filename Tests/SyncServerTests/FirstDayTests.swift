@@ -11,22 +11,6 @@ import Testing
 @Suite("The first day in operations.md")
 struct FirstDayTests {
     /// A TCP port nobody listens on at the moment.
-    static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
-            }
-        }
-        try #require(bound, "no free port")
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     func mode(_ path: String) throws -> Int {
         try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) & 0o777
     }
@@ -36,7 +20,7 @@ struct FirstDayTests {
         let script = try ShellBlock.first(after: "## Your first day", in: "docs/operations.md")
         let home = TemporaryDirectory("quartiersync-first-day")
         let file = home.file("first-day.sh")
-        let port = try Self.freePort()
+        let port = PostgresCluster.freePort()
         try script.write(toFile: file, atomically: true, encoding: .utf8)
         let result = try Command.run(
             "/bin/bash", ["-e", "-o", "pipefail", file],

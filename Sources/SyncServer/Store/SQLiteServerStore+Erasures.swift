@@ -91,22 +91,19 @@ extension SQLiteServerStore {
         {
             confirmations[row[0], default: []].append(ErasureStatus.Confirmation(office: row[1], at: row[2]))
         }
-        return try orders.map { order in
-            let route =
-                try String.fetchOne(
-                    db, sql: "SELECT quartier FROM _sync_records WHERE tbl = ? AND id = ?",
-                    arguments: [order.table.rawValue, order.recordId]) ?? order.quartier
-            let confirmed = confirmations[order.id] ?? []
-            let done = Set(confirmed.map(\.office))
-            let outstanding = offices.filter {
-                Quartier.scope($0.office.quartiers, covers: route) && !done.contains($0.office.name)
+        var routes: [String: String] = [:]
+        for order in orders {
+            if let route = try String.fetchOne(
+                db, sql: "SELECT quartier FROM _sync_records WHERE tbl = ? AND id = ?",
+                arguments: [order.table.rawValue, order.recordId])
+            {
+                routes[order.id] = route
             }
-            .map {
-                ErasureStatus.Outstanding(
-                    office: $0.office.name, since: max(order.orderedAt, $0.office.createdAt), lastSeen: $0.lastSeen)
-            }
-            return ErasureStatus(order: order, confirmed: confirmed, outstanding: outstanding)
         }
+        return ServerLedger.erasureStatuses(
+            orders, routes: routes,
+            holders: offices.map { ServerLedger.Holder(office: $0.office, lastSeen: $0.lastSeen) },
+            confirmations: confirmations)
     }
 
     /// Notes, for `office` holding the feed up to `holds`, every order it has carried out.

@@ -29,8 +29,11 @@ extension SQLiteServerStore {
             return RetentionReport(rules: rules, due: rules.due(in: records))
         }
     }
+}
 
-    /// Erases every record due now, each under an erasure order of `admin` with `reason`.
+extension ServerStore {
+    /// Erases every record due now, each under an erasure order of `admin` with `reason`: the
+    /// same for every store (retention finds them, ``erase(_:reason:by:)`` erases each).
     public func applyRetention(reason: String, by admin: String) async throws -> [ErasureOrder] {
         var orders: [ErasureOrder] = []
         for due in try await retention().due {

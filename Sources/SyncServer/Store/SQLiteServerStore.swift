@@ -329,22 +329,15 @@ public final class SQLiteServerStore: ServerStore {
     /// For each Quartier an active office serves, the furthest position an office serving it
     /// holds (`*`: every office receives shared records).
     static func delivered(_ db: Database) throws -> [String: Int64] {
-        var delivered: [String: Int64] = [:]
-        for row in try Row.fetchAll(
-            db,
-            sql: """
-                SELECT o.quartiers, coalesce(a.holds_to, 0) FROM _server_offices o
-                LEFT JOIN _server_activity a ON a.office = o.name
-                WHERE o.revoked_at IS NULL
-                """)
-        {
-            let quartiers = (try? JSONDecoder().decode([String].self, from: Data((row[0] as String).utf8))) ?? []
-            let pulled: Int64 = row[1]
-            for quartier in Set(quartiers + [Quartier.shared]) {
-                delivered[quartier] = max(delivered[quartier] ?? 0, pulled)
-            }
-        }
-        return delivered
+        ServerLedger.delivered(
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT o.quartiers, coalesce(a.holds_to, 0) FROM _server_offices o
+                    LEFT JOIN _server_activity a ON a.office = o.name
+                    WHERE o.revoked_at IS NULL
+                    """
+            ).map { (ServerLedger.quartiers(json: $0[0]), $0[1]) })
     }
 
     /// The feed position of the store's latest change, read without holding a thread (a
@@ -413,13 +406,7 @@ public final class SQLiteServerStore: ServerStore {
                 return try owner(db)
             }
         }
-        guard bound == office.name else {
-            throw SyncError(
-                .unauthorized,
-                "this replica syncs for another office on this server: a replica file belongs to one office; "
-                    + "make a new replica for this office with 'syncctl init' (docs/operations.md, "
-                    + "'A copied or restored replica')")
-        }
+        guard bound == office.name else { throw ServerLedger.replicaOfAnotherOffice }
     }
 
     /// How often one office may raise the recovery epoch: a second report within this time
@@ -462,14 +449,7 @@ public final class SQLiteServerStore: ServerStore {
     }
 
     public func addOffice(name: String, quartiers: [String]) async throws -> (Office, token: String?) {
-        let name = name.trimmingCharacters(in: .whitespaces)
-        let quartiers = quartiers.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !name.isEmpty else { throw SyncError(.missingField, "the office name is empty", field: "name") }
-        guard !quartiers.isEmpty else {
-            throw SyncError(
-                .missingField, "an office needs at least one Quartier (or * for the state-wide network)",
-                field: "quartier")
-        }
+        let (name, quartiers) = try ServerLedger.checkedOffice(name: name, quartiers: quartiers)
         let token = OfficeToken.generate()
         let json = String(decoding: try JSONEncoder().encode(quartiers), as: UTF8.self)
         return try await states.write { db in
@@ -535,8 +515,8 @@ public final class SQLiteServerStore: ServerStore {
 
     /// An office from a row of `name, quartiers, created_at, revoked_at`.
     static func office(_ row: Row) -> Office {
-        let quartiers = (try? JSONDecoder().decode([String].self, from: Data((row[1] as String).utf8))) ?? []
-        return Office(name: row[0], quartiers: quartiers, createdAt: row[2], revokedAt: row[3])
+        Office(
+            name: row[0], quartiers: ServerLedger.quartiers(json: row[1]), createdAt: row[2], revokedAt: row[3])
     }
 
     public func addAdmin(name: String) async throws -> String {

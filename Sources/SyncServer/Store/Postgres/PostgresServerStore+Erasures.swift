@@ -183,14 +183,6 @@ extension PostgresServerStore {
         }
     }
 
-    public func applyRetention(reason: String, by admin: String) async throws -> [ErasureOrder] {
-        var orders: [ErasureOrder] = []
-        for due in try await retention().due {
-            orders.append(try await erase(RecordKey(due.table, due.id), reason: "\(reason) (\(due.rule))", by: admin))
-        }
-        return orders
-    }
-
     public func subjectReport(id: String?, email: String?, phone: String?) async throws -> SubjectReport {
         try await read { connection in
             let states = try await Self.states(
